@@ -1,0 +1,46 @@
+"""create_app: the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+
+from . import config as config_module
+from . import database  # noqa: F401  (registers the engine listeners)
+from .extensions import babel, csrf, db, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+LOCALES = ("id", "en")
+
+
+def select_locale() -> str:
+    chosen = request.args.get("lang") or request.cookies.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    return request.accept_languages.best_match(LOCALES) or "id"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    settings = config_module.load(config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_DIR"], instance_relative_config=False)
+    app.config.from_mapping(config_module.flask_settings(settings))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    from .services import indexing
+    from .web import register_web
+
+    indexing.install()
+    register_web(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,220 @@
+"""The `registry` command line: the same service functions the web uses."""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .database import NotInitialized, require_initialized
+from .extensions import db
+from .search import SearchUnavailable
+
+CLI_ACTOR = "cli"
+
+
+def _create_app() -> Flask:
+    from .app import create_app
+
+    return create_app()
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             load_dotenv=False, set_debug_flag=False)
+def main() -> None:
+    """Lumbung Inovasi: the registry of public-service innovations."""
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init, demo, serve, import_command, export, index):
+        app.cli.add_command(command)
+
+
+def initialize() -> dict[str, Any]:
+    """Upgrade the schema, load reference data, and bring the index up to date; idempotent."""
+    from flask_migrate import upgrade
+
+    from .app import MIGRATIONS_DIR
+    from .services import indexing, reference
+
+    upgrade(directory=MIGRATIONS_DIR)
+    regions = reference.load_regions()
+    campaigns = reference.load_campaigns()
+    db.session.commit()
+    current_app.extensions.get("registry.db_ready", {}).clear()
+    index = indexing.get_index()
+    if index.exists():
+        index_report = {"synced": indexing.sync_all()}
+    else:
+        index_report = {"rebuilt": indexing.rebuild()}
+    return {"regions_changed": regions, "campaigns_added": campaigns, "index": index_report}
+
+
+@click.command()
+@with_appcontext
+def init() -> None:
+    """Upgrade the schema, load regions and campaigns, and create or repair the search index."""
+    try:
+        report = initialize()
+    except SearchUnavailable as exc:
+        fail(str(exc))
+    click.echo(f"database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"index: {current_app.config['INDEX_DIR']} {json.dumps(report['index'])}")
+    click.echo("ready.")
+
+
+def demo_files() -> list[Path]:
+    folder = resources.files("registry") / "data" / "demo"
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".json"))
+
+
+def load_demo() -> dict[str, int]:
+    from .services import transfer
+
+    totals = {"created": 0, "updated": 0, "unchanged": 0, "refused": 0}
+    for path in demo_files():
+        report = transfer.import_rows(
+            transfer.read_rows(path), actor="demo", publish=True, checkpoint=db.session.commit
+        )
+        db.session.commit()
+        for key, value in report.as_dict().items():
+            if key in totals:
+                totals[key] += value
+        for error in report.errors:
+            click.secho(f"{path.name}: {error}", fg="yellow", err=True)
+    return totals
+
+
+@click.command()
+@click.option("--serve", "then_serve", is_flag=True, help="Serve the site afterwards.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def demo(then_serve: bool, host: str, port: int) -> None:
+    """Initialize, then load the demo catalogue (once; reruns change nothing)."""
+    initialize()
+    totals = load_demo()
+    click.echo(
+        "demo catalogue: {created} added, {updated} updated, {unchanged} already there".format(
+            **totals
+        )
+    )
+    if then_serve:
+        _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+
+
+def _serve(app: Flask, host: str, port: int) -> None:
+    from waitress import serve as waitress_serve
+
+    click.echo(f"serving on http://{host}:{port}  (Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=8, ident="lumbung-inovasi")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Serve the site with a production WSGI server (waitress)."""
+    try:
+        require_initialized()
+    except NotInitialized as exc:
+        fail(str(exc))
+    _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--publish", is_flag=True, help="Publish rows directly instead of sending them to review.")
+@with_appcontext
+def import_command(path: Path, publish: bool) -> None:
+    """Import catalogue rows (CSV or JSON in the export format)."""
+    from .services import transfer
+
+    try:
+        require_initialized()
+        rows = transfer.read_rows(path)
+    except (NotInitialized, transfer.ImportFileError) as exc:
+        fail(str(exc))
+    report = transfer.import_rows(
+        rows, actor=CLI_ACTOR, publish=publish, checkpoint=db.session.commit
+    )
+    db.session.commit()
+    for error in report.errors:
+        click.echo(f"{path.name}: {error}", err=True)
+    summary = report.as_dict()
+    click.echo(
+        f"{summary['created']} created, {summary['updated']} updated, "
+        f"{summary['unchanged']} unchanged, {summary['refused']} refused"
+    )
+    sys.exit(1 if report.errors else 0)
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), required=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None)
+@click.option("--include-private", is_flag=True, help="Include contact_email.")
+@with_appcontext
+def export(fmt: str, output: Path | None, include_private: bool) -> None:
+    """Export the published catalogue (CC BY 4.0) as CSV or JSON."""
+    from .services import transfer
+
+    try:
+        require_initialized()
+    except NotInitialized as exc:
+        fail(str(exc))
+    records = transfer.export_records(include_private=include_private)
+    out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        if fmt == "csv":
+            count = transfer.write_csv(records, out, include_private=include_private)
+        else:
+            count = transfer.write_json(records, out)
+    finally:
+        if output:
+            out.close()
+    click.echo(f"exported {count} innovations", err=True)
+
+
+@click.group()
+def index() -> None:
+    """The search index."""
+
+
+@index.command()
+@with_appcontext
+def rebuild() -> None:
+    """Rebuild the index aside from the database, then swap it in."""
+    from .services import indexing
+
+    try:
+        require_initialized()
+        count = indexing.rebuild()
+    except (NotInitialized, SearchUnavailable) as exc:
+        fail(str(exc))
+    click.echo(f"indexed {count} published innovations")
+
+
+@index.command()
+@with_appcontext
+def sync() -> None:
+    """Repair drift between the database and the index."""
+    from .services import indexing
+
+    try:
+        require_initialized()
+        report = indexing.sync_all()
+    except (NotInitialized, SearchUnavailable) as exc:
+        fail(str(exc))
+    click.echo(f"{report['upserted']} updated, {report['removed']} removed")

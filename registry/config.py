@@ -1,0 +1,100 @@
+"""Configuration: defaults, then instance/config.py, then REGISTRY_* environment variables.
+
+The environment wins over the file; a mapping passed to create_app (tests) wins over both.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "REGISTRY_"
+DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def _coerce(value: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    return value
+
+
+def defaults(instance_dir: Path) -> dict[str, Any]:
+    return {
+        "ENV": "development",
+        "SECRET_KEY": DEV_SECRET,
+        "INSTANCE_DIR": str(instance_dir),
+        "DATABASE_URL": "",
+        "INDEX_DIR": str(Path.cwd() / "index"),
+        "BROKER_URL": "",
+        "SMTP_URL": "",
+        "SLA_ACK_DAYS": 1,
+        "SLA_DECISION_DAYS": 3,
+        "PER_PAGE_DEFAULT": 20,
+        "PER_PAGE_MAX": 100,
+        "MAX_IMPORT_ROWS": 100_000,
+        "BASE_URL": "",
+        "SITE_NAME": "Lumbung Inovasi",
+        "SEARCH_WRITER_TIMEOUT": 10.0,
+    }
+
+
+def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the registry settings (names without the REGISTRY_ prefix)."""
+    overrides = dict(overrides or {})
+    instance_dir = Path(
+        overrides.get("INSTANCE_DIR")
+        or os.environ.get(ENV_PREFIX + "INSTANCE_DIR")
+        or Path.cwd() / "instance"
+    ).resolve()
+    settings = defaults(instance_dir)
+
+    config_file = instance_dir / "config.py"
+    if config_file.is_file():
+        values = runpy.run_path(str(config_file))
+        settings.update({k: v for k, v in values.items() if k.isupper()})
+
+    for key, default in list(settings.items()):
+        raw = os.environ.get(ENV_PREFIX + key)
+        if raw is not None:
+            settings[key] = _coerce(raw, default)
+
+    settings.update(overrides)
+    settings["INSTANCE_DIR"] = str(instance_dir)
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{instance_dir / 'registry.db'}"
+    if settings["ENV"] != "development" and settings["SECRET_KEY"] == DEV_SECRET:
+        raise ConfigError(
+            "REGISTRY_SECRET_KEY must be set outside development "
+            "(for example: export REGISTRY_SECRET_KEY=$(python -c "
+            "'import secrets; print(secrets.token_hex(32))'))"
+        )
+    return settings
+
+
+def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Translate registry settings into the keys Flask and its extensions read."""
+    database_url = str(settings["DATABASE_URL"])
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return {
+        **settings,
+        "SECRET_KEY": settings["SECRET_KEY"],
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "JSON_SORT_KEYS": False,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }

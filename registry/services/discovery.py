@@ -1,0 +1,248 @@
+"""Public discovery: parse search parameters, query the index, and shape results and stats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from .. import taxonomy
+from ..extensions import db
+from ..models import Innovation, InnovationSector, Region
+from ..search import FACETS, SearchResult
+from .catalogue import region_ref, to_record
+from .indexing import get_index
+
+MAX_QUERY_CHARS = 500
+FILTER_PARAMS = {
+    "sector": "sector",
+    "focus": "focus",
+    "innovator_type": "innovator_type",
+    "province": "province",
+    "stage": "stage",
+    "year": "year",
+}
+SORTS = ("relevance", "newest")
+
+
+class ParamError(ValueError):
+    def __init__(self, param: str, detail: str):
+        self.param = param
+        self.detail = detail
+        super().__init__(f"{param}: {detail}")
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+
+def _values(args: Any, name: str) -> list[str]:
+    raw = args.getlist(name) if hasattr(args, "getlist") else [args.get(name)]
+    out: list[str] = []
+    for item in raw:
+        if item is None:
+            continue
+        out.extend(v.strip() for v in str(item).split(",") if v.strip())
+    return list(dict.fromkeys(out))
+
+
+def _int_param(args: Any, name: str, default: int, low: int, high: int | None) -> int:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ParamError(name, f"must be a whole number, got {raw!r}") from None
+    if value < low:
+        raise ParamError(name, f"must be at least {low}")
+    if high is not None and value > high:
+        raise ParamError(name, f"must be at most {high}")
+    return value
+
+
+def _check_vocab(vocab: Mapping[str, Any]) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        slug = value.lower()
+        if slug not in vocab:
+            raise ValueError(f"unknown value {value!r}; expected one of: {', '.join(vocab)}")
+        return slug
+
+    return check
+
+
+def _check_province(value: str) -> str:
+    region = taxonomy.resolve_region(value, level=1)
+    if region is None:
+        raise ValueError(f"unknown province {value!r}; use a Kemendagri code such as 32")
+    return region.code
+
+
+def _check_year(value: str) -> str:
+    if not value.isdigit() or not 1945 <= int(value) <= 2100:
+        raise ValueError(f"not a year: {value!r}")
+    return str(int(value))
+
+
+CHECKS: dict[str, Callable[[str], str]] = {
+    "sector": _check_vocab(taxonomy.SECTORS),
+    "focus": _check_vocab(taxonomy.FOCUSES),
+    "innovator_type": _check_vocab(taxonomy.INNOVATOR_TYPES),
+    "stage": _check_vocab(taxonomy.STAGES),
+    "province": _check_province,
+    "year": _check_year,
+}
+
+
+def parse_params(args: Any, *, per_page_default: int = 20, per_page_max: int = 100) -> SearchParams:
+    q = (args.get("q") or "").strip()
+    if len(q) > MAX_QUERY_CHARS:
+        raise ParamError("q", f"at most {MAX_QUERY_CHARS} characters")
+    filters: dict[str, list[str]] = {}
+    for param, facet in FILTER_PARAMS.items():
+        values = _values(args, param)
+        if not values:
+            continue
+        try:
+            filters[facet] = list(dict.fromkeys(CHECKS[param](v) for v in values))
+        except ValueError as exc:
+            raise ParamError(param, str(exc)) from None
+    sort = (args.get("sort") or "relevance").strip().lower()
+    if sort not in SORTS:
+        raise ParamError("sort", f"must be one of: {', '.join(SORTS)}")
+    page = _int_param(args, "page", 1, 1, None)
+    per_page = _int_param(args, "per_page", per_page_default, 1, per_page_max)
+    return SearchParams(q=q, filters=filters, sort=sort, page=page, per_page=per_page)
+
+
+def result_item(innovation: Innovation, highlight: str, url: str, locale: str) -> dict[str, Any]:
+    return {
+        "id": innovation.id,
+        "slug": innovation.slug,
+        "title": innovation.title,
+        "summary": innovation.summary,
+        "sectors": innovation.sectors,
+        "focus": innovation.focus,
+        "stage": innovation.stage,
+        "innovator_name": innovation.innovator_name,
+        "innovator_type": innovation.innovator_type,
+        "province": region_ref(innovation.province, locale),
+        "regency": region_ref(innovation.regency, locale),
+        "started_on": innovation.started_on.isoformat() if innovation.started_on else None,
+        "published_at": to_record(innovation)["published_at"],
+        "url": url,
+        "highlight": highlight,
+    }
+
+
+def run_search(params: SearchParams) -> SearchResult:
+    return get_index().search(
+        params.q,
+        filters=params.filters,
+        sort=params.sort,
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+def load_published(ids: Sequence[int]) -> dict[int, Innovation]:
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Innovation).where(Innovation.id.in_(ids), Innovation.status == "published")
+    ).all()
+    return {row.id: row for row in rows}
+
+
+def search_page(
+    params: SearchParams, *, url_for_slug: Callable[[str], str], locale: str = "id"
+) -> dict[str, Any]:
+    """The API's result object (DESIGN.md: GET /api/v1/innovations)."""
+    result = run_search(params)
+    rows = load_published([hit.id for hit in result.hits])
+    items = [
+        result_item(rows[hit.id], hit.highlight, url_for_slug(rows[hit.id].slug), locale)
+        for hit in result.hits
+        if hit.id in rows
+    ]
+    facets = {name: result.facets.get(name, {}) for name in FACETS}
+    return {
+        "total": result.total,
+        "page": params.page,
+        "per_page": params.per_page,
+        "results": items,
+        "facets": facets,
+        "suggestion": result.suggestion,
+    }
+
+
+def published_count() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Innovation).where(Innovation.status == "published")
+    ) or 0
+
+
+def newest(limit: int = 6) -> list[Innovation]:
+    return list(
+        db.session.scalars(
+            select(Innovation)
+            .where(Innovation.status == "published")
+            .order_by(Innovation.published_at.desc(), Innovation.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def stats(locale: str = "id") -> dict[str, Any]:
+    """Counts over the published catalogue, by each vocabulary, province and month started."""
+    published = Innovation.status == "published"
+
+    def grouped(column: Any) -> dict[str, int]:
+        rows = db.session.execute(
+            select(column, func.count()).where(published).group_by(column)
+        ).all()
+        return {str(k): int(n) for k, n in rows if k is not None}
+
+    by_sector = dict(
+        db.session.execute(
+            select(InnovationSector.sector, func.count())
+            .join(Innovation, Innovation.id == InnovationSector.innovation_id)
+            .where(published)
+            .group_by(InnovationSector.sector)
+        ).all()
+    )
+    by_province = db.session.execute(
+        select(Region.code, Region.name, Region.name_en, func.count())
+        .join(Innovation, Innovation.province_code == Region.code)
+        .where(published)
+        .group_by(Region.code, Region.name, Region.name_en)
+        .order_by(func.count().desc(), Region.code)
+    ).all()
+    months: Counter[str] = Counter()
+    for (started,) in db.session.execute(select(Innovation.started_on).where(published)):
+        if isinstance(started, dt.date):
+            months[started.strftime("%Y-%m")] += 1
+    by_focus = grouped(Innovation.focus)
+    by_type = grouped(Innovation.innovator_type)
+    by_stage = grouped(Innovation.stage)
+    return {
+        "total": published_count(),
+        "by_sector": {k: int(by_sector.get(k, 0)) for k in taxonomy.SECTORS},
+        "by_focus": {k: by_focus.get(k, 0) for k in taxonomy.FOCUSES},
+        "by_innovator_type": {k: by_type.get(k, 0) for k in taxonomy.INNOVATOR_TYPES},
+        "by_stage": {k: by_stage.get(k, 0) for k in taxonomy.STAGES},
+        "by_province": [
+            {"code": code, "name": name if locale == "id" else name_en, "count": int(n)}
+            for code, name, name_en, n in by_province
+        ],
+        "by_month": dict(sorted(months.items())),
+    }

@@ -1,0 +1,138 @@
+"""Keep the search index in step with the database, always after the commit.
+
+Innovations touched in a session are remembered at flush time; when the session commits, their
+ids go to the `index.sync_ids` job (inline, or a Celery queue on the index host). A rollback
+forgets them. `sync_all` repairs drift; `rebuild` builds aside and swaps.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, selectinload
+
+from .. import jobs
+from ..extensions import db
+from ..models import Innovation, InnovationSector, ReviewEvent
+from ..search import SearchIndex, SearchUnavailable
+from .catalogue import search_record
+
+log = logging.getLogger(__name__)
+PENDING_KEY = "registry.reindex"
+BATCH = 500
+
+
+def get_index() -> SearchIndex:
+    index = current_app.extensions.get("registry.search")
+    if index is None:
+        index = SearchIndex(
+            current_app.config["INDEX_DIR"],
+            writer_timeout=float(current_app.config["SEARCH_WRITER_TIMEOUT"]),
+        )
+        current_app.extensions["registry.search"] = index
+    return index
+
+
+def _remember(session: Session, flush_context: Any) -> None:
+    # after_flush still lists what was flushed, and new rows have their ids by now
+    pending: set[int] = session.info.setdefault(PENDING_KEY, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Innovation):
+            pending.add(obj.id)
+        elif isinstance(obj, InnovationSector | ReviewEvent) and obj.innovation_id:
+            pending.add(obj.innovation_id)
+
+
+def _after_commit(session: Session) -> None:
+    ids = session.info.pop(PENDING_KEY, None)
+    if not ids:
+        return
+    try:
+        jobs.run("index.sync_ids", sorted(ids))
+    except SearchUnavailable as exc:
+        # the data is committed; `registry index sync` catches the index up later
+        log.warning("search index not updated for %d innovations: %s", len(ids), exc)
+
+
+def _after_soft_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+
+
+def install() -> None:
+    """Listen on every session (idempotent)."""
+    if not event.contains(Session, "after_flush", _remember):
+        event.listen(Session, "after_flush", _remember)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", _after_soft_rollback)
+
+
+def _published(ids: Iterable[int]) -> Iterator[list[Innovation]]:
+    ids = list(ids)
+    with Session(db.engine) as session:
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            rows = session.scalars(
+                select(Innovation)
+                .where(Innovation.id.in_(chunk))
+                .options(selectinload(Innovation.sector_rows))
+            ).all()
+            yield list(rows)
+
+
+@jobs.task("index.sync_ids")
+def sync_ids(ids: list[int]) -> dict[str, int]:
+    """Upsert the published among ids, remove the others (withdrawn, rejected, deleted)."""
+    index = get_index()
+    if not index.exists():
+        index.create()
+    upserted = removed = 0
+    for rows in _published(ids):
+        found = {row.id for row in rows}
+        visible = [search_record(row) for row in rows if row.status == "published"]
+        hidden = [row.id for row in rows if row.status != "published"]
+        hidden += [i for i in ids if i not in found and i not in hidden]
+        upserted += index.upsert(visible) if visible else 0
+        removed += index.remove(hidden) if hidden else 0
+    return {"upserted": upserted, "removed": removed}
+
+
+def published_records() -> Iterator[dict[str, Any]]:
+    with Session(db.engine) as session:
+        query = (
+            select(Innovation)
+            .where(Innovation.status == "published")
+            .order_by(Innovation.id)
+            .options(selectinload(Innovation.sector_rows))
+            .execution_options(yield_per=BATCH)
+        )
+        for row in session.scalars(query):
+            yield search_record(row)
+
+
+@jobs.task("index.rebuild")
+def rebuild() -> int:
+    return get_index().rebuild(published_records())
+
+
+@jobs.task("index.sync")
+def sync_all() -> dict[str, int]:
+    """Repair drift: index what is published and missing or stale, drop what is not published."""
+    index = get_index()
+    if not index.exists():
+        return {"upserted": rebuild(), "removed": 0}
+    stamps = index.stamps()
+    stale: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for record in published_records():
+        seen.add(record["id"])
+        if stamps.get(record["id"]) != record["updated_at"]:
+            stale.append(record)
+    gone = [i for i in stamps if i not in seen]
+    upserted = index.upsert(stale) if stale else 0
+    removed = index.remove(gone) if gone else 0
+    return {"upserted": upserted, "removed": removed}

@@ -1,0 +1,220 @@
+"""Validation of innovation data in the shape of DESIGN.md's field names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlparse
+
+from .. import taxonomy
+
+TEXT_FIELDS = (
+    "summary",
+    "background",
+    "innovation",
+    "implementation",
+    "results",
+    "adaptability",
+    "resources",
+    "sustainability",
+)
+FIELDS = (
+    "title",
+    *TEXT_FIELDS,
+    "sectors",
+    "focus",
+    "stage",
+    "started_on",
+    "innovator_name",
+    "innovator_type",
+    "unit",
+    "province",
+    "regency",
+    "links",
+    "contact_email",
+    "campaign",
+)
+READ_ONLY = ("id", "slug", "status", "origin", "published_at", "updated_at")
+LIST_FIELDS = ("sectors", "links")
+LIST_SEPARATOR = " | "
+
+MAX_TITLE = 200
+MAX_SUMMARY_WORDS = 200
+MAX_SECTION_CHARS = 20_000
+MAX_LINKS = 20
+REQUIRED_FOR_REVIEW = ("title", "summary", "sectors", "focus", "innovator_name", "innovator_type")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ValidationError(ValueError):
+    """Field name -> message for every problem found."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+def split_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        parts = re.split(r"\s*\|\s*|\n", value)
+    elif isinstance(value, list | tuple):
+        parts = [str(v) for v in value]
+    else:
+        raise TypeError("expected a list or a ' | '-separated string")
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float):
+        raise TypeError("expected text")
+    return str(value).strip()
+
+
+def _slug_in(value: str, vocab: Mapping[str, Any], what: str) -> str:
+    slug = value.strip().lower()
+    if slug not in vocab:
+        raise ValueError(f"unknown {what} {value!r}; expected one of: {', '.join(vocab)}")
+    return slug
+
+
+def clean(
+    data: Mapping[str, Any], *, require_complete: bool, today: dt.date | None = None
+) -> dict[str, Any]:
+    """Return cleaned values for the fields present in data, or raise ValidationError.
+
+    require_complete: the innovation is leaving draft, so the fields a reviewer needs must be set.
+    """
+    today = today or dt.date.today()
+    out: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+
+    def check(field: str, fn: Any) -> None:
+        if field not in data:
+            return
+        try:
+            out[field] = fn(data[field])
+        except (ValueError, TypeError) as exc:
+            errors[field] = str(exc)
+
+    def title(v: Any) -> str:
+        t = _text(v)
+        if not t:
+            raise ValueError("title is required")
+        if len(t) > MAX_TITLE:
+            raise ValueError(f"at most {MAX_TITLE} characters (got {len(t)})")
+        return t
+
+    def summary(v: Any) -> str:
+        t = _text(v)
+        words = len(t.split())
+        if words > MAX_SUMMARY_WORDS:
+            raise ValueError(f"at most {MAX_SUMMARY_WORDS} words (got {words})")
+        return t
+
+    def section(v: Any) -> str:
+        t = _text(v)
+        if len(t) > MAX_SECTION_CHARS:
+            raise ValueError(f"at most {MAX_SECTION_CHARS} characters (got {len(t)})")
+        return t
+
+    def sectors(v: Any) -> list[str]:
+        return list(dict.fromkeys(_slug_in(s, taxonomy.SECTORS, "sector") for s in split_list(v)))
+
+    def optional_slug(vocab: Mapping[str, Any], what: str) -> Any:
+        def fn(v: Any) -> str | None:
+            t = _text(v)
+            return _slug_in(t, vocab, what) if t else None
+
+        return fn
+
+    def started_on(v: Any) -> dt.date | None:
+        if isinstance(v, dt.date):
+            day = v
+        else:
+            t = _text(v)
+            if not t:
+                return None
+            try:
+                day = dt.date.fromisoformat(t)
+            except ValueError:
+                raise ValueError(f"expected a date as YYYY-MM-DD, got {t!r}") from None
+        if day > today:
+            raise ValueError("the start date is in the future")
+        if day.year < 1945:
+            raise ValueError("the start date is too far in the past")
+        return day
+
+    def links(v: Any) -> list[str]:
+        urls = split_list(v)
+        if len(urls) > MAX_LINKS:
+            raise ValueError(f"at most {MAX_LINKS} links")
+        for url in urls:
+            parsed = urlparse(url)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                raise ValueError(f"not a web address: {url!r}")
+        return list(dict.fromkeys(urls))
+
+    def email(v: Any) -> str:
+        t = _text(v)
+        if t and not EMAIL.match(t):
+            raise ValueError(f"not an email address: {t!r}")
+        return t
+
+    check("title", title)
+    check("summary", summary)
+    for name in TEXT_FIELDS[1:]:
+        check(name, section)
+    for name in ("innovator_name", "unit"):
+        check(name, lambda v: _text(v)[:200])
+    check("sectors", sectors)
+    check("focus", optional_slug(taxonomy.FOCUSES, "focus"))
+    check("stage", optional_slug(taxonomy.STAGES, "stage"))
+    check("innovator_type", optional_slug(taxonomy.INNOVATOR_TYPES, "innovator_type"))
+    check("started_on", started_on)
+    check("links", links)
+    check("contact_email", email)
+    check("campaign", lambda v: _text(v) or None)
+    _clean_regions(data, out, errors)
+
+    if require_complete:
+        for field in REQUIRED_FOR_REVIEW:
+            if field not in errors and not out.get(field, data.get(field)):
+                errors[field] = f"{field} is required"
+        if "province" not in errors and not out.get("province"):
+            errors["province"] = "province is required"
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _clean_regions(data: Mapping[str, Any], out: dict[str, Any], errors: dict[str, str]) -> None:
+    province_code: str | None = None
+    if "province" in data:
+        value = _text(data["province"])
+        if value:
+            region = taxonomy.resolve_region(value, level=1)
+            if region is None:
+                errors["province"] = f"unknown province {value!r}"
+            else:
+                province_code = region.code
+        out["province"] = province_code
+    if "regency" in data:
+        value = _text(data["regency"])
+        regency_code = None
+        if value:
+            region = taxonomy.resolve_region(value, level=2, province=province_code)
+            if region is None:
+                errors["regency"] = f"unknown regency/city {value!r}"
+            elif province_code and region.parent != province_code:
+                errors["regency"] = f"{region.name} is not in province {province_code}"
+            else:
+                regency_code = region.code
+                if "province" not in out or out["province"] is None:
+                    out["province"] = region.parent
+        out["regency"] = regency_code

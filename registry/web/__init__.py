@@ -1,0 +1,61 @@
+"""The web edge: one blueprint per audience, shared error handling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, g, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..database import NotInitialized, require_initialized
+from ..search import SearchUnavailable
+from .problems import problem, wants_json
+
+
+def register_web(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)
+
+    @app.before_request
+    def _check_database() -> Any:
+        if request.endpoint in ("api.healthz", "static"):
+            return None
+        require_initialized()
+        return None
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if response.mimetype == "text/html":
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                "script-src 'self'; frame-ancestors 'self'",
+            )
+        lang = request.args.get("lang")
+        if lang in ("id", "en") and getattr(g, "set_lang_cookie", True):
+            response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
+        return response
+
+    @app.errorhandler(NotInitialized)
+    def _not_initialized(exc: NotInitialized) -> Any:
+        return _error(503, "Database not initialized", str(exc))
+
+    @app.errorhandler(SearchUnavailable)
+    def _search_unavailable(exc: SearchUnavailable) -> Any:
+        return _error(503, "Search unavailable", str(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        return _error(exc.code or 500, exc.name, exc.description or "")
+
+
+def _error(status: int, title: str, detail: str) -> Any:
+    if wants_json():
+        return problem(status, title, detail)
+    return render_template("error.html", status=status, title=title, detail=detail), status

@@ -1,0 +1,189 @@
+"""The OpenAPI 3.1 description of the JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import __version__, taxonomy
+
+
+def _multi(name: str, enum: list[str] | None = None, desc: str = "") -> dict[str, Any]:
+    items: dict[str, Any] = {"type": "string"}
+    if enum:
+        items["enum"] = enum
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": desc or f"filter by {name}; repeat or comma-separate for OR",
+        "schema": {"type": "array", "items": items},
+        "style": "form",
+        "explode": True,
+    }
+
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+REGION = {
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
+        },
+        {"type": "null"},
+    ]
+}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _problem(desc: str) -> dict[str, Any]:
+    return {"description": desc, "content": {"application/problem+json": {"schema": PROBLEM}}}
+
+
+def openapi_document() -> dict[str, Any]:
+    result_item = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "slug": {"type": "string"},
+            "title": {"type": "string"},
+            "summary": {"type": "string"},
+            "sectors": {"type": "array", "items": {"type": "string"}},
+            "focus": {"type": ["string", "null"]},
+            "stage": {"type": ["string", "null"]},
+            "innovator_name": {"type": "string"},
+            "innovator_type": {"type": ["string", "null"]},
+            "province": REGION,
+            "regency": REGION,
+            "started_on": {"type": ["string", "null"], "format": "date"},
+            "published_at": {"type": ["string", "null"]},
+            "url": {"type": "string"},
+            "highlight": {"type": "string"},
+        },
+    }
+    facet = {"type": "object", "additionalProperties": {"type": "integer"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Lumbung Inovasi API",
+            "version": __version__,
+            "license": {"name": "CC BY 4.0 (catalogue data)", "identifier": "CC-BY-4.0"},
+        },
+        "paths": {
+            "/healthz": {
+                "get": {
+                    "summary": "Liveness and database readiness",
+                    "responses": {
+                        "200": {"description": "ready"},
+                        "503": {"description": "database not initialized"},
+                    },
+                }
+            },
+            "/api/v1/innovations": {
+                "get": {
+                    "summary": "Search the published catalogue",
+                    "parameters": [
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        _multi("sector", list(taxonomy.SECTORS)),
+                        _multi("focus", list(taxonomy.FOCUSES)),
+                        _multi("innovator_type", list(taxonomy.INNOVATOR_TYPES)),
+                        _multi("province", None, "province code (e.g. 32); OR when repeated"),
+                        _multi("stage", list(taxonomy.STAGES)),
+                        _multi("year", None, "year of started_on"),
+                        {
+                            "name": "sort",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": ["relevance", "newest"]},
+                        },
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "a page of results with facets",
+                            **_json(
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "total": {"type": "integer"},
+                                        "page": {"type": "integer"},
+                                        "per_page": {"type": "integer"},
+                                        "results": {"type": "array", "items": result_item},
+                                        "facets": {
+                                            "type": "object",
+                                            "properties": {
+                                                k: facet
+                                                for k in (
+                                                    "sector",
+                                                    "focus",
+                                                    "innovator_type",
+                                                    "province",
+                                                    "stage",
+                                                    "year",
+                                                )
+                                            },
+                                        },
+                                        "suggestion": {"type": ["string", "null"]},
+                                    },
+                                }
+                            ),
+                        },
+                        "400": _problem("a bad parameter, named in `param`"),
+                    },
+                }
+            },
+            "/api/v1/innovations/{id}": {
+                "get": {
+                    "summary": "One published innovation",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "the innovation", **_json({"type": "object"})},
+                        "404": _problem("no published innovation with this id"),
+                    },
+                }
+            },
+            "/api/v1/stats": {
+                "get": {
+                    "summary": "Counts over the published catalogue",
+                    "responses": {"200": {"description": "counts", **_json({"type": "object"})}},
+                }
+            },
+            "/api/v1/innovations.csv": {
+                "get": {
+                    "summary": "The published catalogue as CSV (CC BY 4.0)",
+                    "responses": {"200": {"description": "CSV in the export format"}},
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "param": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
