@@ -30,8 +30,13 @@ def fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             load_dotenv=False, set_debug_flag=False)
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
 def main() -> None:
     """Lumbung Inovasi: the registry of public-service innovations."""
 
@@ -54,10 +59,9 @@ def initialize() -> dict[str, Any]:
     db.session.commit()
     current_app.extensions.get("registry.db_ready", {}).clear()
     index = indexing.get_index()
-    if index.exists():
-        index_report = {"synced": indexing.sync_all()}
-    else:
-        index_report = {"rebuilt": indexing.rebuild()}
+    index_report: dict[str, Any] = (
+        {"synced": indexing.sync_all()} if index.exists() else {"rebuilt": indexing.rebuild()}
+    )
     return {"regions_changed": regions, "campaigns_added": campaigns, "index": index_report}
 
 
@@ -136,7 +140,9 @@ def serve(host: str, port: int) -> None:
 
 @click.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--publish", is_flag=True, help="Publish rows directly instead of sending them to review.")
+@click.option(
+    "--publish", is_flag=True, help="Publish rows directly instead of sending them to review."
+)
 @with_appcontext
 def import_command(path: Path, publish: bool) -> None:
     """Import catalogue rows (CSV or JSON in the export format)."""
@@ -218,3 +224,7 @@ def sync() -> None:
     except (NotInitialized, SearchUnavailable) as exc:
         fail(str(exc))
     click.echo(f"{report['upserted']} updated, {report['removed']} removed")
+
+
+if __name__ == "__main__":  # python -m registry.cli
+    main()

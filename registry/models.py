@@ -15,7 +15,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-class Region(db.Model):  # type: ignore[name-defined,misc]
+class Region(db.Model):  # type: ignore[name-defined]
     """A province (level 1) or regency/city (level 2) by its 2025 Kemendagri code."""
 
     __tablename__ = "region"
@@ -28,7 +28,7 @@ class Region(db.Model):  # type: ignore[name-defined,misc]
     name_en: Mapped[str] = mapped_column(String(120))
 
 
-class Campaign(db.Model):  # type: ignore[name-defined,misc]
+class Campaign(db.Model):  # type: ignore[name-defined]
     __tablename__ = "campaign"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,7 +44,7 @@ class Campaign(db.Model):  # type: ignore[name-defined,misc]
         return not (self.closes_on and on > self.closes_on)
 
 
-class Organization(db.Model):  # type: ignore[name-defined,misc]
+class Organization(db.Model):  # type: ignore[name-defined]
     __tablename__ = "organization"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,7 +54,7 @@ class Organization(db.Model):  # type: ignore[name-defined,misc]
     regency_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
 
 
-class InnovationSector(db.Model):  # type: ignore[name-defined,misc]
+class InnovationSector(db.Model):  # type: ignore[name-defined]
     __tablename__ = "innovation_sector"
 
     innovation_id: Mapped[int] = mapped_column(
@@ -63,7 +63,7 @@ class InnovationSector(db.Model):  # type: ignore[name-defined,misc]
     sector: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
 
 
-class Innovation(db.Model):  # type: ignore[name-defined,misc]
+class Innovation(db.Model):  # type: ignore[name-defined]
     __tablename__ = "innovation"
     __table_args__ = (Index("ix_innovation_status_published", "status", "published_at"),)
 
@@ -125,7 +125,7 @@ class Innovation(db.Model):  # type: ignore[name-defined,misc]
         return f"<Innovation {self.id} {self.slug!r} {self.status}>"
 
 
-class SlugRedirect(db.Model):  # type: ignore[name-defined,misc]
+class SlugRedirect(db.Model):  # type: ignore[name-defined]
     """An old slug that still leads to its innovation after a title change."""
 
     __tablename__ = "slug_redirect"
@@ -134,7 +134,7 @@ class SlugRedirect(db.Model):  # type: ignore[name-defined,misc]
     innovation_id: Mapped[int] = mapped_column(ForeignKey("innovation.id", ondelete="CASCADE"))
 
 
-class ReviewEvent(db.Model):  # type: ignore[name-defined,misc]
+class ReviewEvent(db.Model):  # type: ignore[name-defined]
     """The audit trail: who moved an innovation from which status to which, when and why."""
 
     __tablename__ = "review_event"

@@ -66,11 +66,14 @@ def is_stopword(word: str) -> bool:
     return word in STOPWORDS
 
 
-# Words the Sastrawi stemmer gets wrong in a way that matters here (it reads
-# "relawan", volunteer, as re-lawan... and returns "rawan", vulnerable).
+# Words the Sastrawi stemmer gets wrong in a way that matters here: it turns
+# "relawan" (volunteer) into "rawan" (vulnerable), and keeps "vaksinasi" apart
+# from "vaksin" because both are dictionary roots.
 _STEM_OVERRIDES: dict[str, str] = {
     "relawan": "relawan",
     "sukarelawan": "relawan",
+    "vaksinasi": "vaksin",
+    "imunisasi": "imun",
 }
 
 _sastrawi: Any = None

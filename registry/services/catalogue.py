@@ -139,11 +139,14 @@ def update(
     allow_closed_campaign: bool = True,
 ) -> bool:
     """Change an innovation's fields; returns whether anything changed."""
-    values = clean(
-        {k: v for k, v in data.items() if k in FIELDS},
-        require_complete=innovation.status != "draft",
-    )
     before = to_record(innovation, include_private=True)
+    changes = {k: v for k, v in data.items() if k in FIELDS}
+    if innovation.status != "draft":
+        # completeness is a property of the result, so check the merged record
+        merged = {k: before.get(k) for k in FIELDS} | changes
+        values = {k: v for k, v in clean(merged, require_complete=True).items() if k in changes}
+    else:
+        values = clean(changes, require_complete=False)
     if "title" in values and values["title"] != innovation.title:
         new_slug = unique_slug(values["title"], exclude_id=innovation.id)
         if new_slug != innovation.slug:

@@ -186,9 +186,12 @@ def search_page(
 
 
 def published_count() -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Innovation).where(Innovation.status == "published")
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Innovation).where(Innovation.status == "published")
+        )
+        or 0
+    )
 
 
 def newest(limit: int = 6) -> list[Innovation]:

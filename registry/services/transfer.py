@@ -125,7 +125,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
         raise ImportFileError(f"no such file: {path}")
     text = _decode(path.read_bytes(), path)
     suffix = path.suffix.lower()
-    if suffix == ".csv" or (suffix not in (".json", ".jsonl") and not text.lstrip()[:1] in "[{"):
+    if suffix == ".csv" or (suffix not in (".json", ".jsonl") and text.lstrip()[:1] not in "[{"):
         return _csv_rows(text)
     if suffix == ".jsonl":
         return _jsonl_rows(text)
@@ -144,7 +144,7 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
     reader.fieldnames = header
     rows = []
     for number, row in enumerate(reader, start=2):
-        extra = row.pop(None, None)  # type: ignore[call-overload]
+        extra = row.pop(None, None)
         clean_row: dict[str, Any] = {k: (v if v != "" else None) for k, v in row.items()}
         if extra:
             clean_row["__extra__"] = extra

@@ -209,6 +209,8 @@ def _clean_regions(data: Mapping[str, Any], out: dict[str, Any], errors: dict[st
         regency_code = None
         if value:
             region = taxonomy.resolve_region(value, level=2, province=province_code)
+            if region is None and province_code:
+                region = taxonomy.resolve_region(value, level=2)
             if region is None:
                 errors["regency"] = f"unknown regency/city {value!r}"
             elif province_code and region.parent != province_code:

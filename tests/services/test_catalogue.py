@@ -102,7 +102,9 @@ def test_validation_messages(ctx, innovation_data, field, value, message):
 
 
 def test_regions_accept_names_and_old_codes(ctx, innovation_data):
-    values = clean(innovation_data(province="West Java", regency="Kota Bandung"), require_complete=True)
+    values = clean(
+        innovation_data(province="West Java", regency="Kota Bandung"), require_complete=True
+    )
     assert values["province"] == "32" and values["regency"] == "32.73"
     with pytest.raises(ValidationError) as err:
         clean(innovation_data(province="33", regency="32.73"), require_complete=True)

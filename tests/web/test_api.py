@@ -46,7 +46,10 @@ def test_search_with_filters_and_facets(client, catalogue_rows):
     }
     assert body["facets"]["province"] == {"32": 1, "35": 1}
     one = client.get("/api/v1/innovations?q=pelayanan&sector=kesehatan").get_json()
-    assert one["total"] == 1 and one["results"][0]["province"] == {"code": "32", "name": "Jawa Barat"}
+    assert one["total"] == 1 and one["results"][0]["province"] == {
+        "code": "32",
+        "name": "Jawa Barat",
+    }
     assert one["facets"]["sector"] == {"kesehatan": 1}
     assert "<mark>" in one["results"][0]["highlight"]
     assert one["results"][0]["url"].endswith("/innovations/" + one["results"][0]["slug"])
