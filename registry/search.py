@@ -40,7 +40,7 @@ from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from registry.classify.text import STOPWORDS, TOKEN_RE, fold, stem
+from registry.classify.text import STOPWORDS, TOKEN_RE, fold, index_term, stem
 
 __all__ = [
     "FACETS",
@@ -128,8 +128,8 @@ class NormalizeFilter(Filter):
     def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
         pos: int | None = None
         for t in tokens:
-            word = fold(t.text)
-            if word in STOPWORDS:
+            term = index_term(t.text)
+            if term is None:
                 if not t.removestops:
                     t.stopped = True
                     yield t
@@ -138,7 +138,7 @@ class NormalizeFilter(Filter):
                 pos = t.pos if pos is None else pos + 1
                 t.pos = pos
             t.stopped = False
-            t.text = stem(word)
+            t.text = term
             yield t
 
 
@@ -484,15 +484,9 @@ def _has_terms(q: query.Query) -> bool:
     return q is not query.NullQuery and bool(_positive_terms(q))
 
 
-_TEXT_ANALYZER = analyzer()
-
-
 def _matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
-    spans = []
-    for t in _TEXT_ANALYZER(text, chars=True, mode="index"):
-        if t.text in terms:
-            spans.append((t.startchar, t.endchar))
-    return spans
+    """Character spans of the words in ``text`` that are indexed as one of ``terms``."""
+    return [m.span() for m in TOKEN_RE.finditer(text) if index_term(m.group()) in terms]
 
 
 def _cut(text: str, start: int, stop: int) -> tuple[int, int]:
@@ -961,7 +955,7 @@ class SearchIndex:
             text = " ".join(
                 stored.get(k) or "" for k in ("title", "title", "summary", "innovation")
             )
-            tf = Counter(t.text for t in _TEXT_ANALYZER(text))
+            tf = Counter(t for w in TOKEN_RE.findall(text) if (t := index_term(w)) is not None)
             n_docs = max(1, reader.doc_count())
             weights: list[tuple[float, str]] = []
             for term, freq in tf.items():

@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import make_innovation_data
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,7 +62,6 @@ def test_import_missing_file_is_clear(tmp_path):
     assert result.returncode == 1 and "no such file" in result.stderr
 
 
-@pytest.mark.skipif(not (REPO / "registry" / "data" / "demo").is_dir(), reason="no demo data")
 def test_demo_loads_once(tmp_path):
     first = run_cli(tmp_path, "demo")
     assert first.returncode == 0, first.stderr

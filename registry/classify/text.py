@@ -21,6 +21,7 @@ __all__ = [
     "STOPWORDS_ID",
     "TOKEN_RE",
     "fold",
+    "index_term",
     "is_stopword",
     "load_wordlist",
     "stem",
@@ -36,6 +37,8 @@ TOKEN_RE = re.compile(r"[^\W_]+")
 
 def fold(text: str) -> str:
     """Lowercase and strip accents (NFKD, combining marks dropped): "Café" -> "cafe"."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -123,3 +126,12 @@ def stem(word: str) -> str:
     if stemmed != word:
         return stemmed
     return stem_en(word)
+
+
+@lru_cache(maxsize=200_000)
+def index_term(token: str) -> str | None:
+    """The form a token is indexed and searched under: folded and stemmed; None for a stopword."""
+    word = fold(token)
+    if word in STOPWORDS:
+        return None
+    return stem(word)

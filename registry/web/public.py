@@ -13,7 +13,7 @@ import logging
 import math
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -112,9 +112,7 @@ def lang_url(lang: str) -> str:
 
 def search_url(**changes: Any) -> str:
     """The search page with the current arguments, some changed (None drops an argument)."""
-    items = [
-        (k, v) for k, v in request.args.items(multi=True) if k != "lang" and k not in changes
-    ]
+    items = [(k, v) for k, v in request.args.items(multi=True) if k != "lang" and k not in changes]
     for key, value in changes.items():
         if value is None:
             continue
@@ -161,21 +159,28 @@ def safe_link(url: str) -> bool:
     return urlsplit(url.strip()).scheme.lower() in ("http", "https")
 
 
+TEMPLATE_HELPERS: dict[str, Callable[..., Any]] = {
+    "vocab_label": vocab_label,
+    "region_name": region_name,
+    "lang_url": lang_url,
+    "search_url": search_url,
+    "asset_url": asset_url,
+    "canonical_url": canonical_url,
+    "absolute_url": absolute_url,
+    "nice_date": nice_date,
+    "paragraphs": paragraphs,
+    "safe_link": safe_link,
+}
+for _name, _helper in TEMPLATE_HELPERS.items():
+    # globals, so that imported macros see them too
+    bp.add_app_template_global(_helper, _name)
+
+
 @bp.app_context_processor
-def _template_helpers() -> dict[str, Any]:
+def _template_context() -> dict[str, Any]:
     return {
         "locale": current_locale(),
         "site_name": current_app.config.get("SITE_NAME") or "Lumbung Inovasi",
-        "vocab_label": vocab_label,
-        "region_name": region_name,
-        "lang_url": lang_url,
-        "search_url": search_url,
-        "asset_url": asset_url,
-        "canonical_url": canonical_url,
-        "absolute_url": absolute_url,
-        "nice_date": nice_date,
-        "paragraphs": paragraphs,
-        "safe_link": safe_link,
     }
 
 
@@ -353,6 +358,10 @@ def _month_label(month: str) -> str:
         return month
 
 
+def search_link(param: str, value: str) -> str:
+    return url_for("public.search") + _query([(param, value)])
+
+
 @bp.get("/stats")
 def stats() -> Any:
     locale = current_locale()
@@ -361,7 +370,7 @@ def stats() -> Any:
     def by_vocab(vocab: str, counts: Mapping[str, int]) -> list[dict[str, Any]]:
         return _chart(
             [
-                (vocab_label(vocab, slug), int(n), url_for("public.search", **{vocab: slug}))
+                (vocab_label(vocab, slug), int(n), search_link(vocab, slug))
                 for slug, n in counts.items()
             ]
         )
@@ -373,7 +382,7 @@ def stats() -> Any:
         "stage": by_vocab("stage", data.get("by_stage", {})),
         "province": _chart(
             [
-                (p["name"], int(p["count"]), url_for("public.search", province=p["code"]))
+                (p["name"], int(p["count"]), search_link("province", p["code"]))
                 for p in data["by_province"]
             ]
         ),
