@@ -17,15 +17,19 @@ LOCALES = ("id", "en")
 
 
 def select_locale() -> str:
+    # Indonesian first: English only when asked for (the switch sets a cookie)
     chosen = request.args.get("lang") or request.cookies.get("lang")
-    if chosen in LOCALES:
-        return chosen
-    return request.accept_languages.best_match(LOCALES) or "id"
+    return chosen if chosen in LOCALES else "id"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = config_module.load(config)
-    app = Flask(__name__, instance_path=settings["INSTANCE_DIR"], instance_relative_config=False)
+    app = Flask(
+        __name__,
+        instance_path=settings["INSTANCE_DIR"],
+        static_folder="web/static",
+        template_folder="web/templates",
+    )
     app.config.from_mapping(config_module.flask_settings(settings))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -1,26 +1,31 @@
 """The search index: the only module that touches it (Whoosh, on disk).
 
-Conventions after MoinMoin 2: one class (:class:`SearchIndex`) owns the index,
-a pure function (:func:`document_for`) maps a catalogue record to a document,
-writers wait for the lock with a timeout, and a rebuild is built aside and then
-swapped in.
+Conventions after MoinMoin 2: one class (:class:`SearchIndex`) owns the index, a
+pure function (:func:`document_for`) maps a catalogue record to a document, writers
+wait for the lock with a timeout, and a rebuild is built aside and then swapped in.
 
-How a search runs (see ``SearchIndex.search``):
+Design notes (the figures are in the module's tests and the lead's notes):
 
-* the query string is parsed with AND between words; when that finds nothing, it
-  is run again with OR between words (``OrGroup.factory(0.9)``, more matching
-  words rank higher), so long queries still find things while short ones stay
-  precise. Broken syntax falls back to the plain words.
-* filters and facets never go through Whoosh: for every searcher generation we
-  load one small column per document (id, dates, facet values) into Python sets,
-  once, and count facets as set intersections with the matched document numbers.
-  Whoosh's own grouped facets are far slower at 50,000 documents.
+* All searchable text goes into one field, ``text``, as weighted sections: title
+  words weigh 4, summary 2, innovator/unit/region names 1.5, the other sections 1.
+  The weights add up into the term frequency, which is what BM25F does, and a query
+  word costs one posting list instead of one per field.
+* A query runs with AND between words; when that finds nothing it runs again with
+  OR (``OrGroup.factory(0.9)``: documents with more of the words rank higher), so
+  long queries still find things while short ones stay precise. Broken syntax is
+  read as plain words.
+* Totals, filters and facets never go through Whoosh's matchers or facets (slow at
+  50,000 documents): each segment's facet values are read once from a column into
+  bit masks (Python ints), the posting lists of query words are turned into masks
+  (cached per index generation), and counting is ``(a & b).bit_count()``. Whoosh
+  only scores the first pages.
 """
 
 from __future__ import annotations
 
 import contextlib
 import html
+import itertools
 import math
 import os
 import re
@@ -36,9 +41,15 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import columns, fields, index, qparser, query
-from whoosh.analysis import Filter, RegexTokenizer
+from whoosh.analysis import Filter, Token, Tokenizer
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.filedb.filestore import FileStorage
+from whoosh.idsets import DocIdSet
 from whoosh.index import LockError
+from whoosh.matching import FilterMatcher
+from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
+from whoosh.util.filelock import try_for
 
 from registry.classify.text import STOPWORDS, TOKEN_RE, fold, index_term, stem
 
@@ -46,48 +57,58 @@ __all__ = [
     "FACETS",
     "SCHEMA",
     "SCHEMA_VERSION",
+    "SECTION_WEIGHTS",
     "Hit",
     "SearchIndex",
     "SearchResult",
     "SearchUnavailable",
     "analyzer",
     "document_for",
+    "highlight",
 ]
 
 FACETS = ("sector", "focus", "innovator_type", "province", "stage", "year")
 SORTS = ("relevance", "newest")
 
-#: Bump when the schema or the analyzer changes: an index built by another
-#: version is reported as needing a rebuild.
+#: Bump when the schema or the analysis changes: an index built by another version
+#: reports that it needs a rebuild.
 SCHEMA_VERSION = 1
 _MARKER = "registry-index.txt"
 _INDEXNAME = "MAIN"
-_REBUILD_CMD = "run `registry index rebuild`"
 _TOC_RE = re.compile(rf"^_{_INDEXNAME}_\d+\.toc$")
+_REBUILD_CMD = "run `registry index rebuild`"
 
-#: Record sections indexed in the ``body`` field (title and summary have their own).
-BODY_SECTIONS = (
-    "background",
-    "innovation",
-    "implementation",
-    "results",
-    "adaptability",
-    "resources",
-    "sustainability",
+#: The record fields in each weighted section of the ``text`` field.
+SECTION_WEIGHTS: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("title",), 4.0),
+    (("summary",), 2.0),
+    (("innovator_name", "unit", "regency_name", "province_name"), 1.5),
+    (
+        (
+            "background",
+            "innovation",
+            "implementation",
+            "results",
+            "adaptability",
+            "resources",
+            "sustainability",
+        ),
+        1.0,
+    ),
 )
-#: Searched fields and their weights: title over summary over the other sections.
-FIELD_BOOSTS = {"title": 4.0, "summary": 2.0, "body": 1.0, "place": 1.5, "innovator": 1.5}
-TEXT_FIELDS = tuple(FIELD_BOOSTS)
-_SIMILAR_FIELDS = ("title", "summary", "body")
-
+_SECTION_GAP = 100  # positions between sections, so a phrase never spans two
+_SECTIONED = "\x1c"  # starts a field value made of sections
+_SECTION_SEP = "\x1d"  # between sections
 _SNIPPET_CHARS = 240
+_TERM_CACHE_SIZE = 2048  # query words whose document masks are kept per generation
+_SIMILAR_CACHE_SIZE = 1024
 _SEP = "\x1f"  # between the values of the meta column
 _LIST_SEP = "\x1e"  # between sectors
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
 
 
 class SearchUnavailable(RuntimeError):
-    """The index is missing, corrupt, stale, or locked by another writer past the timeout."""
+    """The index is missing, unreadable, stale, or locked by another writer past the timeout."""
 
 
 @dataclass
@@ -106,15 +127,79 @@ class SearchResult:
     suggestion: str | None = None
 
 
-# -- analysis -----------------------------------------------------------------
+# -- analysis ---------------------------------------------------------------------------
+
+
+def _sectioned(texts: Sequence[str]) -> str:
+    """Encode section texts (in SECTION_WEIGHTS order) as one field value."""
+    return _SECTIONED + _SECTION_SEP.join(_CONTROL_RE.sub(" ", t) for t in texts)
+
+
+class SectionTokenizer(Tokenizer):
+    """Words and numbers of a text, weighted by section for a ``_sectioned`` value.
+
+    Each token's boost is its section's weight (Whoosh adds the boosts up into the
+    term's weight); positions jump by ``_SECTION_GAP`` between sections. A plain
+    string (a query) is one section of weight 1.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return other is not None and other.__class__ is self.__class__
+
+    def __hash__(self) -> int:
+        return hash(self.__class__)
+
+    def __call__(
+        self,
+        value: Any,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Any]:
+        if value.startswith(_SECTIONED):
+            texts = value[len(_SECTIONED) :].split(_SECTION_SEP)
+            sections = zip(texts, (w for _, w in SECTION_WEIGHTS), strict=False)
+        else:
+            sections = zip((value,), (1.0,), strict=True)
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos, char = start_pos, start_char
+        for text, weight in sections:
+            text = str(text)
+            matches: Iterable[tuple[str, int, int]]
+            if tokenize:
+                matches = ((m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text))
+            else:
+                matches = ((text, 0, len(text)),)
+            for word, start, end in matches:
+                t.text = word
+                t.boost = float(weight)
+                t.stopped = False
+                if keeporiginal:
+                    t.original = word
+                if positions:
+                    t.pos = pos
+                pos += 1
+                if chars:
+                    t.startchar = char + start
+                    t.endchar = char + end
+                yield t
+            pos += _SECTION_GAP
+            char += len(text) + 1
 
 
 class NormalizeFilter(Filter):
     """Fold case and accents, drop Indonesian and English stopwords, stem.
 
-    Stateless on purpose: it is pickled into the index by reference only, and the
-    word lists and stemmer come from :mod:`registry.classify.text`. Positions are
-    renumbered over removed stopwords so phrases match across them.
+    Stateless on purpose: Whoosh pickles the schema into the index, and this way only
+    the class name is stored; the word lists and stemmer come from
+    :mod:`registry.classify.text`. Positions close up over removed stopwords, so a
+    phrase matches across them, while the gaps between sections stay.
     """
 
     is_morph = True
@@ -126,24 +211,24 @@ class NormalizeFilter(Filter):
         return hash(self.__class__)
 
     def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
-        pos: int | None = None
+        removed = 0
         for t in tokens:
             term = index_term(t.text)
             if term is None:
+                removed += 1
                 if not t.removestops:
                     t.stopped = True
                     yield t
                 continue
-            if t.positions:
-                pos = t.pos if pos is None else pos + 1
-                t.pos = pos
-            t.stopped = False
+            if t.positions and removed:
+                t.pos -= removed
             t.text = term
+            t.stopped = False
             yield t
 
 
-class FoldFilter(Filter):
-    """Fold case and accents, drop stopwords, no stemming (the spelling field)."""
+class SpellingFilter(Filter):
+    """Folded words of three letters or more, stopwords and numbers dropped, unstemmed."""
 
     def __eq__(self, other: object) -> bool:
         return other is not None and other.__class__ is self.__class__
@@ -154,31 +239,24 @@ class FoldFilter(Filter):
     def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
         for t in tokens:
             word = fold(t.text)
-            if word in STOPWORDS or len(word) < 3 or word.isdigit():
+            if len(word) < 3 or word.isdigit() or word in STOPWORDS:
                 continue
             t.text = word
             yield t
 
 
 def analyzer() -> Any:
-    """The Indonesian+English analyzer of every searched text field."""
-    return RegexTokenizer(TOKEN_RE.pattern) | NormalizeFilter()
-
-
-def _spelling_analyzer() -> Any:
-    return RegexTokenizer(TOKEN_RE.pattern) | FoldFilter()
+    """The Indonesian+English analyzer of the ``text`` field (and of queries)."""
+    return SectionTokenizer() | NormalizeFilter()
 
 
 def _build_schema() -> fields.Schema:
-    text = analyzer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        title=fields.TEXT(analyzer=text, stored=True),
-        summary=fields.TEXT(analyzer=text, stored=True),
-        body=fields.TEXT(analyzer=text),
-        place=fields.TEXT(analyzer=text),
-        innovator=fields.TEXT(analyzer=text),
-        spell=fields.TEXT(analyzer=_spelling_analyzer(), phrase=False),
+        text=fields.TEXT(analyzer=analyzer()),
+        spell=fields.KEYWORD(analyzer=SectionTokenizer() | SpellingFilter()),
+        title=fields.STORED(),
+        summary=fields.STORED(),
         innovation=fields.STORED(),
         meta=fields.COLUMN(columns.VarBytesColumn()),
     )
@@ -187,7 +265,7 @@ def _build_schema() -> fields.Schema:
 SCHEMA = _build_schema()
 
 
-# -- records to documents -------------------------------------------------------
+# -- records to documents ---------------------------------------------------------------
 
 
 def _text(value: Any) -> str:
@@ -206,7 +284,7 @@ def _year(started_on: Any) -> str:
 
 
 def _timestamp(value: Any) -> float:
-    """Seconds since the epoch for an ISO datetime (naive means UTC); 0.0 when unknown."""
+    """Seconds since the epoch of an ISO datetime (naive means UTC); 0.0 when unknown."""
     if value is None or value == "":
         return 0.0
     if isinstance(value, datetime):
@@ -232,13 +310,13 @@ def _stamp(value: Any) -> str:
 def document_for(record: Mapping[str, Any]) -> dict[str, Any]:
     """Map a published catalogue record to the Whoosh document that indexes it (pure)."""
     get = record.get
-    title = _text(get("title"))
-    summary = _text(get("summary"))
-    sections = [_text(get(name)) for name in BODY_SECTIONS]
+    doc_id = str(int(record["id"]))
+    sections = ["\n".join(_text(get(name)) for name in names) for names, _ in SECTION_WEIGHTS]
+    title, summary = _text(get("title")), _text(get("summary"))
     sectors = [_clean(s) for s in (get("sectors") or ()) if _clean(s)]
     meta = _SEP.join(
         [
-            str(int(record["id"])),
+            doc_id,
             repr(_timestamp(get("published_at"))),
             _stamp(get("updated_at")),
             _LIST_SEP.join(sectors),
@@ -250,19 +328,67 @@ def document_for(record: Mapping[str, Any]) -> dict[str, Any]:
         ]
     )
     return {
-        "id": str(int(record["id"])),
+        "id": doc_id,
+        "text": _sectioned(sections),
+        "spell": f"{title}\n{summary}",
         "title": title,
         "summary": summary,
-        "body": "\n\n".join(s for s in sections if s),
-        "place": " ".join(_text(get(k)) for k in ("province_name", "regency_name") if get(k)),
-        "innovator": " ".join(_text(get(k)) for k in ("innovator_name", "unit") if get(k)),
-        "spell": f"{title}\n{summary}",
         "innovation": _text(get("innovation")),
         "meta": meta.encode("utf-8"),
     }
 
 
-# -- per-generation view of the index -------------------------------------------
+# -- bit masks --------------------------------------------------------------------------
+
+# For each byte value, the positions of its set bits.
+_BYTE_BITS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
+_NONZERO_RUN = re.compile(rb"[^\x00]+")
+
+
+def _mask_of(docnums: Iterable[int], nbits: int) -> int:
+    buf = bytearray((nbits >> 3) + 1)
+    for d in docnums:
+        buf[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(buf, "little")
+
+
+def _bits_of(mask: int) -> list[int]:
+    """The positions of the set bits of ``mask``, ascending."""
+    raw = mask.to_bytes((mask.bit_length() >> 3) + 1, "little")
+    out: list[int] = []
+    for run in _NONZERO_RUN.finditer(raw):
+        start = run.start()
+        for i, byte in enumerate(run.group(), start):
+            base = i << 3
+            out.extend(base + b for b in _BYTE_BITS[byte])
+    return out
+
+
+class _BitSet(DocIdSet):  # type: ignore[misc]
+    """A read-only docnum set over a mask, for Whoosh's ``filter=``."""
+
+    def __init__(self, mask: int, count: int):
+        self._raw = mask.to_bytes((mask.bit_length() >> 3) + 1, "little")
+        self._count = count
+        self._mask = mask
+
+    def __contains__(self, docnum: object) -> bool:
+        if not isinstance(docnum, int) or docnum < 0:
+            return False
+        i = docnum >> 3
+        return i < len(self._raw) and bool(self._raw[i] >> (docnum & 7) & 1)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(_bits_of(self._mask))
+
+
+# -- per-segment and per-generation data ----------------------------------------------------
 
 
 @dataclass
@@ -276,139 +402,280 @@ class _Row:
 def _decode_meta(raw: bytes) -> _Row | None:
     if not raw:
         return None
-    parts = raw.decode("utf-8").split(_SEP)
-    if len(parts) != 3 + len(FACETS):
+    try:
+        parts = raw.decode("utf-8").split(_SEP)
+        if len(parts) != 3 + len(FACETS):
+            return None
+        sectors = tuple(s for s in parts[3].split(_LIST_SEP) if s)
+        singles = tuple((v,) if v else () for v in parts[4:])
+        return _Row(int(parts[0]), float(parts[1]), parts[2], (sectors, *singles))
+    except ValueError:
         return None
-    sectors = tuple(s for s in parts[3].split(_LIST_SEP) if s)
-    singles = tuple((v,) if v else () for v in parts[4:])
-    return _Row(int(parts[0]), float(parts[1]), parts[2], (sectors, *singles))
-
-
-@dataclass
-class _View:
-    """Everything that is loaded once per searcher generation."""
-
-    rows: list[_Row | None]  # by docnum; None for a deleted document
-    alive: set[int]
-    by_id: dict[int, int]
-    values: dict[str, dict[str, set[int]]]  # facet -> value -> docnums
-    newest: list[int]  # live docnums, newest published first
-    all_facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    corrector: Any = None
-
-    def allowed(self, filters: Mapping[str, Sequence[str]] | None) -> set[int] | None:
-        """Docnums passing the filters (OR within one filter, AND across); None: no filter."""
-        result: set[int] | None = None
-        for name, wanted in (filters or {}).items():
-            if name not in self.values:
-                raise ValueError(f"unknown filter {name!r}; known: {', '.join(FACETS)}")
-            if isinstance(wanted, str):
-                wanted = [wanted]
-            chosen = [str(v) for v in wanted if v is not None and str(v) != ""]
-            if not chosen:
-                continue
-            by_value = self.values[name]
-            union: set[int] = set()
-            for value in chosen:
-                union |= by_value.get(value, set())
-            result = union if result is None else result & union
-        return result
-
-    def facet_counts(self, matched: set[int]) -> dict[str, dict[str, int]]:
-        if len(matched) == len(self.alive):
-            return {k: dict(v) for k, v in self.all_facets.items()}
-        counts: dict[str, dict[str, int]] = {}
-        for name in FACETS:
-            out: dict[str, int] = {}
-            for value, docs in self.values[name].items():
-                n = len(docs & matched) if len(docs) < len(matched) else len(matched & docs)
-                if n:
-                    out[value] = n
-            counts[name] = _sorted_counts(out)
-        return counts
-
-    def newest_page(self, matched: set[int], start: int, stop: int) -> list[int]:
-        if len(matched) == len(self.alive):
-            return self.newest[start:stop]
-        if len(matched) * 8 >= len(self.alive):
-            page: list[int] = []
-            for docnum in self.newest:
-                if docnum in matched:
-                    page.append(docnum)
-                    if len(page) >= stop:
-                        break
-            return page[start:stop]
-        rows = self.rows
-        return sorted(matched, key=lambda d: _newest_key(rows[d]))[start:stop]
 
 
 def _newest_key(row: _Row | None) -> tuple[float, int]:
     return (0.0, 0) if row is None else (-row.published, -row.id)
 
 
-def _sorted_counts(counts: Mapping[str, int]) -> dict[str, int]:
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+@dataclass
+class _Segment:
+    """What is read once per segment (segments never change, except for deletions)."""
+
+    key: str  # Whoosh's segment id
+    rows: list[_Row | None]
+    valid: int  # mask of the docnums with a readable row
+    masks: dict[str, dict[str, int]]  # facet -> value -> mask of local docnums
+    order: list[int]  # local docnums, newest first
+    words: frozenset[str] | None = None  # the spelling words, read on first use
 
 
-def _build_view(searcher: Searcher, segment_cache: dict[str, list[_Row | None]]) -> _View:
+def _load_segment(leaf: Any, key: str) -> _Segment:
+    count = leaf.doc_count_all()
+    if leaf.has_column("meta"):
+        rows = [_decode_meta(raw) for raw in leaf.column_reader("meta")]
+    else:
+        rows = [None] * count
+    builders: list[dict[str, bytearray]] = [{} for _ in FACETS]
+    size = (count >> 3) + 1
+    valid = bytearray(size)
+    for docnum, row in enumerate(rows):
+        if row is None:
+            continue
+        byte, bit = docnum >> 3, 1 << (docnum & 7)
+        valid[byte] |= bit
+        for values, by_value in zip(row.values, builders, strict=True):
+            for value in values:
+                buf = by_value.get(value)
+                if buf is None:
+                    buf = by_value[value] = bytearray(size)
+                buf[byte] |= bit
+    masks = {
+        name: {v: int.from_bytes(buf, "little") for v, buf in by_value.items()}
+        for name, by_value in zip(FACETS, builders, strict=True)
+    }
+    keys = [_newest_key(row) for row in rows]
+    order = sorted(range(count), key=keys.__getitem__)
+    return _Segment(key, rows, int.from_bytes(valid, "little"), masks, order)
+
+
+def _posting_ids(reader: Any, fieldname: str, text: Any) -> Iterator[int]:
+    """Docnums with a term, deleted ones included (callers intersect with the live mask)."""
+    for leaf, offset in reader.leaf_readers():
+        try:
+            matcher = leaf.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        if isinstance(matcher, FilterMatcher):
+            matcher = matcher.child  # the deleted-documents filter
+        if isinstance(matcher, W3LeafMatcher):
+            # Whole blocks of ids at a time instead of stepping posting by posting.
+            while not matcher._atend and matcher._i < matcher._blocklength:
+                if matcher._ids is None:
+                    matcher._read_ids()
+                ids = matcher._ids
+                yield from (ids if not offset else (d + offset for d in ids))
+                matcher._next_block()
+        else:
+            found = matcher.all_ids()
+            yield from (found if not offset else (d + offset for d in found))
+
+
+@dataclass
+class _View:
+    """Everything derived from one searcher generation."""
+
+    nbits: int
+    rows: list[_Row | None]  # by docnum
+    alive: int  # mask of live, listable docnums
+    count: int  # alive.bit_count()
+    masks: dict[str, dict[str, int]]  # facet -> value -> docnum mask (deleted ones too)
+    segments: list[tuple[_Segment, int]]  # with their docnum offsets
+    all_facets: dict[str, dict[str, int]]
+    corrector: Any
+    _newest: list[int] | None = None
+    _by_id: dict[int, int] | None = None
+    term_masks: dict[tuple[str, str], int] = field(default_factory=dict)
+    similar_cache: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+
+    # facets and filters
+
+    def filter_mask(self, filters: Mapping[str, Sequence[str] | str] | None) -> int | None:
+        """Mask passing the filters (OR within one filter, AND across); None: no filter."""
+        result: int | None = None
+        for name, wanted in (filters or {}).items():
+            if name not in self.masks:
+                raise ValueError(f"unknown filter {name!r}; known: {', '.join(FACETS)}")
+            chosen = [wanted] if isinstance(wanted, str) else list(wanted or ())
+            values = {str(v) for v in chosen if v is not None and str(v) != ""}
+            if not values:
+                continue
+            by_value = self.masks[name]
+            union = 0
+            for value in values:
+                union |= by_value.get(value, 0)
+            result = union if result is None else result & union
+        return result
+
+    def facet_counts(self, matched: int) -> dict[str, dict[str, int]]:
+        if matched == self.alive:
+            return {name: dict(counts) for name, counts in self.all_facets.items()}
+        return _count_facets(self.masks, matched)
+
+    # listing order
+
+    @property
+    def by_id(self) -> dict[int, int]:
+        if self._by_id is None:
+            self._by_id = {
+                row.id: d for d in _bits_of(self.alive) if (row := self.rows[d]) is not None
+            }
+        return self._by_id
+
+    def newest(self) -> list[int]:
+        """Live docnums, newest published first (built on first use per generation)."""
+        if self._newest is None:
+            rows = self.rows
+            merged = list(
+                itertools.chain.from_iterable(
+                    seg.order if not offset else [d + offset for d in seg.order]
+                    for seg, offset in self.segments
+                )
+            )
+            if len(self.segments) > 1:  # already-sorted runs: Timsort merges them
+                merged.sort(key=lambda d: _newest_key(rows[d]))
+            live = _BitSet(self.alive, self.count)
+            self._newest = [d for d in merged if d in live]
+        return self._newest
+
+    def newest_page(self, matched: int, total: int, start: int, stop: int) -> list[int]:
+        if matched == self.alive:
+            return self.newest()[start:stop]
+        if total * 16 >= self.count:
+            # Dense: walk the global order until the page is full.
+            member = _BitSet(matched, total)
+            page: list[int] = []
+            for docnum in self.newest():
+                if docnum in member:
+                    page.append(docnum)
+                    if len(page) >= stop:
+                        break
+            return page[start:stop]
+        rows = self.rows
+        return sorted(_bits_of(matched), key=lambda d: _newest_key(rows[d]))[start:stop]
+
+    # query evaluation on masks
+
+    def match(self, searcher: Searcher, q: query.Query) -> int:
+        """Mask of the live documents matching ``q``."""
+        return self._mask(searcher, q) & self.alive
+
+    def _mask(self, searcher: Searcher, q: query.Query) -> int:
+        if isinstance(q, query.Term):
+            return self._term(searcher, q.fieldname, q.text)
+        if isinstance(q, query.Or | query.DisjunctionMax):
+            out = 0
+            for sub in q.subqueries:
+                out |= self._mask(searcher, sub)
+            return out
+        if isinstance(q, query.And):
+            positive = [sub for sub in q.subqueries if not isinstance(sub, query.Not)]
+            negative = [sub.query for sub in q.subqueries if isinstance(sub, query.Not)]
+            found = self.alive
+            for sub in positive:
+                found &= self._mask(searcher, sub)
+            for sub in negative:
+                found &= ~self._mask(searcher, sub)
+            return found
+        if isinstance(q, query.AndNot):
+            return self._mask(searcher, q.a) & ~self._mask(searcher, q.b)
+        if isinstance(q, query.AndMaybe):
+            return self._mask(searcher, q.a)
+        if isinstance(q, query.Require):
+            return self._mask(searcher, q.a) & self._mask(searcher, q.b)
+        if isinstance(q, query.Not):
+            return self.alive & ~self._mask(searcher, q.query)
+        if isinstance(q, query.Every):
+            return self.alive
+        if q is query.NullQuery:
+            return 0
+        # Phrases and anything else: let Whoosh find the documents.
+        return _mask_of(searcher.docs_for_query(q), self.nbits)
+
+    def _term(self, searcher: Searcher, fieldname: str, text: Any) -> int:
+        key = (fieldname, str(text))
+        mask = self.term_masks.get(key)
+        if mask is None:
+            if len(self.term_masks) >= _TERM_CACHE_SIZE:
+                self.term_masks.clear()
+            mask = _mask_of(_posting_ids(searcher.reader(), fieldname, text), self.nbits)
+            self.term_masks[key] = mask
+        return mask
+
+
+def _count_facets(masks: Mapping[str, Mapping[str, int]], matched: int) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for name in FACETS:
+        found = {}
+        for value, mask in masks[name].items():
+            n = (mask & matched).bit_count()
+            if n:
+                found[value] = n
+        counts[name] = dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+    return counts
+
+
+def _build_view(searcher: Searcher, cache: dict[str, _Segment]) -> _View:
     reader = searcher.reader()
+    segments: list[tuple[_Segment, int]] = []
+    used: dict[str, _Segment] = {}
     rows: list[_Row | None] = []
-    alive: set[int] = set()
-    used: dict[str, list[_Row | None]] = {}
+    alive = 0
     for leaf, offset in reader.leaf_readers():
         count = leaf.doc_count_all()
         if not count:
             continue
-        segment = leaf.segment()
-        key = segment.segment_id() if segment is not None else ""
-        seg_rows = segment_cache.get(key) if key else None
-        if seg_rows is None or len(seg_rows) != count:
-            if leaf.has_column("meta"):
-                seg_rows = [_decode_meta(raw) for raw in leaf.column_reader("meta")]
-            else:
-                seg_rows = [None] * count
+        info = leaf.segment()
+        key = info.segment_id() if info is not None else ""
+        seg = cache.get(key) if key else None
+        if seg is None or len(seg.rows) != count:
+            seg = _load_segment(leaf, key)
         if key:
-            used[key] = seg_rows
+            used[key] = seg
+        segments.append((seg, offset))
         if len(rows) < offset:
             rows.extend([None] * (offset - len(rows)))
-        rows.extend(seg_rows)
+        rows.extend(seg.rows)
+        live = seg.valid
         if leaf.has_deletions():
-            alive.update(offset + d for d in leaf.all_doc_ids())
-        else:
-            alive.update(range(offset, offset + count))
-    segment_cache.clear()
-    segment_cache.update(used)
+            live &= ~_mask_of(info.deleted_docs(), count)
+        alive |= live << offset
+    cache.clear()
+    cache.update(used)
 
-    by_id: dict[int, int] = {}
-    values: dict[str, dict[str, set[int]]] = {name: {} for name in FACETS}
-    value_sets = [values[name] for name in FACETS]
-    live_rows = []
-    for docnum in sorted(alive):
-        row = rows[docnum]
-        if row is None:
-            continue
-        live_rows.append((docnum, row))
-        by_id[row.id] = docnum
-        for facet_values, by_value in zip(row.values, value_sets, strict=True):
-            for value in facet_values:
-                docs = by_value.get(value)
-                if docs is None:
-                    by_value[value] = {docnum}
-                else:
-                    docs.add(docnum)
-    # Rows that failed to decode (None) are still searchable but never listed or counted.
-    alive = {docnum for docnum, _ in live_rows}
-    newest = [d for d, _ in sorted(live_rows, key=lambda dr: _newest_key(dr[1]))]
-    all_facets = {
-        name: _sorted_counts({v: len(s) for v, s in values[name].items()}) for name in FACETS
-    }
-    return _View(rows, alive, by_id, values, newest, all_facets, reader.corrector("spell"))
+    nbits = max(len(rows), 1)
+    masks: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for seg, offset in segments:
+        for name, by_value in seg.masks.items():
+            merged = masks[name]
+            for value, mask in by_value.items():
+                merged[value] = merged.get(value, 0) | (mask << offset)
+    return _View(
+        nbits=nbits,
+        rows=rows,
+        alive=alive,
+        count=alive.bit_count(),
+        masks=masks,
+        segments=segments,
+        all_facets=_count_facets(masks, alive),
+        corrector=reader.corrector("spell"),
+    )
 
 
-# -- query parsing and highlighting ------------------------------------------------
+# -- queries and highlights ----------------------------------------------------------------
 
 _QUOTE_OR_PAREN = re.compile(r'["()]')
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+_NEGATED_RE = re.compile(r'(?:^|(?<=[\s(]))(?:-|NOT\s+)("[^"]*"|[^\s()"]+)')
 
 
 def _parser(group: Any, syntax: bool) -> qparser.QueryParser:
@@ -419,12 +686,12 @@ def _parser(group: Any, syntax: bool) -> qparser.QueryParser:
             qparser.PhrasePlugin(),
             qparser.GroupPlugin(),
             qparser.OperatorsPlugin(),
-            # + and - only at the start of a word: "covid-19" and "x-ray" stay words
-            qparser.PlusMinusPlugin(plusexpr=r"(?:(?<=[\s(])|^)\+", minusexpr=r"(?:(?<=[\s(])|^)-"),
+            # + and - only at the start of a word, so "covid-19" stays one word
+            qparser.PlusMinusPlugin(
+                plusexpr=r"(?:(?<=[\s(])|^)\+", minusexpr=r"(?:(?<=[\s(])|^)-"
+            ),
         ]
-    parser = qparser.QueryParser(None, SCHEMA, plugins=plugins, group=group)
-    parser.add_plugin(qparser.MultifieldPlugin(TEXT_FIELDS, fieldboosts=FIELD_BOOSTS))
-    return parser
+    return qparser.QueryParser("text", SCHEMA, plugins=plugins, group=group)
 
 
 _AND_PARSER = _parser(qparser.AndGroup, syntax=True)
@@ -436,13 +703,21 @@ _PLAIN_OR_PARSER = _parser(qparser.OrGroup.factory(0.9), syntax=False)
 @dataclass
 class _Parsed:
     query: query.Query
-    #: the same words with OR between them, tried when ``query`` finds nothing
-    or_query: query.Query | None = None
+    #: (parser, text) giving the same words with OR between them, tried when
+    #: ``query`` finds nothing; None for a single word
+    or_source: tuple[qparser.QueryParser, str] | None = None
     #: False for a pure exclusion, which has no relevance order
     scored: bool = True
 
-
-_NEGATED_RE = re.compile(r'(?:^|(?<=[\s(]))(?:-|NOT\s+)("[^"]*"|[^\s()"]+)')
+    def or_query(self) -> query.Query | None:
+        if self.or_source is None:
+            return None
+        parser, text = self.or_source
+        try:
+            parsed = parser.parse(text)
+        except Exception:
+            return None
+        return parsed if _positive_terms(parsed) else None
 
 
 def _balanced(q: str) -> bool:
@@ -462,7 +737,7 @@ def _plain_words(q: str) -> str:
 
 
 def _positive_terms(q: query.Query) -> set[str]:
-    """Analyzed words a hit may contain (terms under NOT are left out)."""
+    """Analyzed words a hit may contain (words under NOT are left out)."""
     out: set[str] = set()
     stack = [q]
     while stack:
@@ -472,25 +747,96 @@ def _positive_terms(q: query.Query) -> set[str]:
         if isinstance(node, query.AndNot):
             stack.append(node.a)
             continue
-        if isinstance(node, query.Term) and node.fieldname in FIELD_BOOSTS:
+        if isinstance(node, query.Term) and node.fieldname == "text":
             out.add(str(node.text))
-        elif isinstance(node, query.Phrase) and node.fieldname in FIELD_BOOSTS:
+        elif isinstance(node, query.Phrase) and node.fieldname == "text":
             out.update(str(w) for w in node.words)
         stack.extend(node.children())
     return out
 
 
-def _has_terms(q: query.Query) -> bool:
-    return q is not query.NullQuery and bool(_positive_terms(q))
+def parse_query(q: str) -> _Parsed | None:
+    """Parse a query string; None when it constrains nothing (no words, only stopwords).
+
+    Syntax: "phrases", (groups), AND/OR/NOT, +required, -excluded. Input that is not
+    valid syntax (stray quotes or brackets, bare operators, colons) is read as its
+    plain words; parse errors never reach the caller.
+    """
+    if _balanced(q):
+        try:
+            parsed = _AND_PARSER.parse(q)
+        except Exception:
+            parsed = query.NullQuery
+        terms = _positive_terms(parsed)
+        if terms:
+            return _Parsed(parsed, (_OR_PARSER, q) if len(terms) > 1 else None)
+        # Only exclusions ("-vaksin", "NOT vaksin"): everything but those.
+        negated = _plain_words(" ".join(_NEGATED_RE.findall(q)))
+        if negated:
+            excluded = _PLAIN_OR_PARSER.parse(negated)
+            if _positive_terms(excluded):
+                return _Parsed(query.AndNot(query.Every(), excluded), None, scored=False)
+    plain = _plain_words(q)
+    if not plain:
+        return None
+    try:
+        parsed = _PLAIN_AND_PARSER.parse(plain)
+    except Exception:
+        return None
+    terms = _positive_terms(parsed)
+    if not terms:
+        return None
+    return _Parsed(parsed, (_PLAIN_OR_PARSER, plain) if len(terms) > 1 else None)
+
+
+def _tuned(q: query.Query) -> query.Query:
+    """Use Whoosh's binary-tree union for every OR (changes ``q`` in place).
+
+    Whoosh's automatic choice picks an array-backed union in small segments (like
+    the one-document segments upserts leave behind) that clears a 2,048-slot array
+    per query word and segment: about a millisecond of overhead each time.
+    """
+    stack = [q]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, query.Or):
+            node.matcher_type = query.Or.DEFAULT_MATCHER
+        stack.extend(node.children())
+    return q
+
+
+def _could_stem_to(terms: set[str]) -> Any:
+    """A cheap test of whether a folded word may be indexed as one of ``terms``.
+
+    Stemming a word not seen before costs Sastrawi about half a millisecond, so
+    highlighting only stems words that pass this test: affixes come off, and a
+    stem's first and last letters may differ from the word's ("menulis" -> "tulis",
+    "happy" -> "happi"), so the word must contain the middle of a term; for a short
+    term the word must also be short. A rare miss costs a <mark>, never a result.
+    """
+    long_cores = [t[1:-1] for t in terms if len(t) >= 4]
+    short = [(t[1:] if len(t) > 1 else t, len(t) + 5) for t in terms if len(t) < 4]
+
+    def test(word: str) -> bool:
+        return any(c in word for c in long_cores) or any(
+            len(word) <= n and c in word for c, n in short
+        )
+
+    return test
 
 
 def _matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Character spans of the words in ``text`` that are indexed as one of ``terms``."""
-    return [m.span() for m in TOKEN_RE.finditer(text) if index_term(m.group()) in terms]
+    may_match = _could_stem_to(terms)
+    return [
+        m.span()
+        for m in TOKEN_RE.finditer(text)
+        if may_match(fold(m.group())) and index_term(m.group()) in terms
+    ]
 
 
 def _cut(text: str, start: int, stop: int) -> tuple[int, int]:
-    """Move a window's edges to whitespace so no word is cut."""
+    """Move a window's edges to whitespace so that no word is cut."""
     if start > 0:
         space = text.rfind(" ", max(0, start - 20), start + 1)
         start = space + 1 if space >= 0 else start
@@ -505,27 +851,26 @@ def highlight(texts: Sequence[str], terms: set[str], width: int = _SNIPPET_CHARS
 
     Every piece of the source text is HTML-escaped; only our own ``<mark>`` tags are raw.
     """
-    texts = [" ".join(t.split()) for t in texts if t and t.strip()]
-    if not texts:
+    cleaned = [" ".join(t.split()) for t in texts if t and t.strip()]
+    if not cleaned:
         return ""
-    chosen, spans = texts[0], []
+    chosen, spans = cleaned[0], []
     if terms:
-        for text in texts:
+        for text in cleaned:
             found = _matches(text, terms)
             if found:
                 chosen, spans = text, found
                 break
+    start = 0
     if spans:
         # The window of `width` characters holding the most matches, opening a little
         # before the first of them.
         best_i, best_n = 0, 0
         for i, (s, _) in enumerate(spans):
-            n = sum(1 for s2, e2 in spans[i:] if e2 <= s + width)
+            n = sum(1 for _, e2 in spans[i:] if e2 <= s + width)
             if n > best_n:
                 best_i, best_n = i, n
         start = max(0, spans[best_i][0] - width // 6)
-    else:
-        start = 0
     start, stop = _cut(chosen, start, min(len(chosen), start + width))
     parts = ["…"] if start > 0 else []
     pos = start
@@ -541,15 +886,18 @@ def highlight(texts: Sequence[str], terms: set[str], width: int = _SNIPPET_CHARS
     return "".join(parts)
 
 
-# -- the index ------------------------------------------------------------------------
+# -- the index -------------------------------------------------------------------------------
 
 
 class SearchIndex:
     """The on-disk Whoosh index of published innovations.
 
-    One searcher is kept open and refreshed when the index changes (in this process
-    or another); searches in one process are serialized by a lock.
+    One searcher is kept open and refreshed when the index changes (by this process
+    or another); the calls of one instance are serialized by a lock.
     """
+
+    #: A rebuild of at least this many records runs on two worker processes.
+    parallel_threshold = 2000
 
     def __init__(self, index_dir: str | os.PathLike[str], writer_timeout: float = 10.0):
         self.path = Path(index_dir)
@@ -558,12 +906,12 @@ class SearchIndex:
         self._searcher: Searcher | None = None
         self._ident: tuple[int, int, int] | None = None
         self._view: _View | None = None
-        self._segment_cache: dict[str, list[_Row | None]] = {}
+        self._segments: dict[str, _Segment] = {}
 
     def __repr__(self) -> str:
         return f"SearchIndex({str(self.path)!r})"
 
-    # -- state ---------------------------------------------------------------------
+    # -- opening -------------------------------------------------------------------------
 
     def exists(self) -> bool:
         """True when the directory holds an index (readable or not: see ``needs_rebuild``)."""
@@ -580,14 +928,7 @@ class SearchIndex:
             return True
         return False
 
-    def _dir_ident(self) -> tuple[int, int] | None:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return (st.st_dev, st.st_ino)
-
-    def _open_ix(self) -> index.FileIndex:
+    def _open_ix(self) -> Any:
         if not self.exists():
             raise SearchUnavailable(f"no search index at {self.path}; {_REBUILD_CMD}")
         try:
@@ -604,6 +945,13 @@ class SearchIndex:
             raise SearchUnavailable(
                 f"the search index at {self.path} cannot be read ({exc}); {_REBUILD_CMD}"
             ) from exc
+
+    def _dir_ident(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino)
 
     def _state(self) -> tuple[Searcher, _View]:
         """The open searcher and its view, reopened or refreshed when the index changed."""
@@ -622,16 +970,12 @@ class SearchIndex:
         try:
             if searcher is None or self._ident is None or self._ident[:2] != dir_ident:
                 self.close()
-                ix = self._open_ix()
-                searcher = ix.searcher()
-            else:
-                gen = searcher._ix.latest_generation()
-                if gen != self._ident[2]:
-                    searcher = searcher.refresh()
-            generation = searcher.reader().generation()
-            ident = (*dir_ident, generation)
+                searcher = self._open_ix().searcher()
+            elif searcher._ix.latest_generation() != self._ident[2]:
+                searcher = searcher.refresh()
+            ident = (*dir_ident, searcher.reader().generation())
             if self._view is None or ident != self._ident:
-                self._view = _build_view(searcher, self._segment_cache)
+                self._view = _build_view(searcher, self._segments)
         except SearchUnavailable:
             raise
         except Exception as exc:
@@ -651,23 +995,26 @@ class SearchIndex:
             self._ident = None
             self._view = None
 
-    # -- writing -------------------------------------------------------------------
+    # -- writing -------------------------------------------------------------------------
 
-    def _writer(self, ix: index.FileIndex, **options: Any) -> Any:
+    def _locked_error(self) -> SearchUnavailable:
+        return SearchUnavailable(
+            f"the search index at {self.path} is locked by another writer (waited "
+            f"{self.writer_timeout:g} s); try again later, then run `registry index sync`"
+        )
+
+    def _writer(self) -> Any:
+        ix = self._open_ix()
         try:
-            return ix.writer(timeout=self.writer_timeout, **options)
+            return ix.writer(timeout=self.writer_timeout)
         except LockError as exc:
-            raise SearchUnavailable(
-                f"the search index at {self.path} is locked by another writer "
-                f"(waited {self.writer_timeout:g} s); try again later, then run "
-                "`registry index sync`"
-            ) from exc
+            raise self._locked_error() from exc
         except OSError as exc:
             raise SearchUnavailable(
                 f"cannot write the search index at {self.path} ({exc}); {_REBUILD_CMD}"
             ) from exc
 
-    def _after_write(self) -> None:
+    def _refresh(self) -> None:
         with self._lock:
             if self._searcher is not None:
                 with contextlib.suppress(SearchUnavailable):
@@ -681,7 +1028,7 @@ class SearchIndex:
             docs[doc["id"]] = doc  # the last version of a record wins
         if not docs:
             return 0
-        writer = self._writer(self._open_ix())
+        writer = self._writer()
         try:
             for doc in docs.values():
                 writer.update_document(**doc)
@@ -689,15 +1036,15 @@ class SearchIndex:
             writer.cancel()
             raise
         writer.commit()
-        self._after_write()
+        self._refresh()
         return len(docs)
 
     def remove(self, ids: Iterable[int]) -> int:
-        """Delete documents by id; returns how many documents were removed."""
+        """Delete documents by id; returns how many were removed."""
         keys = sorted({str(int(i)) for i in ids})
         if not keys:
             return 0
-        writer = self._writer(self._open_ix())
+        writer = self._writer()
         removed = 0
         try:
             for key in keys:
@@ -707,7 +1054,7 @@ class SearchIndex:
             raise
         if removed:
             writer.commit()
-            self._after_write()
+            self._refresh()
         else:
             writer.cancel()
         return removed
@@ -717,25 +1064,39 @@ class SearchIndex:
         self.rebuild(())
 
     def rebuild(self, records: Iterable[Mapping[str, Any]]) -> int:
-        """Index ``records`` into a sibling directory, then swap it in place of the index.
+        """Index ``records`` into a sibling directory, then swap it in for the index.
 
-        The old index stays searchable and write-locked while the new one is built (a
-        concurrent ``upsert`` waits, then fails with SearchUnavailable: run ``registry
-        index sync`` afterwards). Duplicate ids: the first record wins.
+        The old index stays searchable, and write-locked, while the new one is built:
+        a concurrent ``upsert`` waits for ``writer_timeout`` and then fails with
+        SearchUnavailable (run ``registry index sync`` afterwards). Duplicate ids: the
+        first record wins. Returns the number of documents indexed.
         """
         parent = self.path.parent
         parent.mkdir(parents=True, exist_ok=True)
         old_lock = self._lock_existing()
-        tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.rebuild-", dir=parent))
         new_lock = None
         count = 0
         try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.rebuild-", dir=parent))
+        except BaseException:
+            if old_lock is not None:
+                old_lock.release()
+            raise
+        try:
             ix = index.create_in(str(tmp), SCHEMA, indexname=_INDEXNAME)
             (tmp / _MARKER).write_text(f"schema {SCHEMA_VERSION}\n", encoding="utf-8")
-            writer = ix.writer(limitmb=256)
+            # Peek at the first records: only a big rebuild is worth worker processes.
+            source = iter(records)
+            head = list(itertools.islice(source, self.parallel_threshold))
+            procs = min(2, os.cpu_count() or 1) if len(head) >= self.parallel_threshold else 1
+            if procs > 1:
+                # One segment per worker and no final merge: ~1.9x faster on two cores.
+                writer = ix.writer(procs=procs, limitmb=128, multisegment=True)
+            else:
+                writer = ix.writer(limitmb=256)
             seen: set[str] = set()
             try:
-                for record in records:
+                for record in itertools.chain(head, source):
                     doc = document_for(record)
                     if doc["id"] in seen:
                         continue
@@ -746,8 +1107,14 @@ class SearchIndex:
                 writer.cancel()
                 raise
             writer.commit(merge=False)
+            with ix.reader() as reader:
+                indexed = reader.doc_count()
+            if indexed != count:  # a worker process failed: keep the old index
+                raise SearchUnavailable(
+                    f"the rebuild indexed {indexed} of {count} records; the old index is kept"
+                )
             new_lock = ix.lock("WRITELOCK")
-            new_lock.acquire()  # so no writer slips in between the swap and our release
+            new_lock.acquire()  # no writer may slip in between the swap and our release
             aside = None
             if self.path.exists():
                 aside = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.old-", dir=parent))
@@ -756,48 +1123,43 @@ class SearchIndex:
             if aside is not None:
                 shutil.rmtree(aside, ignore_errors=True)
         finally:
-            if old_lock is not None:
-                with contextlib.suppress(Exception):
-                    old_lock.release()
-            if new_lock is not None:
-                with contextlib.suppress(Exception):
-                    new_lock.release()
+            for lock in (old_lock, new_lock):
+                if lock is not None:
+                    with contextlib.suppress(Exception):
+                        lock.release()
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
         self.close()
         return count
 
     def _lock_existing(self) -> Any:
-        """Write-lock the index being replaced; refuse to replace what is not an index."""
+        """Write-lock the index about to be replaced; refuse to replace what is not one."""
         if not self.path.exists():
             return None
         if not self.path.is_dir():
             raise SearchUnavailable(f"{self.path} is not a directory; cannot put an index there")
         names = [n for n in os.listdir(self.path) if not n.startswith(".")]
-        looks_like_index = any(n.endswith(".toc") or n == _MARKER for n in names)
-        if names and not looks_like_index:
+        if names and not any(_TOC_RE.match(n) or n == _MARKER for n in names):
             raise SearchUnavailable(
                 f"{self.path} holds files that are not a search index; refusing to replace it"
             )
-        from whoosh.filedb.filestore import FileStorage
-        from whoosh.util.filelock import try_for
-
         lock = FileStorage(str(self.path)).lock(f"{_INDEXNAME}_WRITELOCK")
         if not try_for(lock.acquire, timeout=self.writer_timeout, delay=0.1):
-            raise SearchUnavailable(
-                f"the search index at {self.path} is locked by another writer "
-                f"(waited {self.writer_timeout:g} s); try the rebuild again later"
-            )
+            raise self._locked_error()
         return lock
 
-    # -- reading -------------------------------------------------------------------
+    # -- reading -------------------------------------------------------------------------
 
     def stamps(self) -> dict[int, str]:
-        """id -> updated_at as it was indexed, for syncing with the database."""
+        """id -> updated_at as indexed, so a caller can sync the index with the database."""
         with self._lock:
             _, view = self._state()
             rows = view.rows
-            return {row.id: row.updated_at for d in view.alive if (row := rows[d]) is not None}
+            return {
+                row.id: row.updated_at
+                for d in _bits_of(view.alive)
+                if (row := rows[d]) is not None
+            }
 
     def search(
         self,
@@ -807,6 +1169,12 @@ class SearchIndex:
         page: int = 1,
         per_page: int = 20,
     ) -> SearchResult:
+        """Search, filter, count facets and return one page of hits.
+
+        An empty query (or one of stopwords only) lists everything that passes the
+        filters, newest first. Raises ValueError for a bad sort, page or per_page, or
+        an unknown filter name; SearchUnavailable when the index cannot be used.
+        """
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         if page < 1:
@@ -816,28 +1184,33 @@ class SearchIndex:
         q = q or ""
         with self._lock:
             searcher, view = self._state()
-            allowed = view.allowed(filters)
-            parsed = self._parse(q) if q.strip() else None
-            matched: set[int]
+            allowed = view.filter_mask(filters)
+            parsed = parse_query(q) if q.strip() else None
             if parsed is None:
-                matched = set(view.alive) if allowed is None else allowed & view.alive
+                matched = view.alive if allowed is None else allowed & view.alive
             else:
-                matched = self._matching(searcher, parsed.query, allowed)
-                if not matched and parsed.or_query is not None:
-                    parsed = _Parsed(parsed.or_query)
-                    matched = self._matching(searcher, parsed.query, allowed)
-            total = len(matched)
+                matched = view.match(searcher, parsed.query)
+                if allowed is not None:
+                    matched &= allowed
+                or_query = parsed.or_query() if not matched else None
+                if or_query is not None and or_query != parsed.query:
+                    parsed = _Parsed(or_query)
+                    matched = view.match(searcher, or_query)
+                    if allowed is not None:
+                        matched &= allowed
+            total = matched.bit_count()
             facets = view.facet_counts(matched)
             start, stop = (page - 1) * per_page, page * per_page
             scored: list[tuple[float, int]] = []
             if start < total:
                 if parsed is None or not parsed.scored or sort == "newest":
-                    scored = [(0.0, d) for d in view.newest_page(matched, start, stop)]
+                    page_docs = view.newest_page(matched, total, start, stop)
+                    scored = [(0.0, d) for d in page_docs]
                 else:
                     results = searcher.search(
-                        parsed.query,
+                        _tuned(parsed.query),
                         limit=stop,
-                        filter=matched if allowed is not None else None,
+                        filter=_BitSet(matched, total) if allowed is not None else None,
                     )
                     scored = [(float(s), int(d)) for s, d in results.top_n[start:stop]]
             terms = _positive_terms(parsed.query) if parsed is not None else set()
@@ -847,57 +1220,10 @@ class SearchIndex:
                 if row is None:
                     continue
                 stored = searcher.stored_fields(docnum)
-                snippet = highlight(
-                    [stored.get("summary") or "", stored.get("innovation") or ""], terms
-                )
-                hits.append(Hit(id=row.id, score=score, highlight=snippet))
-            suggestion = self._suggestion(searcher, view, q) if q.strip() else None
+                texts = [stored.get("summary") or "", stored.get("innovation") or ""]
+                hits.append(Hit(id=row.id, score=score, highlight=highlight(texts, terms)))
+            suggestion = _suggestion(searcher, view, q) if q.strip() else None
             return SearchResult(total=total, hits=hits, facets=facets, suggestion=suggestion)
-
-    @staticmethod
-    def _matching(searcher: Searcher, q: query.Query, allowed: set[int] | None) -> set[int]:
-        docs = set(searcher.docs_for_query(q))
-        return docs if allowed is None else docs & allowed
-
-    @staticmethod
-    def _parse(q: str) -> _Parsed | None:
-        """Parse a query string; None when it constrains nothing (no words, only stopwords).
-
-        Query syntax: "phrases", (groups), AND/OR/NOT, +required, -excluded. Input
-        that is not valid syntax (stray quotes or brackets, bare operators) is read
-        as its plain words, and parse errors never reach the caller.
-        """
-        parsed: query.Query | None = None
-        or_parsed: query.Query | None = None
-        if _balanced(q):
-            try:
-                parsed = _AND_PARSER.parse(q)
-                or_parsed = _OR_PARSER.parse(q)
-            except Exception:
-                parsed = None
-            if parsed is not None and not _has_terms(parsed):
-                # Only exclusions ("-vaksin", "NOT vaksin"): everything but those.
-                negated = _plain_words(" ".join(_NEGATED_RE.findall(q)))
-                excluded = _PLAIN_OR_PARSER.parse(negated) if negated else query.NullQuery
-                if _has_terms(excluded):
-                    return _Parsed(query.AndNot(query.Every(), excluded), None, scored=False)
-                parsed = None
-        if parsed is None:
-            plain = _plain_words(q)
-            if not plain:
-                return None
-            try:
-                parsed = _PLAIN_AND_PARSER.parse(plain)
-                or_parsed = _PLAIN_OR_PARSER.parse(plain)
-            except Exception:
-                return None
-            if not _has_terms(parsed):
-                return None
-        if or_parsed is not None and (or_parsed == parsed or not _has_terms(or_parsed)):
-            or_parsed = None
-        return _Parsed(parsed, or_parsed)
-
-    # -- suggestions and similar documents -------------------------------------------
 
     def suggest(self, q: str) -> str | None:
         """The query with misspelled words corrected, or None when nothing is better."""
@@ -905,77 +1231,123 @@ class SearchIndex:
             return None
         with self._lock:
             searcher, view = self._state()
-            return self._suggestion(searcher, view, q)
-
-    @staticmethod
-    def _suggestion(searcher: Searcher, view: _View, q: str) -> str | None:
-        reader = searcher.reader()
-        corrector = view.corrector
-        changed = False
-
-        def known(word: str) -> bool:
-            if reader.doc_frequency("spell", word):
-                return True
-            stemmed = stem(word)
-            return any(reader.doc_frequency(f, stemmed) for f in TEXT_FIELDS)
-
-        def replace(match: re.Match[str]) -> str:
-            nonlocal changed
-            original = match.group(0)
-            word = fold(original)
-            if (
-                original in _OPERATORS
-                or word in STOPWORDS
-                or len(word) < 3
-                or word.isdigit()
-                or known(word)
-            ):
-                return original
-            for maxdist in (1, 2) if len(word) > 4 else (1,):
-                found = corrector.suggest(word, limit=1, maxdist=maxdist, prefix=1)
-                if found:
-                    changed = True
-                    return str(found[0])
-            return original
-
-        suggestion = TOKEN_RE.sub(replace, q).strip()
-        return suggestion if changed and suggestion != q.strip() else None
+            return _suggestion(searcher, view, q)
 
     def similar(self, id: int, limit: int = 5) -> list[int]:
-        """Ids of other documents most like this one (by its distinctive words)."""
+        """Ids of other documents most like this one, by its most distinctive words."""
         if limit < 1:
             return []
         with self._lock:
             searcher, view = self._state()
+            key = (int(id), limit)
+            cached = view.similar_cache.get(key)
+            if cached is not None:
+                return list(cached)
             docnum = view.by_id.get(int(id))
-            if docnum is None:
-                return []
-            reader = searcher.reader()
-            stored = searcher.stored_fields(docnum)
-            text = " ".join(
-                stored.get(k) or "" for k in ("title", "title", "summary", "innovation")
-            )
-            tf = Counter(t for w in TOKEN_RE.findall(text) if (t := index_term(w)) is not None)
-            n_docs = max(1, reader.doc_count())
-            weights: list[tuple[float, str]] = []
-            for term, freq in tf.items():
-                df = max(reader.doc_frequency(f, term) for f in _SIMILAR_FIELDS)
-                if df <= 1:
-                    continue  # only in this document: it cannot find another
-                weights.append((freq * math.log(n_docs / df + 1.0), term))
-            weights.sort(reverse=True)
-            top = weights[:12]
-            if not top:
-                return []
-            clauses = [
-                query.Term(f, term, boost=w * FIELD_BOOSTS[f])
-                for w, term in top
-                for f in _SIMILAR_FIELDS
-            ]
-            results = searcher.search(query.Or(clauses), limit=limit, mask={docnum})
-            out = []
-            for _, d in results.top_n:
-                row = view.rows[d]
-                if row is not None:
-                    out.append(row.id)
-            return out
+            found = [] if docnum is None else _similar(searcher, view, docnum, limit)
+            if len(view.similar_cache) >= _SIMILAR_CACHE_SIZE:
+                view.similar_cache.clear()
+            view.similar_cache[key] = found
+            return list(found)
+
+
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _edits1(word: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out.update(a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1)
+    out.update(a + c + b[1:] for a, b in splits if b for c in _ALPHABET)
+    out.update(a + c + b for a, b in splits for c in _ALPHABET)
+    out.discard(word)
+    return out
+
+
+def _spelling_words(searcher: Searcher, view: _View) -> list[frozenset[str]]:
+    """The spelling vocabulary, one set per segment (each read once per segment)."""
+    by_key = {seg.key: seg for seg, _ in view.segments}
+    out = []
+    for leaf, _ in searcher.reader().leaf_readers():
+        info = leaf.segment()
+        seg = by_key.get(info.segment_id()) if info is not None else None
+        if seg is None:
+            continue
+        if seg.words is None:
+            seg.words = frozenset(b.decode("utf-8") for b in leaf.lexicon("spell"))
+        out.append(seg.words)
+    return out
+
+
+def _suggestion(searcher: Searcher, view: _View, q: str) -> str | None:
+    reader = searcher.reader()
+    vocabulary: list[frozenset[str]] | None = None
+    changed = False
+
+    def known(word: str) -> bool:
+        return bool(
+            reader.doc_frequency("spell", word) or reader.doc_frequency("text", stem(word))
+        )
+
+    def correct(word: str) -> str | None:
+        nonlocal vocabulary
+        if vocabulary is None:
+            vocabulary = _spelling_words(searcher, view)
+        # One edit away: check every candidate against the vocabulary (fast and exact).
+        near = [c for c in _edits1(word) if any(c in words for words in vocabulary)]
+        if near:
+            return max(near, key=lambda c: (reader.doc_frequency("spell", c), c))
+        if len(word) > 4:
+            # Two edits away: Whoosh's automaton, limited to words sharing 2 letters.
+            found = view.corrector.suggest(word, limit=1, maxdist=2, prefix=2)
+            if found:
+                return str(found[0])
+        return None
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal changed
+        original = match.group(0)
+        word = fold(original)
+        if (
+            original in _OPERATORS
+            or len(word) < 3
+            or word.isdigit()
+            or word in STOPWORDS
+            or known(word)
+        ):
+            return original
+        better = correct(word)
+        if better is None:
+            return original
+        changed = True
+        return better
+
+    suggestion = TOKEN_RE.sub(replace, q).strip()
+    return suggestion if changed and suggestion != q.strip() else None
+
+
+def _similar(searcher: Searcher, view: _View, docnum: int, limit: int) -> list[int]:
+    reader = searcher.reader()
+    stored = searcher.stored_fields(docnum)
+    text = " ".join(stored.get(k) or "" for k in ("title", "title", "summary", "innovation"))
+    tf = Counter(t for w in TOKEN_RE.findall(text) if (t := index_term(w)) is not None)
+    n_docs = max(1, view.count)
+    weights: list[tuple[float, str]] = []
+    for term, freq in tf.items():
+        df = reader.doc_frequency("text", term)
+        if df <= 1 or df > n_docs // 2:
+            continue  # only here (finds nothing else), or in most documents (says nothing)
+        weights.append((freq * math.log(n_docs / df), term))
+    weights.sort(reverse=True)
+    top = weights[:10]
+    if not top:
+        return []
+    clauses = [query.Term("text", term, boost=w) for w, term in top]
+    results = searcher.search(_tuned(query.Or(clauses)), limit=limit, mask={docnum})
+    out = []
+    for _, d in results.top_n:
+        row = view.rows[d]
+        if row is not None:
+            out.append(row.id)
+    return out

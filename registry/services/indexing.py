@@ -48,7 +48,7 @@ def _remember(session: Session, flush_context: Any) -> None:
 
 
 def _after_commit(session: Session) -> None:
-    if session.in_transaction():
+    if session.in_nested_transaction():
         return  # a SAVEPOINT was released; the outer transaction is still open
     ids = session.info.pop(PENDING_KEY, None)
     if not ids:

@@ -14,7 +14,6 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -31,6 +30,7 @@ from flask import (
 )
 from flask_babel import format_date, get_locale, gettext
 from sqlalchemy import select
+from werkzeug.routing import BuildError
 
 from .. import taxonomy
 from ..extensions import db
@@ -41,13 +41,7 @@ from ..services.indexing import get_index
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint(
-    "public",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/assets",
-)
+bp = Blueprint("public", __name__)
 
 VOCABS: dict[str, Mapping[str, tuple[str, str]]] = {
     "sector": taxonomy.SECTORS,
@@ -121,23 +115,14 @@ def search_url(**changes: Any) -> str:
 
 
 def asset_url(filename: str) -> str:
-    """Serve through the app's static route when the app points it at our folder, since that
-    route skips the database check; otherwise through this blueprint's /assets route."""
-    app_static = current_app.static_folder
-    if (
-        app_static
-        and bp.static_folder
-        and Path(app_static).resolve() == Path(bp.static_folder).resolve()
-    ):
-        return url_for("static", filename=filename)
-    return url_for("public.static", filename=filename)
+    return url_for("static", filename=filename)
 
 
 def canonical_url() -> str:
     if request.url_rule is not None and request.endpoint:
         try:
             return absolute_url(request.endpoint, **(request.view_args or {}))
-        except Exception:  # an endpoint that needs arguments we do not have
+        except BuildError:  # an endpoint that needs arguments we do not have
             return request.base_url
     return request.base_url
 
@@ -335,9 +320,10 @@ def _width_class(count: int, largest: int) -> str:
     return f"w-{max(5, math.ceil(count * 20 / largest) * 5)}"
 
 
-def _chart(rows: list[tuple[str, int, str | None]]) -> list[dict[str, Any]]:
+def _chart(rows: list[tuple[str, int, str | None]], total: int) -> list[dict[str, Any]]:
+    """Rows of a bar chart; percentages are of all published innovations (an innovation may
+    have several sectors, so a chart's rows may add up to more than 100 %)."""
     largest = max((count for _, count, _ in rows), default=0)
-    total = sum(count for _, count, _ in rows)
     return [
         {
             "label": text,
@@ -366,13 +352,15 @@ def search_link(param: str, value: str) -> str:
 def stats() -> Any:
     locale = current_locale()
     data = discovery.stats(locale)
+    total = int(data["total"])
 
     def by_vocab(vocab: str, counts: Mapping[str, int]) -> list[dict[str, Any]]:
         return _chart(
             [
                 (vocab_label(vocab, slug), int(n), search_link(vocab, slug))
                 for slug, n in counts.items()
-            ]
+            ],
+            total,
         )
 
     charts = {
@@ -384,11 +372,14 @@ def stats() -> Any:
             [
                 (p["name"], int(p["count"]), search_link("province", p["code"]))
                 for p in data["by_province"]
-            ]
+            ],
+            total,
         ),
-        "month": _chart([(_month_label(m), int(n), None) for m, n in data["by_month"].items()]),
+        "month": _chart(
+            [(_month_label(m), int(n), None) for m, n in data["by_month"].items()], total
+        ),
     }
-    return render_template("stats.html", total=data["total"], charts=charts)
+    return render_template("stats.html", total=total, charts=charts)
 
 
 @bp.get("/data")

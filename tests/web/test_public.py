@@ -228,6 +228,26 @@ def test_innovation_page_lists_similar_and_hides_them_without_search(
             regency="32.77",
         ),
     )
+    # unrelated innovations, so that the words the twins share are distinctive
+    for n, topic in enumerate(("Sekolah Radio", "Lumbung Pangan", "Pasar Daring", "Kelas Petani")):
+        _create(
+            app,
+            innovation_data(
+                title=f"{topic} Kampung {n}",
+                summary=f"{topic} untuk keluarga petani di lereng gunung.",
+                background="Musim kemarau panjang.",
+                innovation=f"{topic} dikelola karang taruna.",
+                implementation="Setiap pekan.",
+                results="Ratusan keluarga ikut serta.",
+                adaptability="Mudah ditiru desa lain.",
+                resources="Swadaya warga.",
+                sustainability="Kas desa.",
+                sectors=["pangan"],
+                innovator_name="Karang Taruna",
+                unit="Dusun Krajan",
+                links=[],
+            ),
+        )
     html = _html(client.get(f"/innovations/{published[0]['slug']}"))
     assert "Inovasi serupa" in html
     assert twin["title"] in html
@@ -426,11 +446,11 @@ def test_error_pages_are_html_and_localized(client: Any) -> None:
 
 
 def test_static_assets_are_served(client: Any) -> None:
-    with client.get("/assets/css/site.css") as css:
+    with client.get("/static/css/site.css") as css:
         assert css.status_code == 200
         assert css.mimetype == "text/css"
         assert b".w-55 { width: 55%; }" in css.data
         assert b":focus-visible" in css.data
-    with client.get("/assets/img/og.png") as image:
+    with client.get("/static/img/og.png") as image:
         assert image.mimetype == "image/png"
         assert image.data.startswith(b"\x89PNG")

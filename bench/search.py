@@ -1,0 +1,783 @@
+"""Search benchmark: index rebuild rate, API latency, worker memory, index size.
+
+A plain script (never run in CI):
+
+    .venv/bin/python bench/search.py --sizes 10000,50000
+
+For each size it generates that many records (bench/generate.py, seeded) and measures
+
+1. the rebuild rate of ``SearchIndex.rebuild`` fed straight from the generator, and of the
+   full ``registry index rebuild`` path (``indexing.rebuild()``) from a fresh SQLite
+   database the records were bulk-inserted into;
+2. p50/p95 latency of 200 queries of 1-3 words (about a third with filters) through
+   ``GET /api/v1/innovations`` with its facets: in process (Flask test client) and over HTTP
+   against ``registry serve`` (waitress) in a subprocess, with a keep-alive session; the
+   index alone (``SearchIndex.search``) is timed too, to split the API time;
+3. the same queries on SQLite FTS5 over the same text as a reference (MATCH, bm25 order,
+   LIMIT 20, and a GROUP BY count for one facet; AND, then OR when AND finds nothing);
+4. the resident memory of the web worker after the queries (/proc/<pid>/status);
+5. the size of the index on disk.
+
+It prints a table and writes bench/results/search-<size>.json. Every latency pass starts
+with a fresh searcher and runs the same 20 warm-up queries first (not timed; the first
+one, which loads the per-generation view, is reported as ``first_query_ms``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import datetime as dt
+import io
+import json
+import os
+import platform
+import pstats
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(ROOT))
+
+import generate  # noqa: E402
+
+from registry.search import SearchIndex  # noqa: E402
+
+#: The record sections besides title and summary (DESIGN.md's field names).
+BODY_SECTIONS = generate.SECTIONS
+
+RESULTS_DIR = HERE / "results"
+API = "/api/v1/innovations"
+TARGETS = {
+    "api_p95_ms": 50.0,  # at 50,000 documents, 1-3 word queries with facets
+    "rebuild_docs_per_s": 1500.0,
+    "worker_rss_mib": 250.0,
+}
+TARGET_SIZE = 50_000
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem_total = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_total = f"{int(line.split()[1]) // 1024} MiB"
+    import hashlib
+    from importlib.metadata import version
+
+    search_py = ROOT / "registry" / "search.py"
+    return {
+        "registry_search_py_sha256": hashlib.sha256(search_py.read_bytes()).hexdigest()[:16],
+        "registry_search_py_mtime": dt.datetime.fromtimestamp(search_py.stat().st_mtime).isoformat(
+            timespec="seconds"
+        ),
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu_count": os.cpu_count(),
+        "cpu_model": model,
+        "memory": mem_total,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "whoosh": version("whoosh-reloaded"),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def dir_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def stats_ms(samples: Sequence[float]) -> dict[str, float]:
+    """Nearest-rank percentiles of latencies given in seconds, in milliseconds."""
+    ordered = sorted(samples)
+    n = len(ordered)
+
+    def rank(p: float) -> float:
+        return ordered[max(0, min(n - 1, -(-int(p * n) // 100) - 1))] * 1000
+
+    return {
+        "n": n,
+        "p50": round(rank(50), 2),
+        "p95": round(rank(95), 2),
+        "p99": round(rank(99), 2),
+        "max": round(ordered[-1] * 1000, 2),
+        "mean": round(sum(ordered) / n * 1000, 2),
+    }
+
+
+def api_path(query: dict[str, Any]) -> str:
+    params = [("q", query["q"])]
+    params += [(k, v) for k, values in query["filters"].items() for v in values]
+    return f"{API}?{urlencode(params)}"
+
+
+def proc_status(pid: int) -> dict[str, float]:
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = round(int(value.split()[0]) / 1024, 1)  # kB -> MiB
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def profiled(name: str, fn: Callable[[], Any], enabled: bool) -> Any:
+    """Run ``fn``; with profiling on, write the top of its cProfile to bench/results/."""
+    if not enabled:
+        return fn()
+    profile = cProfile.Profile()
+    result = profile.runcall(fn)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    profile.dump_stats(str(RESULTS_DIR / f"{name}.prof"))
+    text = io.StringIO()
+    stats = pstats.Stats(profile, stream=text)
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(30)
+    (RESULTS_DIR / f"{name}.txt").write_text(text.getvalue())
+    log(f"profile written to {RESULTS_DIR / name}.txt")
+    return result
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def app_config(work: Path) -> dict[str, Any]:
+    return {
+        "INSTANCE_DIR": str(work / "instance"),
+        "INDEX_DIR": str(work / "index"),
+        "DATABASE_URL": f"sqlite:///{work / 'instance' / 'registry.db'}",
+        "SECRET_KEY": "bench-not-secret",
+        "SEARCH_WRITER_TIMEOUT": 30.0,
+    }
+
+
+def load_database(app: Any, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """`registry init`, then a bulk insert of the records as published innovations."""
+    from sqlalchemy import select
+
+    from registry.cli import initialize
+    from registry.extensions import db
+    from registry.models import Campaign, Innovation, InnovationSector
+    from registry.services.catalogue import slugify
+    from registry.services.validation import FIELDS, clean
+
+    def when(value: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(value.removesuffix("Z"))
+
+    with app.app_context():
+        initialize()
+        # The generator's records pass the catalogue's own validation (a sample).
+        for record in records[:300]:
+            fields = {k: v for k, v in record.items() if k in FIELDS}
+            clean(fields, require_complete=True)
+        campaign_id = db.session.scalar(select(Campaign.id).where(Campaign.slug == "covid-19-2020"))
+        started = time.perf_counter()
+        batch = 5000
+        for start in range(0, len(records), batch):
+            rows, sectors = [], []
+            for r in records[start : start + batch]:
+                published = when(r["published_at"])
+                rows.append(
+                    {
+                        "id": r["id"],
+                        "slug": f"{slugify(r['title'], max_length=100)}-{r['id']}",
+                        "title": r["title"],
+                        **{k: r[k] for k in ("summary", *BODY_SECTIONS)},
+                        "focus": r["focus"],
+                        "stage": r["stage"],
+                        "started_on": dt.date.fromisoformat(r["started_on"]),
+                        "innovator_name": r["innovator_name"],
+                        "innovator_type": r["innovator_type"],
+                        "unit": r["unit"],
+                        "province_code": r["province"],
+                        "regency_code": r["regency"],
+                        "links": r["links"],
+                        "contact_email": r["contact_email"],
+                        "status": "published",
+                        "origin": "import",
+                        "campaign_id": campaign_id if r["campaign"] else None,
+                        "created_at": published - dt.timedelta(days=3),
+                        "submitted_at": published - dt.timedelta(days=2),
+                        "published_at": published,
+                        "updated_at": when(r["updated_at"]),
+                    }
+                )
+                sectors += [{"innovation_id": r["id"], "sector": s} for s in r["sectors"]]
+            db.session.execute(Innovation.__table__.insert(), rows)
+            db.session.execute(InnovationSector.__table__.insert(), sectors)
+        db.session.commit()
+        seconds = time.perf_counter() - started
+    return {"rows": len(records), "seconds": round(seconds, 2)}
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def bench_direct_rebuild(records: Sequence[dict[str, Any]], work: Path, prof: bool) -> dict:
+    index = SearchIndex(work / "index-direct")
+    started = time.perf_counter()
+    count = profiled(f"profile-{len(records)}-rebuild-direct", lambda: index.rebuild(records), prof)
+    seconds = time.perf_counter() - started
+    index.close()
+    return {
+        "docs": count,
+        "seconds": round(seconds, 2),
+        "docs_per_s": round(count / seconds),
+        "size_mib": round(dir_size(work / "index-direct") / 2**20, 1),
+        "segments": len(list((work / "index-direct").glob("*.seg"))),
+    }
+
+
+def bench_db_rebuild(app: Any, prof: bool, name: str) -> dict:
+    from registry.services import indexing
+
+    with app.app_context():
+        started = time.perf_counter()
+        count = profiled(name, indexing.rebuild, prof)
+        seconds = time.perf_counter() - started
+    return {
+        "docs": count,
+        "seconds": round(seconds, 2),
+        "docs_per_s": round(count / seconds),
+        "size_mib": round(dir_size(Path(app.config["INDEX_DIR"])) / 2**20, 1),
+    }
+
+
+def bench_cli_rebuild(work: Path, env: dict[str, str]) -> dict:
+    """Wall time of the command itself (Python start-up and app creation included)."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "registry"), "index", "rebuild"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds = time.perf_counter() - started
+    count = int(re.search(r"indexed (\d+)", done.stdout).group(1))  # type: ignore[union-attr]
+    return {"docs": count, "seconds": round(seconds, 2), "docs_per_s": round(count / seconds)}
+
+
+def _timed(
+    queries: Sequence[dict[str, Any]], warmup: Sequence[dict[str, Any]], run: Callable
+) -> tuple[list[float], list[Any], float]:
+    started = time.perf_counter()
+    run(warmup[0])
+    first = time.perf_counter() - started
+    for query in warmup[1:]:
+        run(query)
+    samples, outputs = [], []
+    for query in queries:
+        started = time.perf_counter()
+        out = run(query)
+        samples.append(time.perf_counter() - started)
+        outputs.append(out)
+    return samples, outputs, first
+
+
+def bench_index_only(index_dir: Path, queries: Sequence, warmup: Sequence) -> dict:
+    index = SearchIndex(index_dir)
+
+    def run(query: dict[str, Any]) -> int:
+        return index.search(query["q"], filters=query["filters"]).total
+
+    samples, totals, first = _timed(queries, warmup, run)
+    index.close()
+    return {"latency_ms": stats_ms(samples), "first_query_ms": round(first * 1000, 1)} | {
+        "totals": totals
+    }
+
+
+def bench_in_process(app: Any, queries: Sequence, warmup: Sequence, prof: bool, name: str) -> dict:
+    app.extensions.pop("registry.search", None)  # a fresh searcher, like a new worker
+    client = app.test_client()
+
+    def run(query: dict[str, Any]) -> tuple[int, int]:
+        response = client.get(api_path(query))
+        assert response.status_code == 200, (response.status_code, response.get_data())
+        body = response.get_json()
+        assert set(body["facets"]) == {
+            "sector",
+            "focus",
+            "innovator_type",
+            "province",
+            "stage",
+            "year",
+        }
+        return body["total"], len(body["results"])
+
+    samples, outputs, first = profiled(name, lambda: _timed(queries, warmup, run), prof)
+    return {
+        "latency_ms": stats_ms(samples),
+        "first_query_ms": round(first * 1000, 1),
+        "totals": [t for t, _ in outputs],
+        "returned": [n for _, n in outputs],
+    }
+
+
+def bench_http(env: dict[str, str], queries: Sequence, warmup: Sequence) -> dict:
+    import requests
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "registry"), "serve", "--host", "127.0.0.1"]
+        + ["--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    session = requests.Session()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"registry serve exited: {server.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                if session.get(base + "/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("registry serve did not become ready in 60 s")
+            time.sleep(0.2)
+        rss_idle = proc_status(server.pid)
+
+        def run(query: dict[str, Any]) -> int:
+            response = session.get(base + api_path(query), timeout=30)
+            response.raise_for_status()
+            return int(response.json()["total"])
+
+        samples, totals, first = _timed(queries, warmup, run)
+        rss_after = proc_status(server.pid)
+    finally:
+        session.close()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    return {
+        "latency_ms": stats_ms(samples),
+        "first_query_ms": round(first * 1000, 1),
+        "totals": totals,
+        "worker_rss_idle_mib": rss_idle.get("VmRSS"),
+        "worker_rss_mib": rss_after.get("VmRSS"),
+        "worker_rss_peak_mib": rss_after.get("VmHWM"),
+        "server": "registry serve (waitress, 8 threads), one keep-alive client",
+    }
+
+
+# --------------------------------------------------------------------------- SQLite FTS5
+
+
+def _fts_match(q: str, op: str) -> str:
+    words = re.findall(r"[^\W_]+", q)
+    return f" {op} ".join(f'"{w}"' for w in words)
+
+
+def build_fts(records: Iterable[dict[str, Any]], path: Path) -> dict:
+    conn = sqlite3.connect(path)
+    started = time.perf_counter()
+    conn.executescript(
+        """
+        PRAGMA journal_mode=WAL;
+        CREATE TABLE doc(id INTEGER PRIMARY KEY, focus TEXT, stage TEXT,
+                         innovator_type TEXT, province TEXT, year TEXT);
+        CREATE TABLE doc_sector(id INTEGER, sector TEXT);
+        CREATE VIRTUAL TABLE fts USING fts5(title, summary, body,
+                                            tokenize='unicode61 remove_diacritics 2');
+        """
+    )
+    count = 0
+    with conn:
+        for r in records:
+            body = "\n\n".join(r[k] for k in BODY_SECTIONS if r[k])
+            conn.execute(
+                "INSERT INTO fts(rowid, title, summary, body) VALUES (?,?,?,?)",
+                (r["id"], r["title"], r["summary"], body),
+            )
+            conn.execute(
+                "INSERT INTO doc VALUES (?,?,?,?,?,?)",
+                (
+                    r["id"],
+                    r["focus"],
+                    r["stage"],
+                    r["innovator_type"],
+                    r["province"],
+                    r["started_on"][:4],
+                ),
+            )
+            conn.executemany(
+                "INSERT INTO doc_sector VALUES (?,?)", [(r["id"], s) for s in r["sectors"]]
+            )
+            count += 1
+    conn.executescript(
+        """
+        CREATE INDEX doc_sector_sector ON doc_sector(sector, id);
+        INSERT INTO fts(fts) VALUES('optimize');
+        PRAGMA wal_checkpoint(TRUNCATE);
+        """
+    )
+    seconds = time.perf_counter() - started
+    conn.close()
+    return {
+        "docs": count,
+        "seconds": round(seconds, 2),
+        "docs_per_s": round(count / seconds),
+        "size_mib": round(path.stat().st_size / 2**20, 1),
+    }
+
+
+def bench_fts(path: Path, queries: Sequence, warmup: Sequence) -> dict:
+    conn = sqlite3.connect(path)
+
+    def run_match(match: str, filters: dict[str, list[str]]) -> tuple[int, list[int]]:
+        where, args = ["fts MATCH ?"], [match]
+        for name, values in filters.items():
+            marks = ",".join("?" * len(values))
+            if name == "sector":
+                where.append(f"fts.rowid IN (SELECT id FROM doc_sector WHERE sector IN ({marks}))")
+            else:
+                where.append(f"doc.{name} IN ({marks})")
+            args += values
+        sql_where = " AND ".join(where)
+        page = conn.execute(
+            f"SELECT fts.rowid FROM fts JOIN doc ON doc.id = fts.rowid WHERE {sql_where} "
+            "ORDER BY bm25(fts, 4.0, 2.0, 1.0) LIMIT 20",
+            args,
+        ).fetchall()
+        facet = conn.execute(
+            f"SELECT doc.focus, count(*) FROM fts JOIN doc ON doc.id = fts.rowid "
+            f"WHERE {sql_where} GROUP BY doc.focus",
+            args,
+        ).fetchall()
+        return sum(n for _, n in facet), [r for (r,) in page]
+
+    def run(query: dict[str, Any]) -> int:
+        total, _ = run_match(_fts_match(query["q"], "AND"), query["filters"])
+        if total == 0 and len(re.findall(r"[^\W_]+", query["q"])) > 1:
+            total, _ = run_match(_fts_match(query["q"], "OR"), query["filters"])
+        return total
+
+    samples, totals, first = _timed(queries, warmup, run)
+    conn.close()
+    return {"latency_ms": stats_ms(samples), "first_query_ms": round(first * 1000, 1)} | {
+        "totals": totals
+    }
+
+
+# --------------------------------------------------------------------------- one size
+
+
+def corpus_stats(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    words = [generate.document_words(r) for r in records]
+    vocab: set[str] = set()
+    for r in records:
+        for k in ("title", "summary", *BODY_SECTIONS):
+            vocab.update(w.lower() for w in re.findall(r"[^\W_]+", r[k]))
+    english = sum(1 for r in records if r["title"].isascii() and " for " in r["title"])
+    return {
+        "words_min": min(words),
+        "words_mean": round(sum(words) / len(words), 1),
+        "words_max": max(words),
+        "distinct_words": len(vocab),
+        "distinct_non_numeric_words": sum(1 for w in vocab if not w.isdigit()),
+        "english_titles_approx": english,
+    }
+
+
+def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
+    from registry.app import create_app
+
+    queries = generate.make_queries(args.queries, seed=args.seed)
+    warmup = generate.make_queries(20, seed=args.seed + 1)
+    base = Path(args.workdir) if args.workdir else None
+    work = Path(tempfile.mkdtemp(prefix=f"bench-search-{size}-", dir=base))
+    result: dict[str, Any] = {
+        "size": size,
+        "seed": args.seed,
+        "queries": len(queries),
+        "queries_with_filters": sum(1 for q in queries if q["filters"]),
+        "query_words": {n: sum(1 for q in queries if len(q["q"].split()) == n) for n in (1, 2, 3)},
+        "machine": machine(),
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "workdir": str(work),
+    }
+    try:
+        log(f"{size}: generating records")
+        started = time.perf_counter()
+        records = list(generate.records(size, seed=args.seed))
+        result["generate_seconds"] = round(time.perf_counter() - started, 2)
+        result["corpus"] = corpus_stats(records)
+
+        log(f"{size}: SearchIndex.rebuild from the generator")
+        result["rebuild_direct"] = bench_direct_rebuild(records, work, args.profile)
+        shutil.rmtree(work / "index-direct", ignore_errors=True)
+
+        log(f"{size}: loading the database")
+        app = create_app(app_config(work))
+        result["db_load"] = load_database(app, records)
+
+        log(f"{size}: indexing.rebuild() from the database")
+        result["rebuild_db"] = bench_db_rebuild(app, args.profile, f"profile-{size}-rebuild-db")
+        result["index_size_mib"] = result["rebuild_db"]["size_mib"]
+        result["index_files"] = len(list((work / "index").iterdir()))
+
+        env = {
+            **os.environ,
+            "REGISTRY_INSTANCE_DIR": str(work / "instance"),
+            "REGISTRY_INDEX_DIR": str(work / "index"),
+            "REGISTRY_DATABASE_URL": app_config(work)["DATABASE_URL"],
+            "REGISTRY_SECRET_KEY": "bench-not-secret",
+        }
+        if args.cli_rebuild:
+            log(f"{size}: registry index rebuild (the command)")
+            result["rebuild_cli"] = bench_cli_rebuild(work, env)
+
+        log(f"{size}: queries, index only")
+        result["search_index_only"] = bench_index_only(work / "index", queries, warmup)
+        log(f"{size}: queries, API in process")
+        result["api_in_process"] = bench_in_process(
+            app, queries, warmup, False, f"profile-{size}-api"
+        )
+        if args.profile:
+            log(f"{size}: queries, API in process, under cProfile")
+            bench_in_process(app, queries, warmup, True, f"profile-{size}-api")
+        if not args.skip_http:
+            log(f"{size}: queries, API over HTTP")
+            result["api_http"] = bench_http(env, queries, warmup)
+
+        log(f"{size}: SQLite FTS5 reference")
+        result["fts5_build"] = build_fts(records, work / "fts.db")
+        result["fts5"] = bench_fts(work / "fts.db", queries, warmup)
+
+        with app.app_context():
+            from registry.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+        search = app.extensions.get("registry.search")
+        if search is not None:
+            search.close()
+        result["checks"] = checks(result)
+        return result
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def checks(result: dict[str, Any]) -> dict[str, Any]:
+    """Every path must agree on the hit counts (the same index, the same queries)."""
+    api = result["api_in_process"]["totals"]
+    out = {
+        "index_vs_api_totals_equal": api == result["search_index_only"]["totals"],
+        "empty_results": sum(1 for t in api if t == 0),
+        "mean_total_registry": round(sum(api) / len(api), 1),
+        "mean_total_fts5": round(sum(result["fts5"]["totals"]) / len(api), 1),
+    }
+    if "api_http" in result:
+        out["http_vs_api_totals_equal"] = api == result["api_http"]["totals"]
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+def verdict(value: float | None, target: float, higher_is_better: bool) -> str:
+    if value is None:
+        return "-"
+    ok = value >= target if higher_is_better else value <= target
+    return "met" if ok else "MISSED"
+
+
+def table(results: Sequence[dict[str, Any]]) -> str:
+    sizes = [r["size"] for r in results]
+    rows: list[tuple[str, list[str], str]] = []
+
+    def add(label: str, get: Callable[[dict], Any], target: str = "") -> None:
+        cells = []
+        for r in results:
+            try:
+                value = get(r)
+            except KeyError:
+                value = None
+            cells.append("-" if value is None else str(value))
+        rows.append((label, cells, target))
+
+    def lat(key: str) -> Callable[[dict], str]:
+        return lambda r: f"{r[key]['latency_ms']['p50']} / {r[key]['latency_ms']['p95']}"
+
+    add(
+        "rebuild, generator -> SearchIndex.rebuild (docs/s)",
+        lambda r: r["rebuild_direct"]["docs_per_s"],
+        "≥ 1,500",
+    )
+    add(
+        "rebuild, database -> indexing.rebuild() (docs/s)",
+        lambda r: r["rebuild_db"]["docs_per_s"],
+        "≥ 1,500",
+    )
+    add(
+        "rebuild, `registry index rebuild` wall (docs/s)",
+        lambda r: r["rebuild_cli"]["docs_per_s"],
+        "",
+    )
+    add("API in process p50 / p95 (ms)", lat("api_in_process"), "p95 ≤ 50")
+    add("API over HTTP p50 / p95 (ms)", lat("api_http"), "p95 ≤ 50")
+    add("  of which SearchIndex.search p50 / p95 (ms)", lat("search_index_only"), "")
+    add("SQLite FTS5 reference p50 / p95 (ms)", lat("fts5"), "")
+    add(
+        "API p95 / FTS5 p95",
+        lambda r: round(
+            r["api_in_process"]["latency_ms"]["p95"] / r["fts5"]["latency_ms"]["p95"], 1
+        ),
+        "",
+    )
+    add("first query after start, HTTP (ms)", lambda r: r["api_http"]["first_query_ms"], "")
+    add("web worker RSS after queries (MiB)", lambda r: r["api_http"]["worker_rss_mib"], "≤ 250")
+    add(
+        "web worker RSS idle / peak (MiB)",
+        lambda r: (
+            f"{r['api_http']['worker_rss_idle_mib']} / {r['api_http']['worker_rss_peak_mib']}"
+        ),
+        "",
+    )
+    add("index size on disk (MiB)", lambda r: r["index_size_mib"], "")
+    add(
+        "FTS5 build (docs/s) / size (MiB)",
+        lambda r: f"{r['fts5_build']['docs_per_s']} / {r['fts5_build']['size_mib']}",
+        "",
+    )
+    add(
+        "mean hits per query, registry / FTS5",
+        lambda r: f"{r['checks']['mean_total_registry']} / {r['checks']['mean_total_fts5']}",
+        "",
+    )
+
+    width = max(len(label) for label, _, _ in rows)
+    cols = [max(len(f"{s:,} docs"), *(len(c[i]) for _, c, _ in rows)) for i, s in enumerate(sizes)]
+    head = " | ".join(
+        [
+            f"{'':{width}}",
+            *(f"{s:,} docs".rjust(w) for s, w in zip(sizes, cols, strict=True)),
+            "target",
+        ]
+    )
+    lines = [head, "-" * len(head)]
+    for label, cells, target in rows:
+        lines.append(
+            " | ".join(
+                [
+                    f"{label:{width}}",
+                    *(c.rjust(w) for c, w in zip(cells, cols, strict=True)),
+                    target,
+                ]
+            )
+        )
+    return "\n".join(lines)
+
+
+def verdicts(result: dict[str, Any]) -> dict[str, str]:
+    http = result.get("api_http", {})
+    return {
+        "api_p95_in_process": verdict(
+            result["api_in_process"]["latency_ms"]["p95"], TARGETS["api_p95_ms"], False
+        ),
+        "api_p95_http": verdict(
+            http.get("latency_ms", {}).get("p95"), TARGETS["api_p95_ms"], False
+        ),
+        "rebuild_db": verdict(
+            result["rebuild_db"]["docs_per_s"], TARGETS["rebuild_docs_per_s"], True
+        ),
+        "rebuild_direct": verdict(
+            result["rebuild_direct"]["docs_per_s"], TARGETS["rebuild_docs_per_s"], True
+        ),
+        "worker_rss": verdict(http.get("worker_rss_mib"), TARGETS["worker_rss_mib"], False),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default="10000,50000",
+        help="comma-separated record counts (default: 10000,50000)",
+    )
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=generate.SEED)
+    parser.add_argument(
+        "--workdir",
+        default=None,
+        help="where the temporary database and indexes go (default: $TMPDIR)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument(
+        "--no-cli-rebuild",
+        dest="cli_rebuild",
+        action="store_false",
+        help="skip timing the `registry index rebuild` command itself",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also write cProfile reports to bench/results/profile-*",
+    )
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    results = []
+    for size in sizes:
+        result = run_size(size, args)
+        if size == TARGET_SIZE:
+            result["targets"] = TARGETS
+        result["verdicts"] = verdicts(result)
+        path = RESULTS_DIR / f"search-{size}.json"
+        path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+        log(f"{size}: results written to {path}")
+        results.append(result)
+        print(table([result]), flush=True)
+    if len(results) > 1:
+        print()
+        print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
