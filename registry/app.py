@@ -10,7 +10,7 @@ from flask import Flask, request
 
 from . import config as config_module
 from . import database  # noqa: F401  (registers the engine listeners)
-from .extensions import babel, csrf, db, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 LOCALES = ("id", "en")
@@ -37,6 +37,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    limiter.init_app(app)
 
     from .services import indexing
     from .web import register_web

@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from .cli_users import load_demo_accounts, users
 from .database import NotInitialized, require_initialized
 from .extensions import db
 from .search import SearchUnavailable
@@ -42,7 +43,7 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init, demo, serve, import_command, export, index):
+    for command in (init, demo, serve, import_command, export, index, users):
         app.cli.add_command(command)
 
 
@@ -97,6 +98,8 @@ def load_demo() -> dict[str, int]:
                 totals[key] += value
         for error in report.errors:
             click.secho(f"{path.name}: {error}", fg="yellow", err=True)
+    for line in load_demo_accounts():
+        click.echo(line)
     return totals
 
 

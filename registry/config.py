@@ -46,6 +46,20 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "BASE_URL": "",
         "SITE_NAME": "Lumbung Inovasi",
         "SEARCH_WRITER_TIMEOUT": 10.0,
+        # accounts and review (issue 3)
+        "MAIL_FROM": "Lumbung Inovasi <noreply@lumbung-inovasi.example>",
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URL": "",
+        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "SIGNUP_RATE_LIMIT": "5 per hour",
+        "API_READ_RATE_LIMIT": "300 per minute",
+        "LOGIN_LOCKOUT_ATTEMPTS": 5,
+        "LOGIN_LOCKOUT_MINUTES": 15,
+        "CONFIRM_TOKEN_HOURS": 72,
+        "RESET_TOKEN_HOURS": 2,
+        "API_TOKEN_DAYS": 365,
+        "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
+        "ATTACHMENTS_PER_INNOVATION": 10,
     }
 
 
@@ -97,4 +111,12 @@ def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "JSON_SORT_KEYS": False,
         "WTF_CSRF_TIME_LIMIT": None,
+        "RATELIMIT_ENABLED": bool(settings.get("RATELIMIT_ENABLED", True)),
+        "RATELIMIT_STORAGE_URI": str(settings.get("RATELIMIT_STORAGE_URL") or "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.get("ENV") == "production",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": settings.get("ENV") == "production",
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -93,6 +93,7 @@ class Innovation(db.Model):  # type: ignore[name-defined]
     origin: Mapped[str] = mapped_column(String(16), default="form")
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -104,10 +105,16 @@ class Innovation(db.Model):  # type: ignore[name-defined]
     province: Mapped[Region | None] = relationship(foreign_keys=[province_code], lazy="joined")
     regency: Mapped[Region | None] = relationship(foreign_keys=[regency_code], lazy="joined")
     campaign: Mapped[Campaign | None] = relationship(lazy="joined")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     events: Mapped[list[ReviewEvent]] = relationship(
         back_populates="innovation",
         cascade="all, delete-orphan",
         order_by="ReviewEvent.id",
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="innovation",
+        cascade="all, delete-orphan",
+        order_by="Attachment.id",
     )
 
     @property
@@ -144,6 +151,9 @@ class ReviewEvent(db.Model):  # type: ignore[name-defined]
         ForeignKey("innovation.id", ondelete="CASCADE"), index=True
     )
     actor: Mapped[str] = mapped_column(String(254))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str] = mapped_column(String(32))
@@ -151,3 +161,87 @@ class ReviewEvent(db.Model):  # type: ignore[name-defined]
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     innovation: Mapped[Innovation] = relationship(back_populates="events")
+
+
+ROLES = ("admin", "curator", "institution")
+
+
+class User(db.Model):  # type: ignore[name-defined]
+    """An account: an admin, a curator, or an institution that registers innovations."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    role: Mapped[str] = mapped_column(String(16), default="institution")
+    name: Mapped[str] = mapped_column(String(200), default="")
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    organization: Mapped[Organization | None] = relationship(lazy="joined")
+
+    # Flask-Login's user protocol
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_curator(self) -> bool:
+        return self.role in ("curator", "admin")
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email!r} {self.role}>"
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined]
+    """An API token; only its SHA-256 is stored, the token itself is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Attachment(db.Model):  # type: ignore[name-defined]
+    """Evidence for an innovation: an image or a PDF stored under a random name."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    innovation_id: Mapped[int] = mapped_column(
+        ForeignKey("innovation.id", ondelete="CASCADE"), index=True
+    )
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    innovation: Mapped[Innovation] = relationship(back_populates="attachments")

@@ -4,26 +4,30 @@ Conventions after MoinMoin 2: one class (:class:`SearchIndex`) owns the index, a
 pure function (:func:`document_for`) maps a catalogue record to a document, writers
 wait for the lock with a timeout, and a rebuild is built aside and then swapped in.
 
-Design notes (the figures are in the module's tests and the lead's notes):
+Design notes:
 
 * All searchable text goes into one field, ``text``, as weighted sections: title
   words weigh 4, summary 2, innovator/unit/region names 1.5, the other sections 1.
   The weights add up into the term frequency, which is what BM25F does, and a query
-  word costs one posting list instead of one per field.
+  word costs one posting list instead of one per field. ``text`` has no positions
+  (decoding positions made common words several times slower); a copy with
+  positions, ``phrase``, is read only for "quoted phrases".
 * A query runs with AND between words; when that finds nothing it runs again with
-  OR (``OrGroup.factory(0.9)``: documents with more of the words rank higher), so
+  OR (as ``OrGroup.factory(0.9)``: documents with more of the words rank higher), so
   long queries still find things while short ones stay precise. Broken syntax is
   read as plain words.
-* Totals, filters and facets never go through Whoosh's matchers or facets (slow at
+* Totals, filters and facets never go through Whoosh's collectors or facets (slow at
   50,000 documents): each segment's facet values are read once from a column into
-  bit masks (Python ints), the posting lists of query words are turned into masks
-  (cached per index generation), and counting is ``(a & b).bit_count()``. Whoosh
-  only scores the first pages.
+  bit masks (Python ints), posting lists of query words become masks (cached per
+  index generation), and a count is ``(a & b).bit_count()``. Relevance is BM25
+  computed here from the posting blocks, which also avoids Whoosh's collector
+  walking every posting of a word that most documents contain.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
 import html
 import itertools
 import math
@@ -33,10 +37,12 @@ import shutil
 import tempfile
 import threading
 import time
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +50,6 @@ from whoosh import columns, fields, index, qparser, query
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
-from whoosh.idsets import DocIdSet
 from whoosh.index import LockError
 from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
@@ -96,12 +101,20 @@ SECTION_WEIGHTS: tuple[tuple[tuple[str, ...], float], ...] = (
         1.0,
     ),
 )
+#: The body sections stored (besides summary and innovation) for snippets.
+_DETAIL_SECTIONS = tuple(name for name in SECTION_WEIGHTS[3][0] if name != "innovation")
+#: Where a hit's snippet comes from: the first with a match, else the first non-empty.
+_HIGHLIGHT_SOURCES = ("summary", "innovation", "details", "title")
 _SECTION_GAP = 100  # positions between sections, so a phrase never spans two
 _SECTIONED = "\x1c"  # starts a field value made of sections
 _SECTION_SEP = "\x1d"  # between sections
 _SNIPPET_CHARS = 240
+_MAX_QUERY_CHARS = 1000  # longer queries are cut (parsing cost grows with length)
 _TERM_CACHE_SIZE = 2048  # query words whose document masks are kept per generation
 _SIMILAR_CACHE_SIZE = 1024
+_K1, _B = 1.2, 0.75  # BM25 parameters (Whoosh's defaults)
+_SCORE_CACHE_MIN = 1000  # cache the decoded scores of words in at least this many documents
+_SCORE_CACHE_POSTINGS = 2_000_000  # about 32 MB of decoded postings per index generation
 _SEP = "\x1f"  # between the values of the meta column
 _LIST_SEP = "\x1e"  # between sectors
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
@@ -253,11 +266,15 @@ def analyzer() -> Any:
 def _build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        text=fields.TEXT(analyzer=analyzer()),
+        # Scored and matched: no positions, so posting blocks decode fast.
+        text=fields.TEXT(analyzer=analyzer(), phrase=False),
+        # The same words with positions, read only to check "quoted phrases".
+        phrase=fields.TEXT(analyzer=analyzer()),
         spell=fields.KEYWORD(analyzer=SectionTokenizer() | SpellingFilter()),
         title=fields.STORED(),
         summary=fields.STORED(),
         innovation=fields.STORED(),
+        details=fields.STORED(),  # the other sections, for highlights only
         meta=fields.COLUMN(columns.VarBytesColumn()),
     )
 
@@ -319,6 +336,7 @@ def document_for(record: Mapping[str, Any]) -> dict[str, Any]:
             doc_id,
             repr(_timestamp(get("published_at"))),
             _stamp(get("updated_at")),
+            str(sum(len(TOKEN_RE.findall(section)) for section in sections)),
             _LIST_SEP.join(sectors),
             _clean(get("focus")),
             _clean(get("innovator_type")),
@@ -330,62 +348,48 @@ def document_for(record: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": doc_id,
         "text": _sectioned(sections),
+        "phrase": _sectioned(sections),
         "spell": f"{title}\n{summary}",
         "title": title,
         "summary": summary,
         "innovation": _text(get("innovation")),
+        "details": "\n".join(_text(get(name)) for name in _DETAIL_SECTIONS if get(name)),
         "meta": meta.encode("utf-8"),
     }
 
 
 # -- bit masks --------------------------------------------------------------------------
 
-# For each byte value, the positions of its set bits.
-_BYTE_BITS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
-_NONZERO_RUN = re.compile(rb"[^\x00]+")
+_FLAGS_TO_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
+_DIGITS_TO_FLAGS = str.maketrans("01", "\x00\x01")
 
 
 def _mask_of(docnums: Iterable[int], nbits: int) -> int:
-    buf = bytearray((nbits >> 3) + 1)
+    """A mask with the bits of ``docnums`` set."""
+    flags = bytearray(nbits + 1)
     for d in docnums:
-        buf[d >> 3] |= 1 << (d & 7)
-    return int.from_bytes(buf, "little")
+        flags[d] = 1
+    flags.reverse()
+    return int(flags.translate(_FLAGS_TO_DIGITS), 2)
 
 
 def _bits_of(mask: int) -> list[int]:
-    """The positions of the set bits of ``mask``, ascending."""
-    raw = mask.to_bytes((mask.bit_length() >> 3) + 1, "little")
-    out: list[int] = []
-    for run in _NONZERO_RUN.finditer(raw):
-        start = run.start()
-        for i, byte in enumerate(run.group(), start):
-            base = i << 3
-            out.extend(base + b for b in _BYTE_BITS[byte])
-    return out
+    """The positions of the set bits of ``mask``, ascending (C-speed, via ``bin``)."""
+    if mask <= 0:
+        return []
+    flags = bin(mask)[:1:-1].translate(_DIGITS_TO_FLAGS).encode("latin-1")
+    return list(itertools.compress(range(len(flags)), flags))
 
 
-class _BitSet(DocIdSet):  # type: ignore[misc]
-    """A read-only docnum set over a mask, for Whoosh's ``filter=``."""
+class _Member:
+    """Fast membership tests against a mask (``docnum in _Member(mask)``)."""
 
-    def __init__(self, mask: int, count: int):
+    def __init__(self, mask: int):
         self._raw = mask.to_bytes((mask.bit_length() >> 3) + 1, "little")
-        self._count = count
-        self._mask = mask
 
-    def __contains__(self, docnum: object) -> bool:
-        if not isinstance(docnum, int) or docnum < 0:
-            return False
+    def __contains__(self, docnum: int) -> bool:
         i = docnum >> 3
-        return i < len(self._raw) and bool(self._raw[i] >> (docnum & 7) & 1)
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __bool__(self) -> bool:
-        return self._count > 0
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(_bits_of(self._mask))
+        return 0 <= i < len(self._raw) and bool(self._raw[i] >> (docnum & 7) & 1)
 
 
 # -- per-segment and per-generation data ----------------------------------------------------
@@ -396,6 +400,7 @@ class _Row:
     id: int
     published: float
     updated_at: str
+    length: int  # words in the text field, for BM25's length normalization
     values: tuple[tuple[str, ...], ...]  # one tuple of values per facet, in FACETS order
 
 
@@ -404,11 +409,11 @@ def _decode_meta(raw: bytes) -> _Row | None:
         return None
     try:
         parts = raw.decode("utf-8").split(_SEP)
-        if len(parts) != 3 + len(FACETS):
+        if len(parts) != 4 + len(FACETS):
             return None
-        sectors = tuple(s for s in parts[3].split(_LIST_SEP) if s)
-        singles = tuple((v,) if v else () for v in parts[4:])
-        return _Row(int(parts[0]), float(parts[1]), parts[2], (sectors, *singles))
+        sectors = tuple(s for s in parts[4].split(_LIST_SEP) if s)
+        singles = tuple((v,) if v else () for v in parts[5:])
+        return _Row(int(parts[0]), float(parts[1]), parts[2], int(parts[3]), (sectors, *singles))
     except ValueError:
         return None
 
@@ -458,26 +463,45 @@ def _load_segment(leaf: Any, key: str) -> _Segment:
     return _Segment(key, rows, int.from_bytes(valid, "little"), masks, order)
 
 
-def _posting_ids(reader: Any, fieldname: str, text: Any) -> Iterator[int]:
-    """Docnums with a term, deleted ones included (callers intersect with the live mask)."""
+def _postings(reader: Any, fieldname: str, text: Any) -> Iterator[tuple[Sequence[int], Any, int]]:
+    """Blocks of (docnums, weights, docnum offset) of a term, deleted documents included.
+
+    Reads Whoosh's posting blocks whole instead of stepping posting by posting (the
+    matcher internals of whoosh 2.7); other matchers are stepped through.
+    """
     for leaf, offset in reader.leaf_readers():
         try:
             matcher = leaf.postings(fieldname, text)
         except TermNotFound:
             continue
         if isinstance(matcher, FilterMatcher):
-            matcher = matcher.child  # the deleted-documents filter
-        if isinstance(matcher, W3LeafMatcher):
-            # Whole blocks of ids at a time instead of stepping posting by posting.
+            matcher = matcher.child  # the deleted-documents filter: callers mask those
+        if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
             while not matcher._atend and matcher._i < matcher._blocklength:
-                if matcher._ids is None:
-                    matcher._read_ids()
-                ids = matcher._ids
-                yield from (ids if not offset else (d + offset for d in ids))
+                if matcher._data is None:
+                    matcher._read_data()
+                ids, weights = matcher._data[0], matcher._data[1]
+                count = matcher._blocklength
+                # Ids are stored as deltas; accumulate() decodes them at C speed.
+                ids = list(itertools.accumulate(ids, initial=offset))[1:]
+                if weights is None:
+                    weights = [1.0] * count
+                elif isinstance(weights, float):
+                    weights = [weights] * count
+                yield ids, weights, 0
                 matcher._next_block()
         else:
-            found = matcher.all_ids()
-            yield from (found if not offset else (d + offset for d in found))
+            ids, weights = [], []
+            while matcher.is_active():
+                ids.append(matcher.id())
+                weights.append(matcher.weight())
+                matcher.next()
+            yield ids, weights, offset
+
+
+def _posting_ids(reader: Any, fieldname: str, text: Any) -> Iterator[int]:
+    for ids, _, offset in _postings(reader, fieldname, text):
+        yield from (ids if not offset else (d + offset for d in ids))
 
 
 @dataclass
@@ -496,6 +520,93 @@ class _View:
     _by_id: dict[int, int] | None = None
     term_masks: dict[tuple[str, str], int] = field(default_factory=dict)
     similar_cache: dict[tuple[int, int], list[int]] = field(default_factory=dict)
+    _norms: list[float] | None = None
+    term_scores: dict[str, tuple[Sequence[int], Sequence[float]]] = field(default_factory=dict)
+    term_scores_size: int = 0
+
+    # relevance
+
+    def norms(self) -> list[float]:
+        """Per docnum, BM25's length normalization ``K1 * (1 - B + B * length / avg)``."""
+        if self._norms is None:
+            lengths = [0 if row is None else row.length for row in self.rows]
+            live = [lengths[d] for d in _bits_of(self.alive)]
+            avg = (sum(live) / len(live)) if live else 1.0
+            avg = avg or 1.0
+            self._norms = [_K1 * (1 - _B + _B * n / avg) for n in lengths]
+        return self._norms
+
+    def rank(
+        self,
+        searcher: Searcher,
+        terms: Mapping[str, float],
+        matched: int,
+        limit: int,
+        coord: bool = False,
+    ) -> list[tuple[float, int]]:
+        """The ``limit`` best (score, docnum) of ``matched`` by BM25 over ``terms``.
+
+        ``terms`` maps each analyzed word to a boost. The text field's term weights
+        already hold the section weights (title 4, summary 2, ...), so this is BM25F.
+        With ``coord`` a document's score is scaled by the share of the words it has
+        (0.1 + 0.9 * share), as for Whoosh's ``OrGroup.factory(0.9)``.
+        """
+        if not matched or limit < 1:
+            return []
+        size = len(self.rows)
+        acc = [0.0] * size
+        hits = [0] * size if coord else None
+        for term, boost in terms.items():
+            ids, contributions = self._contributions(searcher, term)
+            if boost == 1.0:
+                for d, c in zip(ids, contributions, strict=True):
+                    acc[d] += c
+            else:
+                for d, c in zip(ids, contributions, strict=True):
+                    acc[d] += c * boost
+            if hits is not None:
+                for d in ids:
+                    hits[d] += 1
+        if hits is not None and len(terms) > 1:
+            n_terms = len(terms)
+            for d in _bits_of(matched):
+                acc[d] *= 0.1 + 0.9 * hits[d] / n_terms
+        best = heapq.nlargest(limit, _bits_of(matched), key=acc.__getitem__)
+        return [(acc[d], d) for d in best]
+
+    def _contributions(
+        self, searcher: Searcher, term: str
+    ) -> tuple[Sequence[int], Sequence[float]]:
+        """(docnums, BM25 score) of one word; big posting lists are cached per generation.
+
+        Decoding Whoosh's posting blocks costs about half a microsecond a posting, so
+        a word in most of 50,000 documents is worth keeping decoded while the index
+        generation lasts.
+        """
+        cached = self.term_scores.get(term)
+        if cached is not None:
+            return cached
+        df = (self._term(searcher, "text", term) & self.alive).bit_count()
+        if not df:
+            return ((), ())
+        norms = self.norms()
+        factor = (math.log(max(self.count, 1) / (df + 1)) + 1) * (_K1 + 1)
+        ids: array[int] = array("l")
+        contributions: array[float] = array("d")
+        for block_ids, weights, offset in _postings(searcher.reader(), "text", term):
+            if offset:
+                block_ids = [d + offset for d in block_ids]
+            ids.extend(block_ids)
+            contributions.extend(
+                [factor * w / (w + norms[d]) for d, w in zip(block_ids, weights, strict=True)]
+            )
+        if len(ids) >= _SCORE_CACHE_MIN:
+            if self.term_scores_size + len(ids) > _SCORE_CACHE_POSTINGS:
+                self.term_scores.clear()
+                self.term_scores_size = 0
+            self.term_scores[term] = (ids, contributions)
+            self.term_scores_size += len(ids)
+        return ids, contributions
 
     # facets and filters
 
@@ -543,7 +654,7 @@ class _View:
             )
             if len(self.segments) > 1:  # already-sorted runs: Timsort merges them
                 merged.sort(key=lambda d: _newest_key(rows[d]))
-            live = _BitSet(self.alive, self.count)
+            live = _Member(self.alive)
             self._newest = [d for d in merged if d in live]
         return self._newest
 
@@ -552,7 +663,7 @@ class _View:
             return self.newest()[start:stop]
         if total * 16 >= self.count:
             # Dense: walk the global order until the page is full.
-            member = _BitSet(matched, total)
+            member = _Member(matched)
             page: list[int] = []
             for docnum in self.newest():
                 if docnum in member:
@@ -598,6 +709,8 @@ class _View:
             return self.alive
         if q is query.NullQuery:
             return 0
+        if isinstance(q, query.Phrase) and q.fieldname == "text":
+            q = query.Phrase("phrase", q.words, slop=q.slop)
         # Phrases and anything else: let Whoosh find the documents.
         return _mask_of(searcher.docs_for_query(q), self.nbits)
 
@@ -612,7 +725,9 @@ class _View:
         return mask
 
 
-def _count_facets(masks: Mapping[str, Mapping[str, int]], matched: int) -> dict[str, dict[str, int]]:
+def _count_facets(
+    masks: Mapping[str, Mapping[str, int]], matched: int
+) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for name in FACETS:
         found = {}
@@ -687,9 +802,7 @@ def _parser(group: Any, syntax: bool) -> qparser.QueryParser:
             qparser.GroupPlugin(),
             qparser.OperatorsPlugin(),
             # + and - only at the start of a word, so "covid-19" stays one word
-            qparser.PlusMinusPlugin(
-                plusexpr=r"(?:(?<=[\s(])|^)\+", minusexpr=r"(?:(?<=[\s(])|^)-"
-            ),
+            qparser.PlusMinusPlugin(plusexpr=r"(?:(?<=[\s(])|^)\+", minusexpr=r"(?:(?<=[\s(])|^)-"),
         ]
     return qparser.QueryParser("text", SCHEMA, plugins=plugins, group=group)
 
@@ -708,6 +821,8 @@ class _Parsed:
     or_source: tuple[qparser.QueryParser, str] | None = None
     #: False for a pure exclusion, which has no relevance order
     scored: bool = True
+    #: True for the OR fallback: more of the words, higher the score
+    coord: bool = False
 
     def or_query(self) -> query.Query | None:
         if self.or_source is None:
@@ -789,23 +904,8 @@ def parse_query(q: str) -> _Parsed | None:
     return _Parsed(parsed, (_PLAIN_OR_PARSER, plain) if len(terms) > 1 else None)
 
 
-def _tuned(q: query.Query) -> query.Query:
-    """Use Whoosh's binary-tree union for every OR (changes ``q`` in place).
-
-    Whoosh's automatic choice picks an array-backed union in small segments (like
-    the one-document segments upserts leave behind) that clears a 2,048-slot array
-    per query word and segment: about a millisecond of overhead each time.
-    """
-    stack = [q]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, query.Or):
-            node.matcher_type = query.Or.DEFAULT_MATCHER
-        stack.extend(node.children())
-    return q
-
-
-def _could_stem_to(terms: set[str]) -> Any:
+@lru_cache(maxsize=256)
+def _could_stem_to(terms: frozenset[str]) -> tuple[Any, re.Pattern[str]]:
     """A cheap test of whether a folded word may be indexed as one of ``terms``.
 
     Stemming a word not seen before costs Sastrawi about half a millisecond, so
@@ -813,6 +913,7 @@ def _could_stem_to(terms: set[str]) -> Any:
     stem's first and last letters may differ from the word's ("menulis" -> "tulis",
     "happy" -> "happi"), so the word must contain the middle of a term; for a short
     term the word must also be short. A rare miss costs a <mark>, never a result.
+    Also returns a pattern of those middles, to find candidate words quickly.
     """
     long_cores = [t[1:-1] for t in terms if len(t) >= 4]
     short = [(t[1:] if len(t) > 1 else t, len(t) + 5) for t in terms if len(t) < 4]
@@ -822,17 +923,37 @@ def _could_stem_to(terms: set[str]) -> Any:
             len(word) <= n and c in word for c, n in short
         )
 
-    return test
+    cores = sorted({*long_cores, *(c for c, _ in short)}, key=len, reverse=True)
+    return test, re.compile("|".join(map(re.escape, cores)) or "(?!)")
 
 
 def _matches(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Character spans of the words in ``text`` that are indexed as one of ``terms``."""
-    may_match = _could_stem_to(terms)
-    return [
-        m.span()
-        for m in TOKEN_RE.finditer(text)
-        if may_match(fold(m.group())) and index_term(m.group()) in terms
-    ]
+    may_match, pattern = _could_stem_to(frozenset(terms))
+    if not text.isascii():
+        return [
+            m.span()
+            for m in TOKEN_RE.finditer(text)
+            if may_match(fold(m.group())) and index_term(m.group()) in terms
+        ]
+    # ASCII: lowercasing keeps offsets, so scan for the cores and look only at the
+    # words around them.
+    low = text.lower()
+    spans: list[tuple[int, int]] = []
+    done = -1
+    for hit in pattern.finditer(low):
+        if hit.start() < done:
+            continue
+        start, end = hit.start(), hit.end()
+        while start > 0 and low[start - 1].isalnum():
+            start -= 1
+        while end < len(low) and low[end].isalnum():
+            end += 1
+        done = end
+        word = low[start:end]
+        if word and may_match(word) and index_term(text[start:end]) in terms:
+            spans.append((start, end))
+    return spans
 
 
 def _cut(text: str, start: int, stop: int) -> tuple[int, int]:
@@ -904,7 +1025,7 @@ class SearchIndex:
         self.writer_timeout = float(writer_timeout)
         self._lock = threading.RLock()
         self._searcher: Searcher | None = None
-        self._ident: tuple[int, int, int] | None = None
+        self._ident: tuple[int, int, int, int] | None = None
         self._view: _View | None = None
         self._segments: dict[str, _Segment] = {}
 
@@ -946,34 +1067,39 @@ class SearchIndex:
                 f"the search index at {self.path} cannot be read ({exc}); {_REBUILD_CMD}"
             ) from exc
 
-    def _dir_ident(self) -> tuple[int, int] | None:
+    def _build_ident(self) -> tuple[int, int, int] | None:
+        """Identifies one build of the index: the marker file each rebuild writes anew.
+
+        (A directory's inode alone is not enough: a later rebuild may get a freed one.)
+        """
         try:
-            st = os.stat(self.path)
+            st = os.stat(self.path / _MARKER)
         except OSError:
             return None
-        return (st.st_dev, st.st_ino)
+        return (st.st_dev, st.st_ino, st.st_mtime_ns)
 
     def _state(self) -> tuple[Searcher, _View]:
         """The open searcher and its view, reopened or refreshed when the index changed."""
-        dir_ident = self._dir_ident()
-        if dir_ident is None and self._searcher is not None:
+        build = self._build_ident()
+        if build is None and self._searcher is not None:
             # A rebuild swaps directories with two renames: wait out that instant.
             for _ in range(5):
                 time.sleep(0.02)
-                dir_ident = self._dir_ident()
-                if dir_ident is not None:
+                build = self._build_ident()
+                if build is not None:
                     break
-        if dir_ident is None:
+        if build is None:
             self.close()
+            self._open_ix()  # raises the precise reason (missing, or no marker)
             raise SearchUnavailable(f"no search index at {self.path}; {_REBUILD_CMD}")
         searcher = self._searcher
         try:
-            if searcher is None or self._ident is None or self._ident[:2] != dir_ident:
+            if searcher is None or self._ident is None or self._ident[:3] != build:
                 self.close()
                 searcher = self._open_ix().searcher()
-            elif searcher._ix.latest_generation() != self._ident[2]:
+            elif searcher._ix.latest_generation() != self._ident[3]:
                 searcher = searcher.refresh()
-            ident = (*dir_ident, searcher.reader().generation())
+            ident = (*build, searcher.reader().generation())
             if self._view is None or ident != self._ident:
                 self._view = _build_view(searcher, self._segments)
         except SearchUnavailable:
@@ -1104,7 +1230,7 @@ class SearchIndex:
                     writer.add_document(**doc)
                     count += 1
             except BaseException:
-                writer.cancel()
+                _cancel(writer)
                 raise
             writer.commit(merge=False)
             with ix.reader() as reader:
@@ -1156,9 +1282,7 @@ class SearchIndex:
             _, view = self._state()
             rows = view.rows
             return {
-                row.id: row.updated_at
-                for d in _bits_of(view.alive)
-                if (row := rows[d]) is not None
+                row.id: row.updated_at for d in _bits_of(view.alive) if (row := rows[d]) is not None
             }
 
     def search(
@@ -1181,7 +1305,7 @@ class SearchIndex:
             raise ValueError("page must be 1 or more")
         if per_page < 1:
             raise ValueError("per_page must be 1 or more")
-        q = q or ""
+        q = (q or "")[:_MAX_QUERY_CHARS]
         with self._lock:
             searcher, view = self._state()
             allowed = view.filter_mask(filters)
@@ -1194,7 +1318,7 @@ class SearchIndex:
                     matched &= allowed
                 or_query = parsed.or_query() if not matched else None
                 if or_query is not None and or_query != parsed.query:
-                    parsed = _Parsed(or_query)
+                    parsed = _Parsed(or_query, coord=True)
                     matched = view.match(searcher, or_query)
                     if allowed is not None:
                         matched &= allowed
@@ -1207,12 +1331,10 @@ class SearchIndex:
                     page_docs = view.newest_page(matched, total, start, stop)
                     scored = [(0.0, d) for d in page_docs]
                 else:
-                    results = searcher.search(
-                        _tuned(parsed.query),
-                        limit=stop,
-                        filter=_BitSet(matched, total) if allowed is not None else None,
-                    )
-                    scored = [(float(s), int(d)) for s, d in results.top_n[start:stop]]
+                    boosts = dict.fromkeys(_positive_terms(parsed.query), 1.0)
+                    coord = parsed.coord and len(boosts) > 1
+                    best = view.rank(searcher, boosts, matched, stop, coord=coord)
+                    scored = best[start:stop]
             terms = _positive_terms(parsed.query) if parsed is not None else set()
             hits = []
             for score, docnum in scored:
@@ -1220,7 +1342,7 @@ class SearchIndex:
                 if row is None:
                     continue
                 stored = searcher.stored_fields(docnum)
-                texts = [stored.get("summary") or "", stored.get("innovation") or ""]
+                texts = [stored.get(name) or "" for name in _HIGHLIGHT_SOURCES]
                 hits.append(Hit(id=row.id, score=score, highlight=highlight(texts, terms)))
             suggestion = _suggestion(searcher, view, q) if q.strip() else None
             return SearchResult(total=total, hits=hits, facets=facets, suggestion=suggestion)
@@ -1280,15 +1402,25 @@ def _spelling_words(searcher: Searcher, view: _View) -> list[frozenset[str]]:
     return out
 
 
+def _cancel(writer: Any) -> None:
+    """Cancel a writer, stopping the worker processes of a parallel one.
+
+    (Whoosh's MpWriter.cancel only flags its workers in the parent process; they
+    would wait for work forever and keep the interpreter from exiting.)
+    """
+    for task in getattr(writer, "tasks", ()):
+        task.terminate()
+        task.join(5)
+    writer.cancel()
+
+
 def _suggestion(searcher: Searcher, view: _View, q: str) -> str | None:
     reader = searcher.reader()
     vocabulary: list[frozenset[str]] | None = None
     changed = False
 
     def known(word: str) -> bool:
-        return bool(
-            reader.doc_frequency("spell", word) or reader.doc_frequency("text", stem(word))
-        )
+        return bool(reader.doc_frequency("spell", word) or reader.doc_frequency("text", stem(word)))
 
     def correct(word: str) -> str | None:
         nonlocal vocabulary
@@ -1343,10 +1475,13 @@ def _similar(searcher: Searcher, view: _View, docnum: int, limit: int) -> list[i
     top = weights[:10]
     if not top:
         return []
-    clauses = [query.Term("text", term, boost=w) for w, term in top]
-    results = searcher.search(_tuned(query.Or(clauses)), limit=limit, mask={docnum})
+    boosts = {term: w for w, term in top}
+    candidates = 0
+    for term in boosts:
+        candidates |= view._term(searcher, "text", term)
+    candidates &= view.alive & ~(1 << docnum)
     out = []
-    for _, d in results.top_n:
+    for _, d in view.rank(searcher, boosts, candidates, limit):
         row = view.rows[d]
         if row is not None:
             out.append(row.id)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Campaign, Innovation, ReviewEvent, SlugRedirect, utcnow
+from ..models import Campaign, Innovation, ReviewEvent, SlugRedirect, User, utcnow
 from .validation import FIELDS, ValidationError, clean
 
 # from status -> statuses it may move to
@@ -25,6 +25,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "rejected": (),
 }
 ORIGINS = ("form", "harvest", "import", "api")
+# who acts: a user (their email is kept with the id) or a name for the CLI, imports and jobs
+Actor = str | User
 
 
 class WorkflowError(RuntimeError):
@@ -86,10 +88,15 @@ def _apply(innovation: Innovation, values: Mapping[str, Any], *, allow_closed: b
 
 
 def record_event(
-    innovation: Innovation, actor: str, from_status: str | None, to_status: str, note: str = ""
+    innovation: Innovation, actor: Actor, from_status: str | None, to_status: str, note: str = ""
 ) -> ReviewEvent:
     event = ReviewEvent(
-        actor=actor, from_status=from_status, to_status=to_status, note=note, at=utcnow()
+        actor=actor.email if isinstance(actor, User) else actor,
+        actor_id=actor.id if isinstance(actor, User) else None,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        at=utcnow(),
     )
     innovation.events.append(event)
     return event
@@ -98,7 +105,7 @@ def record_event(
 def create(
     data: Mapping[str, Any],
     *,
-    actor: str,
+    actor: Actor,
     origin: str = "form",
     status: str = "draft",
     allow_closed_campaign: bool = False,
@@ -135,7 +142,7 @@ def update(
     innovation: Innovation,
     data: Mapping[str, Any],
     *,
-    actor: str,
+    actor: Actor,
     allow_closed_campaign: bool = True,
 ) -> bool:
     """Change an innovation's fields; returns whether anything changed."""
@@ -169,7 +176,7 @@ def transition(
     innovation: Innovation,
     to_status: str,
     *,
-    actor: str,
+    actor: Actor,
     note: str = "",
     at: dt.datetime | None = None,
 ) -> ReviewEvent:

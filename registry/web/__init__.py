@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Flask, Response, g, render_template, request
+from flask_babel import format_datetime
 from werkzeug.exceptions import HTTPException
 
 from ..database import NotInitialized, require_initialized
@@ -14,10 +16,18 @@ from .problems import problem, wants_json
 
 def register_web(app: Flask) -> None:
     from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .curate import bp as curate_bp
     from .public import bp as public_bp
+    from .submit import bp as submit_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(submit_bp)
+    app.register_blueprint(curate_bp)
+    app.add_template_global(wib, "wib")
+    app.add_template_global(field_attrs, "field_attrs")
 
     @app.before_request
     def _check_database() -> Any:
@@ -53,6 +63,23 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
         return _error(exc.code or 500, exc.name, exc.description or "")
+
+
+def wib(value: dt.datetime | None) -> str:
+    """A naive UTC datetime shown in Asia/Jakarta time (the configured Babel timezone)."""
+    if value is None:
+        return ""
+    return format_datetime(value, "d MMM yyyy HH:mm") + " WIB"
+
+
+def field_attrs(field: Any) -> dict[str, str]:
+    """ARIA attributes for a form field: its help text and whether it is invalid."""
+    attrs: dict[str, str] = {}
+    if field.description:
+        attrs["aria-describedby"] = f"{field.name}-help"
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return attrs
 
 
 def _error(status: int, title: str, detail: str) -> Any:

@@ -9,15 +9,69 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import get_locale
 
 from ..database import is_initialized
-from ..extensions import csrf, db
-from ..models import Innovation
-from ..services import discovery, transfer
-from ..services.catalogue import to_record
+from ..extensions import csrf, db, limiter
+from ..models import Innovation, User
+from ..services import accounts, discovery, notify, review, transfer
+from ..services.catalogue import CampaignClosed, to_record
+from ..services.validation import ValidationError
 from .openapi import openapi_document
 from .problems import problem
 
 bp = Blueprint("api", __name__)
+# database ids are 32-bit on PostgreSQL: larger numbers are simply not found (404)
+ID = "int(max=2147483647)"
+# CSRF-exempt because nothing here reads the session cookie: every write needs a Bearer token
 csrf.exempt(bp)
+
+
+def _read_rate() -> str:
+    return str(current_app.config["API_READ_RATE_LIMIT"])
+
+
+limiter.limit(_read_rate, methods=["GET"], exempt_when=lambda: request.path == "/healthz")(bp)
+
+
+class Unauthorized(Exception):
+    def __init__(self, detail: str):
+        self.detail = detail
+
+
+def _token_user() -> User:
+    """The user of the request's Bearer token; never the session cookie."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise Unauthorized("send an API token as `Authorization: Bearer <token>`")
+    user = accounts.user_for_token(raw.strip())
+    if user is None:
+        raise Unauthorized("the API token is unknown, revoked or expired")
+    return user
+
+
+@bp.errorhandler(Unauthorized)
+def _unauthorized(exc: Unauthorized) -> Any:
+    db.session.rollback()
+    response = problem(401, "Unauthorized", exc.detail)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="registry"'
+    return response
+
+
+def _validation_problem(exc: ValidationError, status: int = 422) -> Any:
+    param = next(iter(exc.errors), None)
+    return problem(
+        status,
+        "Invalid submission" if status == 422 else "Campaign closed",
+        str(exc),
+        param=param,
+        errors=exc.errors,
+    )
+
+
+def _json_body() -> Any:
+    body = request.get_json(silent=True)
+    if body is None:
+        return None
+    return body
 
 
 def _locale() -> str:
@@ -55,7 +109,7 @@ def innovations() -> Any:
     return jsonify(discovery.search_page(params, url_for_slug=_url, locale=_locale()))
 
 
-@bp.get("/api/v1/innovations/<int:innovation_id>")
+@bp.get(f"/api/v1/innovations/<{ID}:innovation_id>")
 def innovation(innovation_id: int) -> Any:
     row = db.session.get(Innovation, innovation_id)
     if row is None or row.status != "published":
@@ -71,7 +125,9 @@ def innovation(innovation_id: int) -> Any:
 
 @bp.get("/api/v1/stats")
 def stats() -> Any:
-    return jsonify(discovery.stats(_locale()))
+    body = discovery.stats(_locale())
+    body["review"] = review.compliance()
+    return jsonify(body)
 
 
 @bp.get("/api/v1/innovations.csv")
@@ -102,3 +158,123 @@ def innovations_json() -> Any:
 @bp.get("/api/v1/openapi.json")
 def openapi() -> Any:
     return jsonify(openapi_document())
+
+
+# --------------------------------------------------------------------------- submissions
+
+
+def submission_record(row: Innovation) -> dict[str, Any]:
+    record = to_record(row, include_private=True)
+    sla = review.sla_for(row)
+    record["sla"] = sla.as_dict()
+    record["history"] = [
+        {
+            "at": e.at.replace(microsecond=0).isoformat() + "Z",
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "actor": e.actor,
+            "note": e.note,
+        }
+        for e in row.events
+    ]
+    record["attachments"] = [
+        {
+            "id": a.id,
+            "name": a.original_name,
+            "content_type": a.content_type,
+            "size": a.size,
+            "url": url_for(
+                "submit.attachment", attachment_id=a.id, name=a.original_name, _external=True
+            ),
+        }
+        for a in row.attachments
+    ]
+    return record
+
+
+@bp.post("/api/v1/submissions")
+def create_submission() -> Any:
+    user = _token_user()
+    body = _json_body()
+    if not isinstance(body, dict):
+        return problem(400, "Invalid body", "send a JSON object with the innovation's fields")
+    status = body.get("status", "submitted")
+    if status not in ("draft", "submitted"):
+        return problem(
+            422, "Invalid submission", "status must be draft or submitted", param="status"
+        )
+    try:
+        row = review.create_submission(body, owner=user, origin="api", draft=status == "draft")
+    except CampaignClosed as exc:
+        db.session.rollback()
+        return _validation_problem(exc, 409)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _validation_problem(exc)
+    except review.Conflict as exc:
+        db.session.rollback()
+        return problem(
+            409,
+            "Duplicate submission",
+            str(exc),
+            existing_id=exc.existing_id,
+            existing_status=exc.status,
+        )
+    except review.Forbidden as exc:
+        db.session.rollback()
+        return problem(403, "Forbidden", str(exc))
+    db.session.commit()
+    response = jsonify({"id": row.id, "status": row.status})
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_submission", innovation_id=row.id)
+    return response
+
+
+@bp.get(f"/api/v1/submissions/<{ID}:innovation_id>")
+def get_submission(innovation_id: int) -> Any:
+    user = _token_user()
+    row = db.session.get(Innovation, innovation_id)
+    if row is None or not (user.is_curator or row.owner_id == user.id):
+        db.session.commit()  # token last_used_at
+        return problem(404, "Not found", f"no submission {innovation_id} of yours")
+    body = submission_record(row)
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.post(f"/api/v1/submissions/<{ID}:innovation_id>/decision")
+def decide_submission(innovation_id: int) -> Any:
+    user = _token_user()
+    if not user.is_curator:
+        db.session.rollback()
+        return problem(403, "Forbidden", "only a curator's token may decide on submissions")
+    body = _json_body()
+    if not isinstance(body, dict):
+        return problem(400, "Invalid body", 'send {"decision": "...", "note": "..."}')
+    decision, note = body.get("decision"), body.get("note", "")
+    if not isinstance(decision, str) or decision not in review.DECISIONS:
+        return problem(
+            422,
+            "Invalid decision",
+            f"decision must be one of: {', '.join(review.DECISIONS)}",
+            param="decision",
+        )
+    if note is None:
+        note = ""
+    if not isinstance(note, str):
+        return problem(422, "Invalid decision", "note must be text", param="note")
+    row = db.session.get(Innovation, innovation_id)
+    if row is None or row.status == "draft":
+        db.session.rollback()
+        return problem(404, "Not found", f"no submission {innovation_id}")
+    try:
+        event = review.decide(row, decision, actor=user, note=note)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _validation_problem(exc)
+    except review.Conflict as exc:
+        db.session.rollback()
+        return problem(409, "Already decided", str(exc), status_now=exc.status)
+    db.session.commit()
+    notify.decision(row, event)
+    return jsonify({"id": row.id, "status": row.status, "sla": review.sla_for(row).as_dict()})

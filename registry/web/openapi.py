@@ -42,7 +42,141 @@ def _problem(desc: str) -> dict[str, Any]:
     return {"description": desc, "content": {"application/problem+json": {"schema": PROBLEM}}}
 
 
+def _submission_paths() -> dict[str, Any]:
+    """POST/GET /api/v1/submissions and the curators' decision (issue 3); Bearer tokens."""
+    bearer: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    text = {"type": "string"}
+    nullable_text = {"type": ["string", "null"]}
+    fields = {
+        "title": {"type": "string", "maxLength": 200},
+        **{
+            name: text
+            for name in (
+                "summary",
+                "background",
+                "innovation",
+                "implementation",
+                "results",
+                "adaptability",
+                "resources",
+                "sustainability",
+                "innovator_name",
+                "unit",
+                "contact_email",
+            )
+        },
+        "sectors": {"type": "array", "items": {"type": "string", "enum": list(taxonomy.SECTORS)}},
+        "focus": {"type": ["string", "null"], "enum": [*taxonomy.FOCUSES, None]},
+        "stage": {"type": ["string", "null"], "enum": [*taxonomy.STAGES, None]},
+        "innovator_type": {"type": ["string", "null"], "enum": [*taxonomy.INNOVATOR_TYPES, None]},
+        "started_on": {"type": ["string", "null"], "format": "date"},
+        "province": nullable_text,
+        "regency": nullable_text,
+        "links": {"type": "array", "items": {"type": "string", "format": "uri"}},
+        "campaign": nullable_text,
+        "status": {"type": "string", "enum": ["submitted", "draft"], "default": "submitted"},
+    }
+    submission_in = {
+        "type": "object",
+        "required": ["title"],
+        "properties": fields,
+        "description": "DESIGN.md's innovation fields; everything the form needs for review "
+        "is required unless status is draft",
+    }
+    created = {
+        "type": "object",
+        "properties": {"id": {"type": "integer"}, "status": {"type": "string"}},
+        "required": ["id", "status"],
+    }
+    decision_in = {
+        "type": "object",
+        "required": ["decision"],
+        "properties": {
+            "decision": {
+                "type": "string",
+                "enum": ["acknowledge", "publish", "request_revision", "reject"],
+            },
+            "note": {
+                "type": "string",
+                "maxLength": 5000,
+                "description": "required for request_revision and reject",
+            },
+        },
+    }
+    unauthorized = _problem("no token, or a wrong, revoked or expired one")
+    return {
+        "/api/v1/submissions": {
+            "post": {
+                "summary": "Register an innovation (institution token)",
+                "security": bearer,
+                "requestBody": {"required": True, **_json(submission_in)},
+                "responses": {
+                    "201": {"description": "created", **_json(created)},
+                    "400": _problem("the body is not a JSON object"),
+                    "401": unauthorized,
+                    "403": _problem("this account cannot submit"),
+                    "409": _problem("a duplicate of your own submission, or a closed campaign"),
+                    "422": _problem("invalid fields, listed in `errors`"),
+                },
+            }
+        },
+        "/api/v1/submissions/{id}": {
+            "get": {
+                "summary": "One of your submissions, with its status, SLA and history",
+                "security": bearer,
+                "parameters": [id_param],
+                "responses": {
+                    "200": {"description": "the submission", **_json({"type": "object"})},
+                    "401": unauthorized,
+                    "404": _problem("no such submission of yours"),
+                },
+            }
+        },
+        "/api/v1/submissions/{id}/decision": {
+            "post": {
+                "summary": "A curator's decision on a submission (curator token)",
+                "security": bearer,
+                "parameters": [id_param],
+                "requestBody": {"required": True, **_json(decision_in)},
+                "responses": {
+                    "200": {"description": "the new status", **_json({"type": "object"})},
+                    "400": _problem("the body is not a JSON object"),
+                    "401": unauthorized,
+                    "403": _problem("the token is not a curator's"),
+                    "404": _problem("no such submission"),
+                    "409": _problem("already decided, or not at a stage that allows it"),
+                    "422": _problem("an unknown decision, or a missing note"),
+                },
+            }
+        },
+        "/api/v1/innovations.json": {
+            "get": {
+                "summary": "The published catalogue as JSON (CC BY 4.0)",
+                "responses": {"200": {"description": "JSON in the export format"}},
+            }
+        },
+    }
+
+
 def openapi_document() -> dict[str, Any]:
+    document = _base_document()
+    document["paths"].update(_submission_paths())
+    document["components"]["securitySchemes"] = {
+        "bearerAuth": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "an API token from `registry users token EMAIL`",
+        }
+    }
+    document["paths"]["/api/v1/stats"]["get"]["description"] = (
+        "Counts over the published catalogue; `review` holds the SLA compliance figures "
+        "(acknowledged and decided on time, median hours, open and overdue submissions)."
+    )
+    return document
+
+
+def _base_document() -> dict[str, Any]:
     result_item = {
         "type": "object",
         "properties": {

@@ -379,7 +379,9 @@ def stats() -> Any:
             [(_month_label(m), int(n), None) for m, n in data["by_month"].items()], total
         ),
     }
-    return render_template("stats.html", total=total, charts=charts)
+    from ..services import review
+
+    return render_template("stats.html", total=total, charts=charts, review=review.compliance())
 
 
 @bp.get("/data")

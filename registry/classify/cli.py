@@ -1,0 +1,215 @@
+"""``registry classify ...``: train, list/activate models, evaluate, predict.
+
+The commands are thin: each calls a plain function that takes the instance dir (from the
+Flask app's ``INSTANCE_DIR``), so jobs and tests can call the same functions without Flask.
+Register the group on the ``registry`` command with ``app.cli.add_command(classify)``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from . import store
+
+#: the most bytes one input line may hold (longer lines are reported, not predicted)
+MAX_LINE_BYTES = 1_000_000
+
+
+def _instance_dir() -> Path:
+    return Path(current_app.config["INSTANCE_DIR"])
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# ------------------------------------------------------------------ plain functions
+
+
+def read_posts(
+    lines: Iterable[bytes], errors: list[str] | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, post) for every good line of JSONL given as bytes. A line that is not a
+    JSON object with a string ``text`` is reported in ``errors`` ("line N: ...") and skipped;
+    invalid UTF-8 is replaced (U+FFFD) and reported, and the line is still predicted; blank
+    lines are skipped."""
+    report = errors if errors is not None else []
+    for number, data in enumerate(lines, start=1):
+        if not data.strip():
+            continue
+        if len(data) > MAX_LINE_BYTES:
+            report.append(f"line {number}: longer than {MAX_LINE_BYTES} bytes, not predicted")
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", errors="replace")
+            report.append(f"line {number}: invalid UTF-8 replaced by U+FFFD (still predicted)")
+        try:
+            post = json.loads(text)
+        except json.JSONDecodeError as exc:
+            report.append(f"line {number}: not JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(post, dict):
+            report.append(f"line {number}: not a JSON object")
+            continue
+        if not isinstance(post.get("text"), str):
+            report.append(f'line {number}: no "text" string')
+            continue
+        yield number, post
+
+
+def predict_stream(
+    source: IO[bytes], out: IO[str], err: IO[str], instance_dir: str | Path
+) -> tuple[int, int]:
+    """Read JSONL posts from ``source``, write one prediction line per good input line to
+    ``out`` in input order, report bad lines on ``err``; returns (predicted, bad)."""
+    from .predict import get_predictor
+
+    predictor = get_predictor(instance_dir)
+    if predictor.problem:
+        err.write(f"warning: {predictor.problem}\n")
+    errors: list[str] = []
+    reported = 0
+
+    def flush_errors() -> None:
+        nonlocal reported
+        for message in errors[reported:]:
+            err.write(message + "\n")
+        reported = len(errors)
+
+    def posts() -> Iterator[dict[str, Any]]:
+        for _, post in read_posts(source, errors):
+            flush_errors()
+            yield post
+        flush_errors()
+
+    count = 0
+    for line in predictor.predict_posts(posts()):
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        count += 1
+    flush_errors()
+    bad = sum(1 for message in errors if "still predicted" not in message)
+    return count, bad
+
+
+def models_report(instance_dir: str | Path) -> list[dict[str, Any]]:
+    out = []
+    for info in store.list_models(instance_dir):
+        cv = info.meta.get("cv_metrics") or {}
+        out.append(
+            {
+                "version": info.version,
+                "active": info.active,
+                "created_at": info.meta.get("created_at"),
+                "scikit_learn": (info.meta.get("libraries") or {}).get("scikit-learn"),
+                "rows": (info.meta.get("data") or {}).get("rows"),
+                "cv_average_precision": (cv.get("is_innovation") or {}).get("average_precision"),
+                "usable": info.problem is None and "error" not in info.meta,
+                "problem": info.meta.get("error") or info.problem,
+            }
+        )
+    return out
+
+
+# ------------------------------------------------------------------ commands
+
+
+@click.group()
+def classify() -> None:
+    """Classify harvested posts: train, list and switch models, evaluate, predict."""
+
+
+@classify.command()
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Extra labelled JSONL (same keys as the seed set); may be repeated.",
+)
+@with_appcontext
+def train(data: tuple[str, ...]) -> None:
+    """Train on the seed set plus --data files, cross-validate, save and activate a new
+    version; prints its metrics."""
+    from .train import train_and_save
+
+    try:
+        info, report = train_and_save(_instance_dir(), data_paths=data)
+    except (ValueError, OSError) as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(1)
+    _echo_json(report)
+    click.echo(f"model {info.version} saved and active")
+
+
+@classify.command()
+@click.option("--activate", "version", metavar="VERSION", help="Make VERSION the active model.")
+@with_appcontext
+def models(version: str | None) -> None:
+    """List model versions (the active one marked), or switch / roll back with --activate."""
+    instance_dir = _instance_dir()
+    if version:
+        try:
+            store.activate(instance_dir, version)
+        except store.ModelError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(1)
+        click.echo(f"model {version} is now active")
+        return
+    listed = models_report(instance_dir)
+    if not listed:
+        click.echo("no models yet: run `registry classify train` (keyword rules answer)")
+        return
+    for row in listed:
+        mark = "*" if row["active"] else " "
+        ap = row["cv_average_precision"]
+        status = "ok" if row["usable"] else f"unusable: {row['problem']}"
+        click.echo(
+            f"{mark} {row['version']}  {row['created_at']}  scikit-learn {row['scikit_learn']}  "
+            f"rows {row['rows']}  cv AP {ap}  {status}"
+        )
+
+
+@classify.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def evaluate(path: str) -> None:
+    """Metrics JSON of the active model (or the rules) on labelled JSONL at PATH."""
+    from .evaluate import evaluate_file
+
+    try:
+        metrics = evaluate_file(path, _instance_dir())
+    except (ValueError, OSError) as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(1)
+    _echo_json(metrics)
+
+
+@classify.command()
+@click.argument("path", default="-", type=click.Path(allow_dash=True, dir_okay=False))
+@with_appcontext
+def predict(path: str) -> None:
+    """JSONL posts in (PATH or - for stdin), one JSON prediction per line out, in order; bad
+    lines are reported on stderr with their line number (exit status 1 when there were any)."""
+    err, out = sys.stderr, sys.stdout
+    try:
+        if path == "-":
+            _, bad = predict_stream(sys.stdin.buffer, out, err, _instance_dir())
+        else:
+            with open(path, "rb") as handle:
+                _, bad = predict_stream(handle, out, err, _instance_dir())
+    except OSError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(1)
+    out.flush()
+    if bad:
+        sys.exit(1)

@@ -1,0 +1,483 @@
+"""The learned classifier: one feature matrix per batch, shared by every head.
+
+* :class:`PostFeaturizer` turns analysed posts (``rules.analyze``) into a sparse matrix: binary
+  TF-IDF over stemmed word unigrams and bigrams (a learned vocabulary: a dict lookup per term,
+  as cheap as hashing and it keeps the names for explanations), followed by a small block of
+  lexicon features that transfer from team-written posts to real ones (an actor near an action,
+  an action near a thing, COVID-19 context, the hard-negative groups, raw-text flags, the actor
+  type the text names, whether the gazetteer found a place).
+* :class:`CalibratedLinear`: logistic regression whose decision values are calibrated by Platt
+  scaling fitted on cross-validated decision values, then shifted to the base rate of real
+  harvests (``prior``); ``score`` is that probability.
+* :class:`LinearMultiLabel`, :class:`LinearMulticlass`: sectors (one-vs-rest), focus and
+  innovator type (multinomial), trained on the innovations only, since those heads answer
+  "as if the post were an innovation".
+* :class:`PostModel` ties them together. All weights end up in one C-contiguous matrix so a
+  batch costs one sparse-dense product for every head.
+
+The estimators follow scikit-learn's rules: parameters are set in ``__init__`` and never
+changed, ``fit`` returns ``self``, learned attributes end in ``_``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Self
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
+
+from ..taxonomy import FOCUSES, INNOVATOR_TYPES, SECTORS
+from . import rules
+from .predict import CompiledModel, feature_values
+from .rules import DEFAULT_FLAGS, FLAGS, LEX_INDEX, LEXICON_FEATURES, Analysis
+
+SECTOR_SLUGS = tuple(SECTORS)
+FOCUS_SLUGS = tuple(FOCUSES)
+ACTOR_TYPES = tuple(INNOVATOR_TYPES)
+
+
+class PostFeaturizer(TransformerMixin, BaseEstimator):
+    """Analysed posts -> CSR matrix ``[TF-IDF of stem n-grams | lexicon features]``.
+
+    Parameters: ``ngram_range`` over stems (1-2 by default); ``min_df`` documents a term must
+    appear in to enter the vocabulary; ``max_features`` keeps the most frequent terms;
+    ``lexicon_weight`` the value of a lexicon feature that fires (larger values make the
+    regularizer spend less on them, i.e. trust the lexicons more than single words).
+    """
+
+    def __init__(
+        self,
+        ngram_range: tuple[int, int] = (1, 2),
+        min_df: int = 2,
+        max_features: int | None = 50_000,
+        lexicon_weight: float = 0.3,
+        terms: bool = True,
+        flags: tuple[str, ...] = DEFAULT_FLAGS,
+    ) -> None:
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.lexicon_weight = lexicon_weight
+        self.terms = terms
+        self.flags = flags
+
+    def fit(self, X: Sequence[Analysis], y: Any = None) -> Self:
+        df: dict[str, int] = {}
+        for a in X if self.terms else ():
+            for term in set(rules.terms(a, self._ngrams())):
+                df[term] = df.get(term, 0) + 1
+        kept = [t for t, n in df.items() if n >= self.min_df]
+        kept.sort(key=lambda t: (-df[t], t))
+        if self.max_features is not None:
+            kept = kept[: self.max_features]
+        kept.sort()
+        self.vocabulary_ = {t: i for i, t in enumerate(kept)}
+        n_docs = len(X)
+        self.idf_ = np.array(
+            [math.log((1 + n_docs) / (1 + df[t])) + 1.0 for t in kept], dtype=np.float64
+        )
+        self.n_terms_ = len(kept)
+        self.feature_names_ = [*kept, *LEXICON_FEATURES]
+        self.n_features_out_ = len(self.feature_names_)
+        # the value of each column when present: its idf for terms, lexicon_weight for lexicons
+        self.column_values_ = np.concatenate(
+            [self.idf_, np.full(len(LEXICON_FEATURES), float(self.lexicon_weight))]
+        )
+        return self
+
+    def _ngrams(self) -> tuple[int, int]:
+        lo, hi = self.ngram_range
+        return int(lo), int(hi)
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray(self.feature_names_, dtype=object)
+
+    def transform(self, X: Sequence[Analysis]) -> sp.csr_matrix:
+        indices, indptr = rules.featurize(X, self.vocabulary_, self._ngrams(), tuple(self.flags))
+        ind, ptr, data = feature_values(indices, indptr, self.column_values_, self.n_terms_)
+        return sp.csr_matrix((data, ind, ptr), shape=(len(ptr) - 1, self.n_features_out_))
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+class CalibratedLinear(ClassifierMixin, BaseEstimator):
+    """Binary logistic regression, optionally on top of fixed prior weights, with Platt scaling
+    fitted on cross-validated decision values.
+
+    The decision value is ``prior_coef . x + prior_intercept + learned_weight * (w . x + b)``,
+    where ``w, b`` are learned and the prior (given to ``fit``) encodes knowledge the training
+    data cannot teach; ``learned_weight`` says how far the learned part is trusted.
+    ``predict_proba`` is calibrated for the training data's base rate and then, when ``prior``
+    is given, moved to that base rate (the share of innovations in real harvests is a few
+    percent, against about a third in the seed set): the log-odds shift by
+    ``logit(prior) - logit(training rate)``. Ranking is unchanged by the shift.
+    """
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        class_weight: str | None = None,
+        learned_weight: float = 1.0,
+        cv: int = 5,
+        prior: float | None = None,
+        random_state: int = 0,
+    ) -> None:
+        self.C = C
+        self.class_weight = class_weight
+        self.learned_weight = learned_weight
+        self.cv = cv
+        self.prior = prior
+        self.random_state = random_state
+
+    def _fit_lr(self, X: Any, y: np.ndarray) -> LogisticRegression:
+        return LogisticRegression(
+            C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=1000
+        ).fit(X, y)
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        prior_coef: np.ndarray | None = None,
+        prior_intercept: float = 0.0,
+    ) -> Self:
+        y = np.asarray(y, dtype=np.int64)
+        self.classes_ = np.array([0, 1])
+        if prior_coef is None:
+            prior_coef = np.zeros(X.shape[1])
+        offset = np.asarray(X @ prior_coef).ravel() + prior_intercept
+        lw = self.learned_weight
+        lr = self._fit_lr(X, y)
+        self.learned_coef_ = lr.coef_.ravel().copy()
+        self.coef_ = np.ascontiguousarray(prior_coef + lw * lr.coef_.ravel(), dtype=np.float64)
+        self.intercept_ = float(prior_intercept + lw * lr.intercept_[0])
+        n_splits = min(self.cv, int(np.bincount(y, minlength=2).min()))
+        cv_decision = np.zeros(len(y), dtype=np.float64)
+        if n_splits >= 2:
+            folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
+            for train, test in folds.split(np.zeros(len(y)), y):
+                fold_lr = self._fit_lr(X[train], y[train])
+                cv_decision[test] = offset[test] + lw * fold_lr.decision_function(X[test])
+        else:
+            cv_decision = offset + lw * lr.decision_function(X)
+        self.cv_decision_ = cv_decision
+        platt = LogisticRegression(C=1e4, solver="lbfgs").fit(cv_decision.reshape(-1, 1), y)
+        self.platt_a_ = float(platt.coef_[0, 0])
+        self.platt_b_ = float(platt.intercept_[0])
+        rate = float(np.clip(y.mean(), 1e-3, 1 - 1e-3))
+        self.train_rate_ = rate
+        self.prior_shift_ = 0.0 if self.prior is None else _logit(self.prior) - _logit(rate)
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        return np.asarray(X @ self.coef_ + self.intercept_).ravel()
+
+    def calibrated_logit(self, decision: np.ndarray) -> np.ndarray:
+        return self.platt_a_ * decision + self.platt_b_ + self.prior_shift_
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-self.calibrated_logit(self.decision_function(X))))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: Any) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
+
+
+class LinearMultiLabel(BaseEstimator):
+    """One logistic regression per label (``Y`` is an indicator matrix); a post gets every label
+    whose probability reaches ``threshold``, and at least its most probable one."""
+
+    def __init__(self, C: float = 1.0, threshold: float = 0.5) -> None:
+        self.C = C
+        self.threshold = threshold
+
+    def fit(self, X: Any, Y: Any) -> Self:
+        Y = np.asarray(Y, dtype=np.int64)
+        n_labels = Y.shape[1]
+        coef = np.zeros((n_labels, X.shape[1]), dtype=np.float64)
+        intercept = np.full(n_labels, -10.0)
+        for j in range(n_labels):
+            column = Y[:, j]
+            if column.min() == column.max():  # never (or always) seen: constant answer
+                intercept[j] = 10.0 if column.max() else -10.0
+                continue
+            lr = LogisticRegression(C=self.C, solver="liblinear", max_iter=1000)
+            lr.fit(X, column)
+            coef[j] = lr.coef_.ravel()
+            intercept[j] = lr.intercept_[0]
+        self.coef_ = coef
+        self.intercept_ = intercept
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def predict(self, X: Any) -> np.ndarray:
+        return decide_multilabel(self.decision_function(X), self.threshold)
+
+
+def decide_multilabel(decision: np.ndarray, threshold: float) -> np.ndarray:
+    cut = _logit(threshold)
+    out = (decision >= cut).astype(np.int64)
+    best = decision.argmax(axis=1)
+    out[np.arange(len(out)), best] = 1
+    return out
+
+
+class LinearMulticlass(BaseEstimator):
+    """Multinomial logistic regression over a fixed list of ``classes``; classes absent from
+    the training data keep a very low intercept."""
+
+    def __init__(self, classes: tuple[str, ...] = (), C: float = 1.0) -> None:
+        self.classes = classes
+        self.C = C
+
+    def fit(self, X: Any, y: Sequence[str]) -> Self:
+        self.classes_ = np.asarray(self.classes, dtype=object)
+        index = {c: i for i, c in enumerate(self.classes)}
+        targets = np.array([index[v] for v in y], dtype=np.int64)
+        coef = np.zeros((len(self.classes), X.shape[1]), dtype=np.float64)
+        intercept = np.full(len(self.classes), -10.0)
+        present = np.unique(targets)
+        if len(present) == 1:
+            intercept[present[0]] = 10.0
+        else:
+            lr = LogisticRegression(C=self.C, solver="lbfgs", max_iter=2000)
+            lr.fit(X, targets)
+            coef[lr.classes_] = lr.coef_
+            intercept[lr.classes_] = lr.intercept_
+        self.coef_ = coef
+        self.intercept_ = intercept
+        return self
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.classes_[self.decision_function(X).argmax(axis=1)]
+
+
+def labels_of(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The training targets of labelled rows (see :class:`PostModel.fit`)."""
+    is_innovation = np.array([1 if row.get("is_innovation") else 0 for row in rows])
+    sectors = np.array(
+        [[1 if s in (row.get("sectors") or ()) else 0 for s in SECTOR_SLUGS] for row in rows],
+        dtype=np.int64,
+    ).reshape(len(rows), len(SECTOR_SLUGS))
+    return {
+        "is_innovation": is_innovation,
+        "sectors": sectors,
+        "focus": [row.get("focus") for row in rows],
+        "innovator_type": [row.get("innovator_type") for row in rows],
+    }
+
+
+class PostModel(BaseEstimator):
+    """Every learned head of the classifier.
+
+    ``fit(X, y)``: ``X`` the posts (mappings with ``text`` and optionally ``author``,
+    ``user_location``, ``lang``) or their :class:`~registry.classify.rules.Analysis`; ``y`` the
+    labelled rows themselves (``is_innovation``, ``sectors``, ``focus``, ``innovator_type``;
+    when ``y`` is None, ``X`` must be labelled rows). The sector, focus and innovator-type heads
+    learn from the innovations only. When the author's handle names an actor type
+    ("DinkesPemkotMalang", "UnivBrawijaya", "PT_..."), that type wins if the text names no
+    actor, and otherwise gets ``author_weight`` added to its innovator-type logit: seed
+    handles carry few such cues, so this is set, not learned.
+
+    The innovation score starts from the keyword rules' weights (``rule_prior``, see
+    :func:`rule_prior`) and adds ``learned_weight`` times what logistic regression learns from
+    the training data. The seed set is written by the team and is meant to be hard: its
+    negatives use the innovation vocabulary far more often than real harvests do, so a model
+    trained on it alone learns that "inovasi", "relawan" or "donasi" mean little, which is
+    false on real posts. ``prior`` is the share of
+    innovations expected among harvested posts (see :class:`CalibratedLinear`); ``threshold``
+    turns the score into ``is_innovation`` (None: chosen on the cross-validated scores).
+    """
+
+    def __init__(
+        self,
+        featurizer: PostFeaturizer | None = None,
+        C: float = 0.5,
+        C_sectors: float = 4.0,
+        C_focus: float = 4.0,
+        C_actor: float = 4.0,
+        class_weight: str | None = "balanced",
+        rule_prior: bool = True,
+        learned_weight: float = 0.25,
+        author_weight: float = 1.5,
+        prior: float | None = 0.075,
+        threshold: float | None = None,
+        cv: int = 5,
+        random_state: int = 0,
+    ) -> None:
+        self.featurizer = featurizer
+        self.C = C
+        self.C_sectors = C_sectors
+        self.C_focus = C_focus
+        self.C_actor = C_actor
+        self.class_weight = class_weight
+        self.rule_prior = rule_prior
+        self.learned_weight = learned_weight
+        self.author_weight = author_weight
+        self.prior = prior
+        self.threshold = threshold
+        self.cv = cv
+        self.random_state = random_state
+
+    # -- training
+    def fit(self, X: Sequence[Any], y: Sequence[Mapping[str, Any]] | None = None) -> Self:
+        # BLAS threads fight over the cores for no gain on data this small (seen: 30x slower)
+        with threadpool_limits(limits=1):
+            return self._fit(X, y)
+
+    def _fit(self, X: Sequence[Any], y: Sequence[Mapping[str, Any]] | None) -> Self:
+        rows = list(y) if y is not None else [dict(x) for x in X]
+        analyses = [x if isinstance(x, Analysis) else rules.analyze(x) for x in X]
+        targets = labels_of(rows)
+        featurizer = self.featurizer if self.featurizer is not None else PostFeaturizer()
+        self.featurizer_ = PostFeaturizer(**featurizer.get_params()).fit(analyses)
+        F = self.featurizer_.transform(analyses)
+        prior_coef, prior_intercept = (
+            rule_prior(self.featurizer_) if self.rule_prior else (None, 0.0)
+        )
+        self.innovation_ = CalibratedLinear(
+            C=self.C,
+            class_weight=self.class_weight,
+            learned_weight=self.learned_weight,
+            cv=self.cv,
+            prior=self.prior,
+            random_state=self.random_state,
+        ).fit(F, targets["is_innovation"], prior_coef, prior_intercept)
+        positive = np.flatnonzero(targets["is_innovation"] == 1)
+        if len(positive) == 0:
+            raise ValueError("the training data holds no innovation (is_innovation = 1)")
+        Fp = F[positive]
+        self.sectors_ = LinearMultiLabel(C=self.C_sectors).fit(Fp, targets["sectors"][positive])
+        focus = [targets["focus"][i] for i in positive]
+        has_focus = [i for i, f in enumerate(focus) if f in FOCUSES]
+        self.focus_ = LinearMulticlass(FOCUS_SLUGS, C=self.C_focus).fit(
+            Fp[has_focus] if has_focus else Fp[:1],
+            [focus[i] for i in has_focus] or ["cepat-tanggap"],
+        )
+        actor = [targets["innovator_type"][i] for i in positive]
+        has_actor = [i for i, t in enumerate(actor) if t in INNOVATOR_TYPES]
+        self.actor_ = LinearMulticlass(ACTOR_TYPES, C=self.C_actor).fit(
+            Fp[has_actor] if has_actor else Fp[:1],
+            [actor[i] for i in has_actor] or ["masyarakat-sipil"],
+        )
+        self.threshold_ = (
+            float(self.threshold)
+            if self.threshold is not None
+            else choose_threshold(
+                self.innovation_.cv_decision_, targets["is_innovation"], self.innovation_
+            )
+        )
+        self._pack()
+        return self
+
+    def _pack(self) -> None:
+        """All heads' weights in one C-contiguous (features x outputs) matrix."""
+        blocks = [
+            self.innovation_.coef_.reshape(1, -1),
+            self.sectors_.coef_,
+            self.focus_.coef_,
+            self.actor_.coef_,
+        ]
+        self.weights_ = np.ascontiguousarray(np.vstack(blocks).T, dtype=np.float64)
+        self.biases_ = np.concatenate(
+            [
+                [self.innovation_.intercept_],
+                self.sectors_.intercept_,
+                self.focus_.intercept_,
+                self.actor_.intercept_,
+            ]
+        )
+        self.compiled_ = self.compile()
+
+    # -- prediction
+    def compile(self) -> CompiledModel:
+        """The fitted model as plain arrays for prediction (what model.joblib stores)."""
+        inn = self.innovation_
+        featurizer = self.featurizer_
+        return CompiledModel(
+            vocabulary=dict(featurizer.vocabulary_),
+            column_values=featurizer.column_values_,
+            feature_names=list(featurizer.feature_names_),
+            ngram_range=featurizer._ngrams(),
+            flags=tuple(featurizer.flags),
+            weights=self.weights_,
+            biases=self.biases_,
+            platt=(inn.platt_a_, inn.platt_b_, inn.prior_shift_),
+            threshold=self.threshold_,
+            sector_threshold=self.sectors_.threshold,
+            author_weight=self.author_weight,
+        )
+
+    def analyze(self, posts: Sequence[Any]) -> list[Analysis]:
+        return [p if isinstance(p, Analysis) else rules.analyze(p) for p in posts]
+
+    def score(self, X: Sequence[Any], y: Any = None) -> float:
+        """Average precision of the innovation score (for scikit-learn's model selection)."""
+        from sklearn.metrics import average_precision_score
+
+        rows = list(y) if y is not None else [dict(x) for x in X]
+        truth = labels_of(rows)["is_innovation"]
+        return float(average_precision_score(truth, self.predict_scores(X)))
+
+    def predict_scores(self, X: Sequence[Any]) -> np.ndarray:
+        F = self.featurizer_.transform(self.analyze(X))
+        return self.innovation_.predict_proba(F)[:, 1]
+
+    def predict_analyses(
+        self, analyses: Sequence[Analysis], explain: int = 6
+    ) -> list[dict[str, Any]]:
+        """Every head for a batch of analysed posts: dicts with score, is_innovation, sectors,
+        focus, innovator_type and explain (the ``explain`` strongest terms, signed)."""
+        return self.compiled_.predict_analyses(list(analyses), explain)
+
+
+def rule_prior(featurizer: PostFeaturizer) -> tuple[np.ndarray, float]:
+    """The keyword rules' weights (``rules.RULE_WEIGHTS``) as coefficients on the lexicon
+    features of ``featurizer``, and the rules' bias."""
+    coef = np.zeros(featurizer.n_features_out_, dtype=np.float64)
+    offset = featurizer.n_terms_
+    value = float(featurizer.lexicon_weight) or 1.0
+    for name, weight in rules.RULE_WEIGHTS.items():
+        if name == "bias":
+            continue
+        feature = f"[flag:{name}]" if name in FLAGS else f"[{name}]"
+        if feature in LEX_INDEX:
+            coef[offset + LEX_INDEX[feature]] = weight / value
+    return coef, rules.RULE_WEIGHTS["bias"]
+
+
+def choose_threshold(
+    cv_decision: np.ndarray, y: np.ndarray, calibrator: CalibratedLinear, beta: float = 1.0
+) -> float:
+    """The score threshold with the best F-beta on cross-validated predictions, counting each
+    negative as many times as the deployment base rate (``prior``) implies, so the threshold
+    fits real harvests rather than the seed set's share of innovations."""
+    y = np.asarray(y)
+    scores = 1.0 / (1.0 + np.exp(-calibrator.calibrated_logit(cv_decision)))
+    n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
+    if n_pos == 0 or n_neg == 0:
+        return 0.5
+    prior = calibrator.prior if calibrator.prior is not None else n_pos / len(y)
+    neg_weight = (1 - prior) / prior * n_pos / n_neg
+    order = np.argsort(-scores)
+    tp = np.cumsum(y[order] == 1)
+    fp = np.cumsum(y[order] == 0) * neg_weight
+    precision = tp / np.maximum(tp + fp, 1e-12)
+    recall = tp / n_pos
+    b2 = beta * beta
+    f = (1 + b2) * precision * recall / np.maximum(b2 * precision + recall, 1e-12)
+    best = int(f.argmax())
+    return float(round(scores[order][best], 4))

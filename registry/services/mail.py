@@ -1,0 +1,65 @@
+"""Outgoing mail: SMTP when REGISTRY_SMTP_URL is set, otherwise .eml files in <instance>/outbox.
+
+SMTP_URL: smtp://user:password@host:587 (STARTTLS when the server offers it) or
+smtps://user:password@host:465 (TLS from the start).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import smtplib
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+
+
+def outbox_dir() -> Path:
+    return Path(current_app.instance_path) / "outbox"
+
+
+def build(to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = str(current_app.config.get("MAIL_FROM") or "noreply@localhost")
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="lumbung-inovasi")
+    message.set_content(body)
+    return message
+
+
+def send(to: str, subject: str, body: str) -> str:
+    """Send one plain-text message; returns where it went (the .eml path or 'smtp')."""
+    message = build(to, subject, body)
+    url = str(current_app.config.get("SMTP_URL") or "")
+    if url:
+        _send_smtp(url, message)
+        return "smtp"
+    folder = outbox_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    path = folder / f"{stamp}-{secrets.token_hex(4)}.eml"
+    path.write_bytes(bytes(message))
+    return str(path)
+
+
+def _send_smtp(url: str, message: EmailMessage) -> None:
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    if parts.scheme == "smtps":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(host, parts.port or 465, timeout=30)
+    else:
+        client = smtplib.SMTP(host, parts.port or 25, timeout=30)
+    with client:
+        if parts.scheme != "smtps":
+            client.ehlo()
+            if client.has_extn("starttls"):
+                client.starttls()
+                client.ehlo()
+        if parts.username:
+            client.login(unquote(parts.username), unquote(parts.password or ""))
+        client.send_message(message)

@@ -1,0 +1,35 @@
+"""Messages to submitters about decisions; called by the edge after the commit."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext
+
+from ..models import Innovation, ReviewEvent
+from . import mail
+
+
+def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
+    """Tell the owner about a revision request, a publication or a rejection."""
+    owner = innovation.owner
+    if owner is None or event.to_status not in ("revision_requested", "published", "rejected"):
+        return None
+    link = url_for("submit.view", innovation_id=innovation.id, _external=True)
+    subjects = {
+        "revision_requested": gettext("Revisi diminta: %(title)s", title=innovation.title),
+        "published": gettext("Terbit: %(title)s", title=innovation.title),
+        "rejected": gettext("Tidak diterima: %(title)s", title=innovation.title),
+    }
+    lines = [
+        gettext(
+            "Status inovasi Anda “%(title)s” sekarang: %(status)s.",
+            title=innovation.title,
+            status=event.to_status,
+        ),
+    ]
+    if event.note:
+        lines += ["", gettext("Catatan kurator:"), event.note]
+    if event.to_status == "revision_requested":
+        lines += ["", gettext("Perbaiki lalu kirim ulang di sini:")]
+    lines += ["", link]
+    return mail.send(owner.email, subjects[event.to_status], "\n".join(lines))

@@ -1,0 +1,339 @@
+"""Flask-WTF forms (CSRF on every one). Innovation field names are DESIGN.md's field names.
+
+The forms check shape (lengths, choices); the services check meaning (validation.clean) and their
+errors are mapped back onto the fields here, in the reader's language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .. import taxonomy
+from ..services.attachments import ACCEPT
+from ..services.validation import MAX_TITLE, TEXT_FIELDS
+
+
+def _choices(vocab: Mapping[str, tuple[str, str]], locale: str, blank: bool = True):
+    out = [("", gettext("— pilih —"))] if blank else []
+    return out + taxonomy.choices(vocab, locale)
+
+
+def province_choices(locale: str) -> list[tuple[str, str]]:
+    return [("", gettext("— pilih provinsi —"))] + [
+        (p.code, p.label(locale)) for p in taxonomy.provinces()
+    ]
+
+
+def regency_choices(locale: str) -> dict[str, list[tuple[str, str]]]:
+    """Regencies grouped by province (optgroups); the page's script shows one province's."""
+    groups: dict[str, list[tuple[str, str]]] = {"": [("", gettext("— pilih kabupaten/kota —"))]}
+    for province in taxonomy.provinces():
+        groups[f"{province.code} {province.label(locale)}"] = [
+            (r.code, r.label(locale)) for r in taxonomy.regencies(province.code)
+        ]
+    return groups
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Kata sandi"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Ingat saya di perangkat ini"))
+    next = HiddenField()
+
+
+class SignupForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        _l("Kata sandi"),
+        validators=[DataRequired(), Length(min=10, max=200)],
+        description=_l("Minimal 10 karakter."),
+    )
+    password_again = PasswordField(
+        _l("Ulangi kata sandi"),
+        validators=[DataRequired(), EqualTo("password", message=_l("Kata sandi tidak sama."))],
+    )
+    organization = StringField(
+        _l("Nama instansi atau organisasi"), validators=[DataRequired(), Length(max=200)]
+    )
+    innovator_type = SelectField(_l("Jenis inovator"), validators=[DataRequired()])
+    province = SelectField(_l("Provinsi"), validators=[DataRequired()])
+    regency = SelectField(_l("Kabupaten/kota"), validators=[Optional()], validate_choice=False)
+    agree = BooleanField(_l("Saya sudah membaca kebijakan privasi"), validators=[DataRequired()])
+
+    def fill_choices(self, locale: str) -> None:
+        self.innovator_type.choices = _choices(taxonomy.INNOVATOR_TYPES, locale)
+        self.province.choices = province_choices(locale)
+        self.regency.choices = regency_choices(locale)
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField(
+        _l("Kata sandi baru"), validators=[DataRequired(), Length(min=10, max=200)]
+    )
+    password_again = PasswordField(
+        _l("Ulangi kata sandi baru"),
+        validators=[DataRequired(), EqualTo("password", message=_l("Kata sandi tidak sama."))],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: for buttons that change something (logout, submit, delete)."""
+
+
+# --------------------------------------------------------------------------- innovations
+
+SECTION_LABELS = {
+    "summary": _l("Ringkasan"),
+    "background": _l("Latar belakang"),
+    "innovation": _l("Inovasi"),
+    "implementation": _l("Pelaksanaan"),
+    "results": _l("Hasil"),
+    "adaptability": _l("Kemungkinan ditiru"),
+    "resources": _l("Sumber daya"),
+    "sustainability": _l("Keberlanjutan"),
+}
+SECTION_HELP = {
+    "summary": _l("Paling banyak 200 kata: apa, siapa, di mana, hasilnya."),
+    "background": _l("Masalah apa yang dijawab?"),
+    "innovation": _l("Apa yang baru, dan bagaimana cara kerjanya?"),
+    "implementation": _l("Kapan, di mana, oleh siapa, langkah-langkahnya."),
+    "results": _l("Apa yang berubah? Sebutkan angka bila ada."),
+    "adaptability": _l("Apa yang diperlukan daerah lain untuk menirunya?"),
+    "resources": _l("Anggaran, orang, alat."),
+    "sustainability": _l("Bagaimana inovasi ini bertahan?"),
+}
+
+
+class InnovationForm(FlaskForm):
+    title = StringField(_l("Judul"), validators=[Length(max=MAX_TITLE)])
+    summary = TextAreaField(SECTION_LABELS["summary"])
+    background = TextAreaField(SECTION_LABELS["background"])
+    innovation = TextAreaField(SECTION_LABELS["innovation"])
+    implementation = TextAreaField(SECTION_LABELS["implementation"])
+    results = TextAreaField(SECTION_LABELS["results"])
+    adaptability = TextAreaField(SECTION_LABELS["adaptability"])
+    resources = TextAreaField(SECTION_LABELS["resources"])
+    sustainability = TextAreaField(SECTION_LABELS["sustainability"])
+    sectors = MultiCheckboxField(_l("Sektor"), validate_choice=False)
+    focus = SelectField(_l("Fokus"), validate_choice=False)
+    stage = SelectField(_l("Tahap"), validate_choice=False)
+    started_on = StringField(_l("Mulai dilaksanakan"), description=_l("Format: TTTT-BB-HH"))
+    innovator_name = StringField(_l("Nama inovator"), validators=[Length(max=200)])
+    innovator_type = SelectField(_l("Jenis inovator"), validate_choice=False)
+    unit = StringField(_l("Unit pelaksana"), validators=[Length(max=200)])
+    province = SelectField(_l("Provinsi"), validate_choice=False)
+    regency = SelectField(_l("Kabupaten/kota"), validate_choice=False)
+    links = TextAreaField(
+        _l("Tautan"), description=_l("Satu alamat web (http/https) per baris, paling banyak 20.")
+    )
+    contact_email = EmailField(
+        _l("Email kontak"),
+        validators=[Length(max=254)],
+        description=_l("Tidak pernah ditampilkan ke publik."),
+    )
+    campaign = SelectField(_l("Kampanye"), validate_choice=False)
+    attachment = FileField(
+        _l("Lampiran"),
+        description=_l("Gambar (PNG, JPEG, GIF, WebP) atau PDF, paling besar 5 MB."),
+        render_kw={"accept": ACCEPT},
+    )
+    action = HiddenField()
+
+    def fill_choices(self, locale: str, campaigns: list[tuple[str, str]]) -> None:
+        self.sectors.choices = taxonomy.choices(taxonomy.SECTORS, locale)
+        self.focus.choices = _choices(taxonomy.FOCUSES, locale)
+        self.stage.choices = _choices(taxonomy.STAGES, locale)
+        self.innovator_type.choices = _choices(taxonomy.INNOVATOR_TYPES, locale)
+        self.province.choices = province_choices(locale)
+        self.regency.choices = regency_choices(locale)
+        self.campaign.choices = [("", gettext("Tanpa kampanye (selalu dibuka)")), *campaigns]
+
+    def data_for_service(self) -> dict[str, Any]:
+        """The submitted values under DESIGN.md's names (empty strings kept: they clear)."""
+        out: dict[str, Any] = {}
+        for name in (
+            "title",
+            *TEXT_FIELDS,
+            "focus",
+            "stage",
+            "started_on",
+            "innovator_name",
+            "innovator_type",
+            "unit",
+            "province",
+            "regency",
+            "contact_email",
+        ):
+            out[name] = (self[name].data or "").strip()
+        out["sectors"] = list(self.sectors.data or [])
+        out["links"] = [
+            line.strip() for line in (self.links.data or "").splitlines() if line.strip()
+        ]
+        out["campaign"] = (self.campaign.data or "").strip() or None
+        return out
+
+    def load(self, record: Mapping[str, Any]) -> None:
+        for name in (
+            "title",
+            *TEXT_FIELDS,
+            "focus",
+            "stage",
+            "started_on",
+            "innovator_name",
+            "innovator_type",
+            "unit",
+            "province",
+            "regency",
+            "contact_email",
+        ):
+            self[name].data = record.get(name) or ""
+        self.sectors.data = list(record.get("sectors") or [])
+        self.links.data = "\n".join(record.get("links") or [])
+        self.campaign.data = record.get("campaign") or ""
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(_l("Keputusan"), validators=[DataRequired()])
+    note = TextAreaField(
+        _l("Catatan untuk pengaju"),
+        validators=[Length(max=5000)],
+        description=_l("Wajib untuk permintaan revisi dan penolakan."),
+    )
+
+    def fill_choices(self) -> None:
+        self.decision.choices = decision_choices()
+
+
+def decision_choices() -> list[tuple[str, str]]:
+    return [
+        ("acknowledge", gettext("Terima untuk ditinjau")),
+        ("publish", gettext("Terbitkan")),
+        ("request_revision", gettext("Minta revisi")),
+        ("reject", gettext("Tolak")),
+    ]
+
+
+# --------------------------------------------------------------------------- messages
+
+_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(r"is required$"), lambda m: gettext("Wajib diisi sebelum dikirim untuk ditinjau.")),
+    (
+        re.compile(r"^at most (\d+) words \(got (\d+)\)$"),
+        lambda m: gettext("Paling banyak %(n)s kata (tertulis %(got)s).", n=m[1], got=m[2]),
+    ),
+    (
+        re.compile(r"^at most (\d+) characters(?: \(got (\d+)\))?$"),
+        lambda m: gettext("Paling banyak %(n)s karakter.", n=m[1]),
+    ),
+    (re.compile(r"in the future$"), lambda m: gettext("Tanggal mulai tidak boleh di masa depan.")),
+    (
+        re.compile(r"^expected a date"),
+        lambda m: gettext("Tulis tanggal sebagai TTTT-BB-HH, misalnya 2020-04-15."),
+    ),
+    (re.compile(r"^unknown province"), lambda m: gettext("Provinsi tidak dikenal.")),
+    (re.compile(r"^unknown regency"), lambda m: gettext("Kabupaten/kota tidak dikenal.")),
+    (
+        re.compile(r" is not in province "),
+        lambda m: gettext("Kabupaten/kota ini tidak berada di provinsi yang dipilih."),
+    ),
+    (re.compile(r"^unknown sector"), lambda m: gettext("Sektor tidak dikenal.")),
+    (
+        re.compile(r"^not a web address: (.*)$"),
+        lambda m: gettext("Bukan alamat web: %(url)s", url=m[1]),
+    ),
+    (re.compile(r"^not an email address"), lambda m: gettext("Bukan alamat email yang sah.")),
+    (
+        re.compile(r"^the campaign '(.*)' is closed"),
+        lambda m: gettext(
+            "Kampanye %(name)s sudah ditutup dan tidak menerima pengajuan baru.", name=m[1]
+        ),
+    ),
+    (re.compile(r"^unknown campaign"), lambda m: gettext("Kampanye tidak dikenal.")),
+    (
+        re.compile(r"already registered an innovation with this title"),
+        lambda m: gettext("Anda sudah mendaftarkan inovasi dengan judul ini."),
+    ),
+    (
+        re.compile(r"^an account with this email already exists"),
+        lambda m: gettext("Sudah ada akun dengan email ini."),
+    ),
+    (
+        re.compile(r"^at least (\d+) characters$"),
+        lambda m: gettext("Paling sedikit %(n)s karakter.", n=m[1]),
+    ),
+    (re.compile(r"^too repetitive$"), lambda m: gettext("Terlalu mudah ditebak.")),
+    (
+        re.compile(r"must not contain your e-mail"),
+        lambda m: gettext("Jangan memuat alamat email Anda."),
+    ),
+    (
+        re.compile(r"^only images .* are accepted$"),
+        lambda m: gettext("Hanya gambar (PNG, JPEG, GIF, WebP) dan PDF yang diterima."),
+    ),
+    (
+        re.compile(r"^the file is larger than (\d+) MB$"),
+        lambda m: gettext("Berkas lebih besar dari %(n)s MB.", n=m[1]),
+    ),
+    (
+        re.compile(r"does not match its content"),
+        lambda m: gettext("Nama berkas tidak cocok dengan isinya."),
+    ),
+    (re.compile(r"^the file is empty$"), lambda m: gettext("Berkas kosong.")),
+    (re.compile(r"^too many attachments"), lambda m: gettext("Terlalu banyak lampiran.")),
+    (
+        re.compile(r"^a note for the submitter is required$"),
+        lambda m: gettext("Tulis catatan untuk pengaju."),
+    ),
+]
+
+
+def localize(message: str) -> str:
+    for pattern, make in _MESSAGES:
+        match = pattern.search(message)
+        if match:
+            return str(make(match))
+    return message
+
+
+def apply_errors(form: FlaskForm, errors: Mapping[str, str]) -> list[str]:
+    """Put service errors on the form's fields; returns those that belong to no field."""
+    loose: list[str] = []
+    for name, message in errors.items():
+        field = form._fields.get(name)
+        text = localize(message)
+        if field is not None:
+            field.errors = [*list(field.errors or []), text]
+        else:
+            loose.append(text)
+    return loose

@@ -1,0 +1,529 @@
+"""Tests of registry.search (the Whoosh index) and the text primitives it uses."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from whoosh import index as whoosh_index
+
+from registry.classify.text import (
+    STOPWORDS,
+    STOPWORDS_EN,
+    STOPWORDS_ID,
+    fold,
+    stem,
+    stem_id,
+    tokenize,
+)
+from registry.search import (
+    FACETS,
+    SCHEMA,
+    SearchIndex,
+    SearchUnavailable,
+    document_for,
+)
+
+
+def record(id: int, title: str, summary: str = "", **fields: Any) -> dict[str, Any]:
+    """A published catalogue record as the callers pass it, with plausible defaults."""
+    base: dict[str, Any] = {
+        "id": id,
+        "slug": f"inovasi-{id}",
+        "title": title,
+        "summary": summary,
+        "background": "",
+        "innovation": "",
+        "implementation": "",
+        "results": "",
+        "adaptability": "",
+        "resources": "",
+        "sustainability": "",
+        "sectors": ["kesehatan"],
+        "focus": "cepat-tanggap",
+        "stage": "implementasi",
+        "innovator_type": "pemkot",
+        "started_on": "2020-04-01",
+        "innovator_name": "Dinas Kesehatan",
+        "unit": "",
+        "province": "32",
+        "regency": "32.73",
+        "province_name": "Jawa Barat",
+        "regency_name": "Kota Bandung",
+        "published_at": f"2020-05-{id:02d}T08:00:00+07:00",
+        "updated_at": f"2020-06-{id:02d}T08:00:00+00:00",
+    }
+    base.update(fields)
+    return base
+
+
+CATALOGUE = [
+    record(
+        1,
+        "Layanan antar obat untuk pasien isolasi mandiri",
+        "Puskesmas mengantar obat ke rumah pasien COVID-19 yang menjalani isolasi mandiri.",
+        published_at="2020-05-01T00:00:00+00:00",
+    ),
+    record(
+        2,
+        "Mobile vaccination for the elderly",
+        "Mobile teams bring COVID-19 vaccination to elderly residents at home.",
+        innovation="Teams visit villages with cold boxes and a registration app.",
+        focus="ketangguhan-massal",
+        innovator_type="swasta",
+        innovator_name="Sehat Bersama Ltd",
+        province="31",
+        regency="31.71",
+        province_name="DKI Jakarta",
+        regency_name="Kota Jakarta Pusat",
+        started_on="2021-03-15",
+        published_at="2021-04-01T00:00:00+00:00",
+    ),
+    record(
+        3,
+        "Posko relawan vaksinasi lansia",
+        "Relawan membantu pendaftaran vaksinasi bagi lansia di kelurahan.",
+        sectors=["kesehatan", "informasi"],
+        focus="ketangguhan-massal",
+        innovator_type="masyarakat-sipil",
+        innovator_name="Karang Taruna Sukamaju",
+        province="35",
+        regency="35.78",
+        province_name="Jawa Timur",
+        regency_name="Kota Surabaya",
+        started_on="2021-02-01",
+        published_at="2021-02-20T00:00:00+00:00",
+    ),
+    record(
+        4,
+        "Bantuan sosial tunai daring",
+        "Pendaftaran bantuan sosial tunai secara daring untuk warga terdampak pandemi.",
+        sectors=["bantuan-sosial", "pelayanan-publik"],
+        innovator_type="pemprov",
+        innovator_name="Dinas Sosial",
+        regency=None,
+        regency_name=None,
+        started_on="2020-05-10",
+        published_at="2020-06-15T00:00:00+00:00",
+    ),
+    record(
+        5,
+        "Sekolah daring lewat radio",
+        "Siswa di desa tanpa internet belajar lewat siaran radio komunitas.",
+        sectors=["pendidikan"],
+        focus="pengetahuan-publik",
+        innovator_type="pemkab",
+        innovator_name="Dinas Pendidikan",
+        province="33",
+        regency="33.02",
+        province_name="Jawa Tengah",
+        regency_name="Kabupaten Banyumas",
+        started_on="2020-04-20",
+        published_at="2020-07-01T00:00:00+00:00",
+    ),
+    record(
+        6,
+        "Pasar online UMKM",
+        "Marketplace for small businesses hurt by the pandemic lockdown.",
+        sectors=["ekonomi"],
+        focus="ketangguhan-massal",
+        innovator_type="perguruan-tinggi",
+        innovator_name="Universitas Gadjah Mada",
+        province="34",
+        regency=None,
+        province_name="DI Yogyakarta",
+        regency_name=None,
+        started_on=None,
+        published_at="2020-08-01T00:00:00+00:00",
+    ),
+]
+NEWEST_FIRST = [2, 3, 6, 5, 4, 1]
+
+
+@pytest.fixture
+def ix(tmp_path: Path) -> SearchIndex:
+    index = SearchIndex(tmp_path / "index")
+    assert index.rebuild(CATALOGUE) == len(CATALOGUE)
+    yield index
+    index.close()
+
+
+def ids(result: Any) -> list[int]:
+    return [hit.id for hit in result.hits]
+
+
+# -- text primitives ----------------------------------------------------------------------
+
+
+def test_fold_lowercases_and_strips_accents() -> None:
+    assert fold("Café ÉLAN Ñandú") == "cafe elan nandu"
+    assert fold("COVID") == "covid"
+
+
+def test_tokenize_keeps_words_and_numbers() -> None:
+    assert tokenize("COVID-19, #DiRumahAja 2020! e_mail") == [
+        "COVID",
+        "19",
+        "DiRumahAja",
+        "2020",
+        "e",
+        "mail",
+    ]
+
+
+def test_indonesian_stemming_joins_affixed_forms() -> None:
+    assert stem_id("pelayanan") == stem_id("layanan") == "layan"
+    assert stem("pendaftaran") == "daftar"
+    # Sastrawi reads "relawan" as re-lawan and returns "rawan"; we keep the word.
+    assert stem("relawan") == "relawan"
+
+
+def test_english_words_fall_back_to_porter() -> None:
+    assert stem("vaccination") == stem("vaccinations") == "vaccin"
+    assert stem("hospitals") == stem("hospital")
+
+
+def test_stopwords_cover_both_languages_but_not_domain_words() -> None:
+    assert {"yang", "dan", "untuk"} <= STOPWORDS_ID
+    assert {"the", "and", "for"} <= STOPWORDS_EN
+    assert 100 <= len(STOPWORDS_ID) <= 250 and 100 <= len(STOPWORDS_EN) <= 200
+    for word in ("covid", "inovasi", "layanan", "aplikasi", "vaksin", "masyarakat"):
+        assert word not in STOPWORDS
+
+
+# -- documents --------------------------------------------------------------------------------
+
+
+def test_document_for_is_pure_and_complete() -> None:
+    rec = CATALOGUE[1]
+    doc = document_for(rec)
+    assert doc == document_for(dict(rec))
+    assert set(doc) <= set(SCHEMA.names())
+    assert doc["id"] == "2"
+    assert "Jakarta" in doc["text"] and "Sehat Bersama" in doc["text"]
+    assert doc["summary"] == rec["summary"]
+
+
+# -- searching ---------------------------------------------------------------------------------
+
+
+def test_indonesian_stemming_finds_other_forms(ix: SearchIndex) -> None:
+    result = ix.search("pelayanan")
+    assert ids(result) == [1]  # its title says "Layanan"
+    assert ids(ix.search("pendaftaran vaksinasi")) == [3]
+
+
+def test_english_query_finds_english_text(ix: SearchIndex) -> None:
+    assert ids(ix.search("vaccination")) == [2]
+    assert ids(ix.search("vaccinations elderly")) == [2]
+
+
+def test_region_and_innovator_names_are_searchable(ix: SearchIndex) -> None:
+    assert ids(ix.search("Surabaya")) == [3]
+    assert ids(ix.search("gadjah mada")) == [6]
+    assert sorted(ids(ix.search("jawa barat"))) == [1, 4]
+
+
+def test_title_outweighs_summary_outweighs_other_sections(tmp_path: Path) -> None:
+    index = SearchIndex(tmp_path / "index")
+    filler = "Program ini berjalan di tingkat kelurahan bersama warga setempat."
+    index.rebuild(
+        [
+            record(1, "Program warga kelurahan", f"{filler} Masker dibagikan."),
+            record(2, "Masker kain untuk warga", filler),
+            record(3, "Program warga kelurahan", filler, background="Masker dibagikan."),
+            record(4, "Program warga kelurahan", filler),
+        ]
+    )
+    assert ids(index.search("masker")) == [2, 1, 3]
+    index.close()
+
+
+def test_filters_or_within_and_across_with_exact_facets(ix: SearchIndex) -> None:
+    health = ix.search("", {"sector": ["kesehatan"]})
+    assert health.total == 3 and sorted(ids(health)) == [1, 2, 3]
+    assert health.facets["sector"] == {"kesehatan": 3, "informasi": 1}
+    assert health.facets["province"] == {"31": 1, "32": 1, "35": 1}
+    assert health.facets["focus"] == {"ketangguhan-massal": 2, "cepat-tanggap": 1}
+
+    either = ix.search("", {"sector": ["pendidikan", "ekonomi"]})
+    assert either.total == 2 and sorted(ids(either)) == [5, 6]
+
+    both = ix.search("", {"sector": ["kesehatan", "bantuan-sosial"], "province": ["32"]})
+    assert both.total == 2 and sorted(ids(both)) == [1, 4]
+    assert both.facets["sector"] == {"bantuan-sosial": 1, "kesehatan": 1, "pelayanan-publik": 1}
+    assert both.facets["province"] == {"32": 2}
+    assert both.facets["innovator_type"] == {"pemkot": 1, "pemprov": 1}
+    assert set(both.facets) == set(FACETS)
+
+    with_query = ix.search("daring", {"province": ["32", "33"], "stage": ["implementasi"]})
+    assert sorted(ids(with_query)) == [4, 5]
+    assert with_query.facets["province"] == {"32": 1, "33": 1}
+
+    assert ix.search("", {"province": ["99"]}).total == 0
+    assert ix.search("", {"province": []}).total == len(CATALOGUE)  # no values: no filter
+    with pytest.raises(ValueError):
+        ix.search("", {"colour": ["red"]})
+
+
+def test_year_facet_and_filter(ix: SearchIndex) -> None:
+    everything = ix.search("")
+    assert everything.facets["year"] == {"2020": 3, "2021": 2}  # one has no start date
+    result = ix.search("", {"year": ["2021"]})
+    assert sorted(ids(result)) == [2, 3]
+    assert result.facets["year"] == {"2021": 2}
+
+
+def test_facets_count_all_matches_not_just_the_page(ix: SearchIndex) -> None:
+    result = ix.search("", per_page=2)
+    assert len(result.hits) == 2 and result.total == 6
+    assert sum(result.facets["focus"].values()) == 6
+    assert result.facets["sector"]["kesehatan"] == 3
+
+
+def test_empty_query_lists_newest_first_and_sort_newest(ix: SearchIndex) -> None:
+    assert ids(ix.search("", per_page=10)) == NEWEST_FIRST
+    assert ids(ix.search("", sort="newest", per_page=10)) == NEWEST_FIRST
+    assert ids(ix.search("daring", sort="newest")) == [5, 4]
+    assert ids(ix.search("", page=2, per_page=4)) == [4, 1]
+
+
+def test_page_past_the_end_keeps_the_total(ix: SearchIndex) -> None:
+    result = ix.search("", page=3, per_page=5)
+    assert result.hits == [] and result.total == 6
+    result = ix.search("daring", page=2)
+    assert result.hits == [] and result.total == 2
+
+
+def test_bad_arguments_raise_value_error(ix: SearchIndex) -> None:
+    with pytest.raises(ValueError):
+        ix.search("x", page=0)
+    with pytest.raises(ValueError):
+        ix.search("x", per_page=0)
+    with pytest.raises(ValueError):
+        ix.search("x", sort="oldest")
+
+
+@pytest.mark.parametrize(
+    "q",
+    ['"vaksin', "title:(", "AND OR", "*", "((", ")", '"', 'vaksin"', "NOT", "-", "+", ":",
+     "a:b:c", "[", "{}", "\\", "^2", "~", "'", "vaksin AND", "OR obat", "(obat", "obat)"],
+)  # fmt: skip
+def test_malformed_queries_fall_back_to_plain_words(ix: SearchIndex, q: str) -> None:
+    result = ix.search(q)
+    assert 0 <= result.total <= len(CATALOGUE)
+    assert set(result.facets) == set(FACETS)
+
+
+def test_malformed_queries_keep_their_words(ix: SearchIndex) -> None:
+    assert ids(ix.search('"vaksinasi')) == [3]
+    assert ids(ix.search("obat)")) == [1]
+    assert ix.search("AND OR").total == len(CATALOGUE)  # nothing to search for: list all
+    assert ix.search("*").total == len(CATALOGUE)
+    assert ix.search("title:(").total == 0  # a plain word "title" that nothing contains
+
+
+def test_query_syntax(ix: SearchIndex) -> None:
+    assert ids(ix.search('"bantuan sosial"')) == [4]
+    assert ids(ix.search('"sosial bantuan"')) == []
+    assert ids(ix.search("covid-19 obat")) == [1]
+    assert sorted(ids(ix.search("radio OR lansia"))) == [3, 5]
+    assert sorted(ids(ix.search("daring -radio"))) == [4]
+    assert sorted(ids(ix.search("daring NOT radio"))) == [4]
+    excluded = ix.search("-daring")
+    assert excluded.total == 4 and 4 not in ids(excluded) and 5 not in ids(excluded)
+
+
+def test_many_words_fall_back_to_any_word(ix: SearchIndex) -> None:
+    # No record has all of these words; the ones with more of them come first.
+    result = ix.search("radio siaran pasien obat")
+    assert result.total == 2
+    assert set(ids(result)) == {1, 5}
+
+
+def test_suggestion_for_misspelled_words(ix: SearchIndex) -> None:
+    assert ix.search("vaksinsi").suggestion == "vaksinasi"
+    assert ix.suggest("bantuan sosil") == "bantuan sosial"
+    assert ix.search("vaksinasi").suggestion is None
+    assert ix.search("pelayanan").suggestion is None  # unknown form, known stem
+    assert ix.search("xqzvwk").suggestion is None  # nothing close
+    assert ix.search("").suggestion is None
+
+
+def test_highlight_marks_matches_and_escapes_html(tmp_path: Path) -> None:
+    index = SearchIndex(tmp_path / "index")
+    script = "Warga <script>alert('x')</script> dapat vaksinasi gratis."
+    index.rebuild(
+        [
+            record(1, "Vaksinasi gratis", script),
+            record(2, "Antar obat", "", innovation="Kurir <b>mengantar</b> obat & vitamin."),
+        ]
+    )
+    hit = index.search("vaksinasi").hits[0]
+    assert "<mark>vaksinasi</mark>" in hit.highlight
+    assert "&lt;script&gt;" in hit.highlight
+    assert "<script>" not in hit.highlight
+    # The summary is empty, so the snippet comes from the innovation section.
+    hit = index.search("antar obat").hits[0]
+    assert "<mark>obat</mark>" in hit.highlight
+    assert "&lt;b&gt;" in hit.highlight and "&amp;" in hit.highlight
+    assert "<b>" not in hit.highlight
+    # A word only in another section, or only in the title, is still marked.
+    index.upsert([record(3, "Dapur umum", "Makan gratis.", results="Seribu porsi sehari.")])
+    assert "<mark>porsi</mark>" in index.search("porsi").hits[0].highlight
+    assert index.search("dapur").hits[0].highlight == "<mark>Dapur</mark> umum"
+    # No query: a plain escaped snippet.
+    plain = {h.id: h.highlight for h in index.search("").hits}
+    assert "<mark>" not in plain[1] and "&lt;script&gt;" in plain[1]
+    index.close()
+
+
+def test_similar_returns_other_documents(ix: SearchIndex) -> None:
+    ix.upsert(
+        [
+            record(7, "Vaksinasi lansia keliling", "Tim vaksinasi mendatangi lansia di rumah."),
+        ]
+    )
+    similar = ix.similar(3)
+    assert similar and similar[0] == 7
+    assert 3 not in similar
+    assert len(ix.similar(3, limit=1)) == 1
+    assert ix.similar(999) == []
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def test_upsert_replaces_without_duplicates(ix: SearchIndex) -> None:
+    changed = record(1, "Layanan antar obat gratis", "Obat diantar kurir.", updated_at="2024-01-01")
+    assert ix.upsert([changed, changed]) == 1
+    assert ix.search("").total == len(CATALOGUE)
+    assert ids(ix.search("gratis")) == [1]
+    assert ix.search("isolasi").total == 0  # words of the old version are gone
+    assert ix.stamps()[1] == "2024-01-01"
+    assert ix.upsert([]) == 0
+
+
+def test_remove_removes(ix: SearchIndex) -> None:
+    assert ix.remove([1, 999]) == 1
+    assert ix.search("obat").total == 0
+    assert ix.search("").total == len(CATALOGUE) - 1
+    assert 1 not in ix.stamps()
+    assert ix.remove([1]) == 0
+    assert ix.search("", {"province": ["32"]}).facets["province"] == {"32": 1}
+
+
+def test_stamps_map_ids_to_updated_at(ix: SearchIndex) -> None:
+    assert ix.stamps() == {r["id"]: r["updated_at"] for r in CATALOGUE}
+
+
+def test_changes_by_another_instance_are_seen(ix: SearchIndex, tmp_path: Path) -> None:
+    assert ix.search("").total == 6
+    other = SearchIndex(tmp_path / "index")
+    other.upsert([record(8, "Dapur umum", "Makanan untuk warga isolasi.")])
+    assert ids(ix.search("dapur")) == [8]
+    other.rebuild(CATALOGUE[:2])
+    assert ix.search("").total == 2
+    other.rebuild(CATALOGUE[:3])
+    other.rebuild(CATALOGUE[:4])  # twice before `ix` looks again
+    assert ix.search("").total == 4
+    other.close()
+
+
+def test_rebuild_swaps_and_leaves_no_temp_dir(ix: SearchIndex, tmp_path: Path) -> None:
+    before = os.stat(tmp_path / "index").st_ino
+    assert ix.rebuild(CATALOGUE[:2] + [CATALOGUE[0]]) == 2  # a repeated id counts once
+    assert os.stat(tmp_path / "index").st_ino != before
+    assert ix.search("").total == 2
+    assert sorted(os.listdir(tmp_path)) == ["index"]
+
+
+def test_parallel_rebuild(tmp_path: Path) -> None:
+    index = SearchIndex(tmp_path / "index")
+    index.parallel_threshold = 3
+    assert index.rebuild(CATALOGUE) == len(CATALOGUE)
+    assert index.search("").total == len(CATALOGUE)
+    assert ids(index.search("pelayanan")) == [1]
+    assert sorted(os.listdir(tmp_path)) == ["index"]
+    index.close()
+
+
+def test_failed_rebuild_keeps_the_old_index(ix: SearchIndex, tmp_path: Path) -> None:
+    def failing() -> Any:
+        # More than Whoosh's batch of 100 documents, so worker processes get work.
+        for i in range(250):
+            yield record(100 + i, f"Inovasi nomor {i}", "Layanan warga di kelurahan.")
+        raise RuntimeError("database went away")
+
+    for threshold in (2000, 2):  # one process, then worker processes
+        ix.parallel_threshold = threshold
+        with pytest.raises(RuntimeError, match="went away"):
+            ix.rebuild(failing())
+        assert not multiprocessing.active_children()  # no worker left behind
+        assert ix.search("").total == len(CATALOGUE)
+        assert sorted(os.listdir(tmp_path)) == ["index"]
+
+
+def test_create_makes_an_empty_index(tmp_path: Path) -> None:
+    index = SearchIndex(tmp_path / "deep" / "index")
+    assert not index.exists()
+    index.create()
+    assert index.exists() and not index.needs_rebuild()
+    result = index.search("")
+    assert result.total == 0 and result.hits == []
+    assert result.facets == {name: {} for name in FACETS}
+
+
+def test_rebuild_refuses_to_replace_a_directory_that_is_not_an_index(tmp_path: Path) -> None:
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "notes.txt").write_text("keep me")
+    with pytest.raises(SearchUnavailable, match="not a search index"):
+        SearchIndex(tmp_path / "index").rebuild(CATALOGUE)
+    assert (tmp_path / "index" / "notes.txt").read_text() == "keep me"
+
+
+def test_locked_index_raises_search_unavailable(ix: SearchIndex, tmp_path: Path) -> None:
+    holder = whoosh_index.open_dir(str(tmp_path / "index"), schema=SCHEMA).writer()
+    try:
+        impatient = SearchIndex(tmp_path / "index", writer_timeout=0.1)
+        with pytest.raises(SearchUnavailable, match="locked"):
+            impatient.upsert([record(9, "Baru", "Inovasi baru.")])
+        with pytest.raises(SearchUnavailable, match="locked"):
+            impatient.remove([1])
+        with pytest.raises(SearchUnavailable, match="locked"):
+            impatient.rebuild(CATALOGUE)
+        assert impatient.search("").total == len(CATALOGUE)  # reading still works
+    finally:
+        holder.cancel()
+    assert impatient.upsert([record(9, "Baru", "Inovasi baru.")]) == 1
+
+
+def test_missing_index_raises_search_unavailable(tmp_path: Path) -> None:
+    index = SearchIndex(tmp_path / "missing")
+    assert not index.exists() and index.needs_rebuild()
+    with pytest.raises(SearchUnavailable, match="registry index rebuild"):
+        index.search("vaksin")
+    with pytest.raises(SearchUnavailable):
+        index.upsert([CATALOGUE[0]])
+    with pytest.raises(SearchUnavailable):
+        index.stamps()
+
+
+def test_index_deleted_after_opening_raises(ix: SearchIndex, tmp_path: Path) -> None:
+    assert ix.search("").total == 6
+    import shutil
+
+    shutil.rmtree(tmp_path / "index")
+    with pytest.raises(SearchUnavailable):
+        ix.search("")
+
+
+def test_index_from_another_version_needs_rebuild(ix: SearchIndex, tmp_path: Path) -> None:
+    (tmp_path / "index" / "registry-index.txt").write_text("schema 0\n")
+    fresh = SearchIndex(tmp_path / "index")
+    assert fresh.exists() and fresh.needs_rebuild()
+    with pytest.raises(SearchUnavailable, match="another version"):
+        fresh.search("")
