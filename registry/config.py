@@ -60,6 +60,8 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "API_TOKEN_DAYS": 365,
         "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
         "ATTACHMENTS_PER_INNOVATION": 10,
+        # the relay contact form on an innovation's page
+        "CONTACT_RATE_LIMIT": "5 per hour;20 per day",
     }
 
 

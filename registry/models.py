@@ -98,6 +98,10 @@ class Innovation(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # an owner's edit of a published innovation, waiting for a curator: field -> new value
+    # (export shape); the published version stays as it is until a curator publishes it
+    pending_changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    pending_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
 
     sector_rows: Mapped[list[InnovationSector]] = relationship(
         cascade="all, delete-orphan", order_by=InnovationSector.sector, lazy="selectin"

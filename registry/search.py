@@ -110,6 +110,7 @@ _SECTIONED = "\x1c"  # starts a field value made of sections
 _SECTION_SEP = "\x1d"  # between sections
 _SNIPPET_CHARS = 240
 _MAX_QUERY_CHARS = 1000  # longer queries are cut (parsing cost grows with length)
+_WALK_LIMIT = 20_000  # steps worth walking the newest order before sorting instead
 _TERM_CACHE_SIZE = 2048  # query words whose document masks are kept per generation
 _SIMILAR_CACHE_SIZE = 1024
 _K1, _B = 1.2, 0.75  # BM25 parameters (Whoosh's defaults)
@@ -373,10 +374,25 @@ def _mask_of(docnums: Iterable[int], nbits: int) -> int:
     return int(flags.translate(_FLAGS_TO_DIGITS), 2)
 
 
+_BYTE_BITS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
+_NONZERO_BYTE = re.compile(rb"[^\x00]")
+
+
 def _bits_of(mask: int) -> list[int]:
-    """The positions of the set bits of ``mask``, ascending (C-speed, via ``bin``)."""
+    """The positions of the set bits of ``mask``, ascending."""
     if mask <= 0:
         return []
+    nbits = mask.bit_length()
+    if mask.bit_count() * 32 < nbits:
+        # Sparse: visit the non-zero bytes only.
+        raw = mask.to_bytes((nbits + 7) >> 3, "little")
+        out: list[int] = []
+        for hit in _NONZERO_BYTE.finditer(raw):
+            i = hit.start()
+            base = i << 3
+            out.extend([base + b for b in _BYTE_BITS[raw[i]]])
+        return out
+    # Dense: one flag byte per bit, then compress() picks the positions at C speed.
     flags = bin(mask)[:1:-1].translate(_DIGITS_TO_FLAGS).encode("latin-1")
     return list(itertools.compress(range(len(flags)), flags))
 
@@ -517,6 +533,7 @@ class _View:
     all_facets: dict[str, dict[str, int]]
     corrector: Any
     _newest: list[int] | None = None
+    _newest_rank: list[int] | None = None  # docnum -> position in the newest order
     _by_id: dict[int, int] | None = None
     term_masks: dict[tuple[str, str], int] = field(default_factory=dict)
     similar_cache: dict[tuple[int, int], list[int]] = field(default_factory=dict)
@@ -659,20 +676,26 @@ class _View:
         return self._newest
 
     def newest_page(self, matched: int, total: int, start: int, stop: int) -> list[int]:
+        order = self.newest()
         if matched == self.alive:
-            return self.newest()[start:stop]
-        if total * 16 >= self.count:
-            # Dense: walk the global order until the page is full.
+            return order[start:stop]
+        if stop * self.count <= _WALK_LIMIT * total:
+            # Walk the global order until the page is full: about stop * count / total
+            # steps, few unless the page is deep into a sparse result.
             member = _Member(matched)
             page: list[int] = []
-            for docnum in self.newest():
+            for docnum in order:
                 if docnum in member:
                     page.append(docnum)
                     if len(page) >= stop:
                         break
             return page[start:stop]
-        rows = self.rows
-        return sorted(_bits_of(matched), key=lambda d: _newest_key(rows[d]))[start:stop]
+        if self._newest_rank is None:
+            rank = [len(order)] * len(self.rows)
+            for position, docnum in enumerate(order):
+                rank[docnum] = position
+            self._newest_rank = rank
+        return sorted(_bits_of(matched), key=self._newest_rank.__getitem__)[start:stop]
 
     # query evaluation on masks
 
@@ -1098,7 +1121,10 @@ class SearchIndex:
                 self.close()
                 searcher = self._open_ix().searcher()
             elif searcher._ix.latest_generation() != self._ident[3]:
-                searcher = searcher.refresh()
+                # Not searcher.refresh(): it reuses segment readers by segment id and so
+                # keeps their old deletion sets, and deleted documents would stay visible.
+                self.close()
+                searcher = self._open_ix().searcher()
             ident = (*build, searcher.reader().generation())
             if self._view is None or ident != self._ident:
                 self._view = _build_view(searcher, self._segments)

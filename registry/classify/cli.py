@@ -213,3 +213,31 @@ def predict(path: str) -> None:
     out.flush()
     if bad:
         sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m registry.classify.cli COMMAND ...``: the group on a bare Flask app whose
+    INSTANCE_DIR is $REGISTRY_INSTANCE_DIR or ./instance (no database needed)."""
+    from flask import Flask
+    from flask.cli import FlaskGroup
+
+    from .predict import default_instance_dir
+
+    def create_app() -> Flask:
+        app = Flask("registry.classify")
+        app.config["INSTANCE_DIR"] = str(default_instance_dir())
+        return app
+
+    group = FlaskGroup(
+        create_app=create_app,
+        add_default_commands=False,
+        load_dotenv=False,
+        set_debug_flag=False,
+    )
+    for command in classify.commands.values():
+        group.add_command(command)
+    group.main(args=argv, prog_name="python -m registry.classify.cli")
+
+
+if __name__ == "__main__":
+    main()

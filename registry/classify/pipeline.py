@@ -6,14 +6,16 @@
   lexicon features that transfer from team-written posts to real ones (an actor near an action,
   an action near a thing, COVID-19 context, the hard-negative groups, raw-text flags, the actor
   type the text names, whether the gazetteer found a place).
-* :class:`CalibratedLinear`: logistic regression whose decision values are calibrated by Platt
-  scaling fitted on cross-validated decision values, then shifted to the base rate of real
-  harvests (``prior``); ``score`` is that probability.
+* :class:`CalibratedLinear`: the keyword rules' weights as a fixed prior plus a damped logistic
+  regression (``learned_weight``), calibrated by Platt scaling fitted on cross-validated
+  decision values, then shifted to the base rate of real harvests (``prior``); ``score`` is
+  that probability.
 * :class:`LinearMultiLabel`, :class:`LinearMulticlass`: sectors (one-vs-rest), focus and
   innovator type (multinomial), trained on the innovations only, since those heads answer
   "as if the post were an innovation".
 * :class:`PostModel` ties them together. All weights end up in one C-contiguous matrix so a
-  batch costs one sparse-dense product for every head.
+  batch costs one sparse-dense product for every head; ``PostModel.compile()`` gives the
+  plain-array :class:`~registry.classify.predict.CompiledModel` that is saved and predicts.
 
 The estimators follow scikit-learn's rules: parameters are set in ``__init__`` and never
 changed, ``fit`` returns ``self``, learned attributes end in ``_``.
@@ -48,7 +50,9 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
     Parameters: ``ngram_range`` over stems (1-2 by default); ``min_df`` documents a term must
     appear in to enter the vocabulary; ``max_features`` keeps the most frequent terms;
     ``lexicon_weight`` the value of a lexicon feature that fires (larger values make the
-    regularizer spend less on them, i.e. trust the lexicons more than single words).
+    regularizer spend less on them, i.e. trust the lexicons more than single words);
+    ``terms`` false leaves the n-grams out (lexicon features only); ``flags`` the raw-text
+    flags used as features.
     """
 
     def __init__(

@@ -241,23 +241,29 @@ class Predictor:
     def predict_batch(self, posts: list[Any]) -> list[dict[str, Any]]:
         """Prediction lines for one batch of posts (mappings; anything else counts as a post
         without text)."""
-        analyses = [rules.analyze(p if isinstance(p, Mapping | str) else "") for p in posts]
+        analyze = rules.analyze
+        analyses = [
+            analyze(p if type(p) is dict or isinstance(p, Mapping | str) else "") for p in posts
+        ]
         heads = self.predict_analyses(analyses)
         version = self.version
         out = []
         for post, analysis, head in zip(posts, analyses, heads, strict=True):
             region = analysis.region
-            score = min(1.0, max(0.0, float(head["score"])))
+            if region is None:
+                province = regency = None
+            else:
+                province, regency = _region(region.province), _region(region.regency)
             out.append(
                 {
                     "id": post.get("id") if isinstance(post, Mapping) else None,
                     "is_innovation": bool(head["is_innovation"]),
-                    "score": round(score, 6),
+                    "score": round(min(1.0, max(0.0, head["score"])), 6),
                     "sectors": head["sectors"],
                     "focus": head["focus"],
                     "innovator_type": head["innovator_type"],
-                    "province": _region(region.province) if region is not None else None,
-                    "regency": _region(region.regency) if region is not None else None,
+                    "province": province,
+                    "regency": regency,
                     "lang": analysis.lang,
                     "model_version": version,
                     "explain": head["explain"],

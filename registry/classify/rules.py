@@ -26,7 +26,14 @@ from typing import Any, Final
 
 from ..taxonomy import FOCUSES, INNOVATOR_TYPES, SECTORS
 from .gazetteer import RegionMatch, find_region
-from .text import STOPWORDS_EN, STOPWORDS_ID, detect_language, normalize_post, normalize_tokens
+from .text import (
+    STOPWORDS,
+    STOPWORDS_EN,
+    STOPWORDS_ID,
+    detect_language,
+    normalize_post,
+    normalize_tokens,
+)
 
 __all__ = [
     "Analysis",
@@ -124,7 +131,7 @@ LEXICON: Final[dict[str, str]] = {
         siapkan menyiapkan disiapkan terapkan menerapkan diterapkan manfaatkan memanfaatkan
         jadikan menjadikan dijadikan layani melayani dilayani antar mengantar diantar
         antarkan jemput menjemput dijemput kirim mengirim dikirim aktifkan mengaktifkan
-        diaktifkan ubah mengubah diubah uji ujicoba bagi bagi2 berbagi built builds build
+        diaktifkan ubah mengubah diubah uji ujicoba bagi2 berbagi built builds build
         create develop set sets runs run running opened opens provides provided provide
         distribute donate turned started starts offers offered offering delivering delivers
         delivered hosts hosted making made temukan menemukan ditemukan
@@ -330,6 +337,10 @@ _PHRASES: Final = (
 )  # fmt: skip
 
 
+# stems too common in chat to stand for their lexicon words ("buat" = "for" as often as "make")
+_VAGUE_STEMS: Final = frozenset({"buat", "bagi", "jadi", "ada", "pakai"})
+
+
 def _build_terms() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
     words: dict[str, set[int]] = {}
     phrases: dict[str, set[int]] = {}
@@ -341,8 +352,11 @@ def _build_terms() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...
                 text = text.replace(f" {phrase} ", " ")
         for entry in text.split():
             words.setdefault(entry, set()).add(gid)
-            if "-" not in entry:
-                words.setdefault(stem(entry), set()).add(gid)
+            stemmed = stem(entry)
+            # a stem that is a function word ("bagikan" -> "bagi" = "for") would match
+            # everywhere: only the listed forms count then
+            if "-" not in entry and stemmed not in STOPWORDS and stemmed not in _VAGUE_STEMS:
+                words.setdefault(stemmed, set()).add(gid)
     return (
         {k: tuple(sorted(v)) for k, v in words.items()},
         {k: tuple(sorted(v)) for k, v in phrases.items()},
@@ -355,8 +369,10 @@ _ACTION, _THING, _NOVEL, _COVID = (GROUP_INDEX[g] for g in ("action", "thing", "
 _WEAK = GROUP_INDEX["action_weak"]
 _STATS = GROUP_INDEX["neg:stats"]
 _ROLE = GROUP_INDEX["role"]
+_DISEASE_NAMES: Final = frozenset({"covid", "corona", "sars", "cov", "ncov"})
 _ONE_PERSON: Final = frozenset({"seorang", "a", "an", "sang", "si", "one"})
 _ACTOR_IDS: Final = tuple(GROUP_INDEX[f"actor:{t}"] for t in ACTOR_TYPES)
+_ACTOR_ANY: Final = (*_ACTOR_IDS, GROUP_INDEX["role"])
 _SECTOR_IDS: Final = tuple(GROUP_INDEX[f"sector:{s}"] for s in SECTOR_SLUGS)
 NEGATIVE_GROUPS: Final = tuple(g for g in GROUPS if g.startswith("neg:"))
 
@@ -447,23 +463,45 @@ def author_cue(author: str, region: Any = None) -> str | None:
 # ------------------------------------------------------------------ analysis of one post
 _RT_RE: Final = re.compile(r"\s*RT\s+@", re.IGNORECASE)
 _PHRASE_FIRST: Final = frozenset(p.split()[0] for p in PHRASE_GROUPS)
-# token -> (its stem, the lexicon groups it belongs to); a plain dict, bounded
-_TOKEN_INFO: dict[str, tuple[str, tuple[int, ...]]] = {}
-_TOKEN_INFO_MAX: Final = 300_000
+# token -> its stem, and token -> the lexicon groups it belongs to (only tokens in some group):
+# plain dicts, filled on first sight, bounded
+_TOKEN_STEM: dict[str, str] = {}
+_TOKEN_GROUPS: dict[str, tuple[int, ...]] = {}
+_TOKEN_CACHE_MAX: Final = 300_000
 
 
-def _token_info(token: str) -> tuple[str, tuple[int, ...]]:
-    info = _TOKEN_INFO.get(token)
-    if info is None:
-        if token.isdigit():
-            info = ("0", ())  # every number is one feature
-        else:
-            stemmed = stem(token)
-            info = (stemmed, WORD_GROUPS.get(token) or WORD_GROUPS.get(stemmed) or ())
-        if len(_TOKEN_INFO) >= _TOKEN_INFO_MAX:
-            _TOKEN_INFO.clear()
-        _TOKEN_INFO[token] = info
-    return info
+# words only one of the two languages uses: a post with two Indonesian ones (three English
+# ones) and none of the other language needs no fuller detection; on 6,482 real and seed
+# posts this shortcut answered about 70 % and always agreed with text.detect_language
+# (which is the other engineer's, and costs several times more)
+_ID_ONLY: Final = STOPWORDS_ID - STOPWORDS_EN
+_EN_ONLY: Final = STOPWORDS_EN - STOPWORDS_ID
+
+# pseudo-groups, kept apart from the lexicon groups (negative ids): where the words only one
+# language uses are, and where two-word lexicon phrases may start
+_ID_WORD, _EN_WORD, _PHRASE_HEAD = -1, -2, -3
+
+
+def _learn_token(token: str) -> str:
+    found: tuple[int, ...]
+    if token.isdigit():
+        stemmed, found = "0", ()  # every number is one feature
+    else:
+        stemmed = stem(token)
+        found = WORD_GROUPS.get(token) or WORD_GROUPS.get(stemmed) or ()
+        if token in _ID_ONLY:
+            found = (*found, _ID_WORD)
+        elif token in _EN_ONLY:
+            found = (*found, _EN_WORD)
+        if token in _PHRASE_FIRST:
+            found = (*found, _PHRASE_HEAD)
+    if len(_TOKEN_STEM) >= _TOKEN_CACHE_MAX:
+        _TOKEN_STEM.clear()
+        _TOKEN_GROUPS.clear()
+    _TOKEN_STEM[token] = stemmed
+    if found:
+        _TOKEN_GROUPS[token] = found
+    return stemmed
 
 
 @dataclass(slots=True)
@@ -494,14 +532,9 @@ def _text_of(post: Mapping[str, Any] | str) -> tuple[str, str, str, str | None]:
     )
 
 
-# words only one of the two languages uses: a post with three of one and none of the other
-# needs no fuller detection (on 5,482 real and seed posts this shortcut answered 62 % of them
-# and always agreed with text.detect_language)
-_ID_ONLY: Final = STOPWORDS_ID - STOPWORDS_EN
-_EN_ONLY: Final = STOPWORDS_EN - STOPWORDS_ID
-
-
-def _language(given: str | None, raw: str, tokens: list[str]) -> str:
+def _language(given: str | None, raw: str, tokens: list[str], id_words: int, en_words: int) -> str:
+    """The post's language: its own ``lang`` when it is id/in/en; else the shortcut on the
+    counts of Indonesian-only and English-only words; else ``text.detect_language``."""
     if given:
         code = given.strip().lower().replace("_", "-").split("-")[0]
         if code == "in":  # Twitter's code for Indonesian
@@ -510,9 +543,7 @@ def _language(given: str | None, raw: str, tokens: list[str]) -> str:
             return code
     if not raw:
         return "und"
-    id_words = sum(map(_ID_ONLY.__contains__, tokens))
-    en_words = sum(map(_EN_ONLY.__contains__, tokens))
-    if id_words >= 3 and not en_words:
+    if id_words >= 2 and not en_words and len(tokens) >= 3:
         return "id"
     if en_words >= 3 and not id_words:
         return "en"
@@ -540,32 +571,39 @@ def analyze(post: Mapping[str, Any] | str, with_region: bool = True) -> Analysis
     tokens = normalize_tokens(raw) if raw else []
     if len(tokens) < 6:
         flags.append("short")
-    infos = list(map(_TOKEN_INFO.get, tokens))
-    if None in infos:
-        infos = [info or _token_info(tok) for tok, info in zip(tokens, infos, strict=True)]
-    stems = [info[0] for info in infos]  # type: ignore[index]
+    stems = list(map(_TOKEN_STEM.get, tokens))
+    if None in stems:
+        stems = [s or _learn_token(t) for t, s in zip(tokens, stems, strict=True)]
+    token_groups = _TOKEN_GROUPS
     groups: dict[int, list[int]] = {}
-    for i, info in enumerate(infos):
-        if info[1]:  # type: ignore[index]
-            for gid in info[1]:  # type: ignore[index]
-                if gid in groups:
-                    groups[gid].append(i)
-                else:
-                    groups[gid] = [i]
+    for i in [i for i, t in enumerate(tokens) if t in token_groups]:
+        for gid in token_groups[tokens[i]]:
+            if gid in groups:
+                groups[gid].append(i)
+            else:
+                groups[gid] = [i]
     if _STATS in groups:  # case counts come with numbers: "tambah 879 kasus", "6 kasus baru"
-        numbers = [i for i, tok in enumerate(tokens) if tok[0].isdigit()]
+        numbers = [
+            i
+            for i, tok in enumerate(tokens)
+            if tok[0].isdigit() and not (i and tokens[i - 1] in _DISEASE_NAMES)
+        ]  # "covid 19" is no count
         kept = [p for p in groups[_STATS] if any(abs(p - n) <= 3 for n in numbers)]
         if kept:
             groups[_STATS] = kept
         else:
             del groups[_STATS]
-    if not _PHRASE_FIRST.isdisjoint(tokens):
-        for i in range(len(tokens) - 1):
-            if tokens[i] in _PHRASE_FIRST:
+    heads = groups.pop(_PHRASE_HEAD, None)
+    if heads:
+        last = len(tokens) - 1
+        for i in heads:
+            if i < last:
                 for gid in PHRASE_GROUPS.get(tokens[i] + " " + tokens[i + 1], ()):
                     positions = groups.setdefault(gid, [])
                     if i not in positions:
                         positions.append(i)
+    id_words = len(groups.pop(_ID_WORD, ()))
+    en_words = len(groups.pop(_EN_WORD, ()))
     region = None
     if with_region:
         try:
@@ -574,10 +612,10 @@ def analyze(post: Mapping[str, Any] | str, with_region: bool = True) -> Analysis
             region = None
     return Analysis(
         tokens=tokens,
-        stems=stems,
+        stems=stems,  # type: ignore[arg-type]
         groups=groups,
         flags=flags,
-        lang=_language(lang, raw, tokens),
+        lang=_language(lang, raw, tokens, id_words, en_words),
         author_cue=author_cue(author, region) if author else None,
         region=region,
     )
@@ -590,35 +628,41 @@ def near(a: list[int] | None, b: list[int] | None, window: int = 6) -> bool:
     return any(abs(i - j) <= window for i in a for j in b)
 
 
-def actor_cue(analysis: Analysis) -> str | None:
-    """The innovator type the text names first (ties broken by the vocabulary's order), with
-    "Kota X" and "Kab. X" resolved to the city or regency government when a government word or
-    an action is near them."""
-    best: tuple[int, int, str] | None = None
+_GOV_ACTORS: Final = frozenset({"pemkot", "pemkab", "pemprov"})
+_GOV_HEADS: Final = frozenset(
+    ["pemkot", "pemkab", "pemprov", "walikota", "bupati", "gubernur", "mayor", "regent", "governor"]
+)
+
+
+def actor_mentions(analysis: Analysis) -> list[tuple[int, int, str]]:
+    """Where the text names an actor: (token position, rank of the type, type), in text order.
+    A place name alone ("Kota Malang", "Jabar") names no actor; it does with a government word
+    or an action beside it ("Dinkes Kota Malang", "Kota Kendari gelar ..."). An occupation
+    names an individual only after "seorang" / "a" ("seorang guru")."""
     groups = analysis.groups
     tokens = analysis.tokens
-    roles = [p for p in groups.get(_ROLE, ()) if p > 0 and tokens[p - 1] in _ONE_PERSON]
-    if roles:
-        best = (roles[0], len(ACTOR_TYPES), "perorangan")
+    found: list[tuple[int, int, str]] = []
     for rank, (gid, kind) in enumerate(zip(_ACTOR_IDS, ACTOR_TYPES, strict=True)):
         positions = groups.get(gid)
         if not positions:
             continue
-        if kind in ("pemkot", "pemkab", "pemprov"):
-            strong = [
-                p
-                for p in positions
-                if analysis.tokens[p] in ("pemkot", "pemkab", "pemprov", "walikota", "bupati")
-                or analysis.tokens[p] in ("mayor", "regent", "governor", "gubernur")
-                or _gov_near(analysis, p)
-            ]
-            if not strong:
-                continue
-            positions = strong
-        key = (positions[0], rank, kind)
-        if best is None or key < best:
-            best = key
-    return best[2] if best else None
+        if kind in _GOV_ACTORS:
+            positions = [p for p in positions if tokens[p] in _GOV_HEADS or _gov_near(analysis, p)]
+        found.extend((p, rank, kind) for p in positions)
+    if _ROLE in groups:
+        found.extend(
+            (p, len(ACTOR_TYPES), "perorangan")
+            for p in groups[_ROLE]
+            if p > 0 and tokens[p - 1] in _ONE_PERSON
+        )
+    found.sort()
+    return found
+
+
+def actor_cue(analysis: Analysis) -> str | None:
+    """The innovator type the text names first (ties broken by the vocabulary's order)."""
+    mentions = actor_mentions(analysis)
+    return mentions[0][2] if mentions else None
 
 
 def _gov_near(analysis: Analysis, position: int) -> bool:
@@ -626,7 +670,7 @@ def _gov_near(analysis: Analysis, position: int) -> bool:
     lo, hi = max(0, position - 3), min(len(tokens), position + 4)
     if any(tokens[i] in _GOV_WORDS for i in range(lo, hi)):
         return True
-    # "Kota Tegal gelar ..." / "Kabupaten Badung luncurkan ...": a place that acts
+    # "Kota Kendari gelar ..." / "Kabupaten Badung luncurkan ...": a place that acts
     return near([position], analysis.groups.get(_ACTION), 3) and position <= 2
 
 
@@ -666,7 +710,8 @@ def lexicon_features(a: Analysis, flags: tuple[str, ...] = DEFAULT_FLAGS) -> lis
     idx = LEX_INDEX
     g = a.groups
     out = list(g)  # group features come first, in group order
-    actor_pos = [p for gid in _ACTOR_IDS if gid in g for p in g[gid]]
+    mentions = actor_mentions(a) if any(gid in g for gid in _ACTOR_ANY) else []
+    actor_pos = [m[0] for m in mentions]
     action = g.get(_ACTION)
     weak = g.get(_WEAK)
     thing = g.get(_THING)
@@ -690,9 +735,7 @@ def lexicon_features(a: Analysis, flags: tuple[str, ...] = DEFAULT_FLAGS) -> lis
             out.append(idx["[actor+novel]"])
         if min(actor_pos) <= 2:
             out.append(idx["[actor_first]"])
-        cue = actor_cue(a)
-        if cue is not None:
-            out.append(idx["[names:" + cue + "]"])
+        out.append(idx["[names:" + mentions[0][2] + "]"])
     negatives = sum(1 for gid in _NEG_GIDS if gid in g)
     if negatives == 0:
         out.append(idx["[no_negative]"])
@@ -735,8 +778,15 @@ def featurize(
     offset = len(vocabulary)
     indptr = [0]
     indices: list[int] = []
+    join = " ".join
+    both = tuple(ngram_range) == (1, 2)
     for a in analyses:
-        cols = set(map(vocab_get, terms(a, ngram_range)))
+        if both:  # the common case, spelled out: a third faster than going through terms()
+            stems = a.stems
+            pairs = zip(stems, stems[1:], strict=False)
+            cols = {*map(vocab_get, stems), *map(vocab_get, map(join, pairs))}
+        else:
+            cols = set(map(vocab_get, terms(a, ngram_range)))
         cols.discard(None)
         indices.extend(cols)  # type: ignore[arg-type]
         indices.extend([offset + i for i in lexicon_features(a, flags)])
@@ -780,7 +830,7 @@ def _sigmoid(z: float) -> float:
 def rule_evidence(analysis: Analysis) -> dict[str, float]:
     """The weighted rule features that fire for a post (name -> contribution to the logit)."""
     g = analysis.groups
-    actor_positions = [p for gid in _ACTOR_IDS for p in g.get(gid, ())]
+    actor_positions = [p for p, _, _ in actor_mentions(analysis)]
     fired: dict[str, float] = {}
     w = RULE_WEIGHTS
     if actor_positions:

@@ -37,7 +37,9 @@ ACTIVE_FILE = "active"
 KEY_FILE = ".signing-key"
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
-FORMAT = 1  # meta.json layout version
+#: the layout of meta.json and of the object model.joblib holds (predict.CompiledModel); a
+#: model saved with another format is refused (retrain it)
+FORMAT = 1
 _VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
 
 
@@ -137,6 +139,11 @@ def sklearn_version() -> str:
 
 
 def compatibility_problem(meta: Mapping[str, Any]) -> str | None:
+    if meta.get("format") != FORMAT:
+        return (
+            f"it has model format {meta.get('format')!r} and this registry reads format "
+            f"{FORMAT}; retrain it with `registry classify train`"
+        )
     running = sklearn_version()
     saved = (meta.get("libraries") or {}).get("scikit-learn")
     if saved != running:

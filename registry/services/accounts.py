@@ -308,3 +308,55 @@ def revoke_tokens(user: User) -> int:
             count += 1
     db.session.flush()
     return count
+
+
+# --------------------------------------------------------------------------- administration
+
+
+def _require_admin(actor: User) -> None:
+    if actor.role != "admin":
+        raise PermissionError("only admins manage accounts")
+
+
+def _active_admins() -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(User.id)).where(User.role == "admin", User.active.is_(True))
+        )
+        or 0
+    )
+
+
+def change_role(user: User, role: str, *, actor: User) -> bool:
+    """An admin gives user another role; the last active admin cannot stop being one."""
+    _require_admin(actor)
+    if role not in ROLES:
+        raise ValidationError(
+            {"role": f"unknown role {role!r}; expected one of: {', '.join(ROLES)}"}
+        )
+    if role == user.role:
+        return False
+    if user.role == "admin" and user.active and _active_admins() <= 1:
+        raise ValidationError({"role": "the last active admin must stay an admin"})
+    user.role = role
+    db.session.flush()
+    return True
+
+
+def set_active(user: User, active: bool, *, actor: User) -> bool:
+    """An admin deactivates (no login, API tokens refused) or reactivates an account."""
+    _require_admin(actor)
+    if bool(user.active) == active:
+        return False
+    if not active:
+        if user.id == actor.id:
+            raise ValidationError({"active": "you cannot deactivate your own account"})
+        if user.role == "admin" and _active_admins() <= 1:
+            raise ValidationError({"active": "the last active admin must stay active"})
+    user.active = active
+    db.session.flush()
+    return True
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.role, User.email)))

@@ -21,20 +21,22 @@ def outbox_dir() -> Path:
     return Path(current_app.instance_path) / "outbox"
 
 
-def build(to: str, subject: str, body: str) -> EmailMessage:
+def build(to: str, subject: str, body: str, reply_to: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = str(current_app.config.get("MAIL_FROM") or "noreply@localhost")
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="lumbung-inovasi")
+    if reply_to:
+        message["Reply-To"] = reply_to
     message.set_content(body)
     return message
 
 
-def send(to: str, subject: str, body: str) -> str:
+def send(to: str, subject: str, body: str, *, reply_to: str | None = None) -> str:
     """Send one plain-text message; returns where it went (the .eml path or 'smtp')."""
-    message = build(to, subject, body)
+    message = build(to, subject, body, reply_to)
     url = str(current_app.config.get("SMTP_URL") or "")
     if url:
         _send_smtp(url, message)

@@ -33,3 +33,30 @@ def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
         lines += ["", gettext("Perbaiki lalu kirim ulang di sini:")]
     lines += ["", link]
     return mail.send(owner.email, subjects[event.to_status], "\n".join(lines))
+
+
+def revision(innovation: Innovation, event: ReviewEvent) -> str | None:
+    """Tell the owner that their update of a published innovation was published or declined."""
+    owner = innovation.owner
+    kind = (event.details or {}).get("revision")
+    if owner is None or kind not in ("published", "rejected"):
+        return None
+    link = url_for("submit.view", innovation_id=innovation.id, _external=True)
+    if kind == "published":
+        subject = gettext("Pembaruan terbit: %(title)s", title=innovation.title)
+        lines = [
+            gettext("Pembaruan inovasi Anda “%(title)s” sudah terbit.", title=innovation.title)
+        ]
+    else:
+        subject = gettext("Pembaruan tidak diterima: %(title)s", title=innovation.title)
+        lines = [
+            gettext(
+                "Pembaruan inovasi Anda “%(title)s” tidak diterima; versi yang terbit tetap "
+                "tampil.",
+                title=innovation.title,
+            )
+        ]
+    if event.note:
+        lines += ["", gettext("Catatan kurator:"), event.note]
+    lines += ["", link]
+    return mail.send(owner.email, subject, "\n".join(lines))

@@ -15,6 +15,7 @@ from .problems import problem, wants_json
 
 
 def register_web(app: Flask) -> None:
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .curate import bp as curate_bp
@@ -26,6 +27,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(submit_bp)
     app.register_blueprint(curate_bp)
+    app.register_blueprint(admin_bp)
     app.add_template_global(wib, "wib")
     app.add_template_global(field_attrs, "field_attrs")
 

@@ -3,6 +3,7 @@ password reset, logout."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,15 +22,17 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db, limiter, login_manager
 from ..models import User
-from ..services import accounts, mail
+from ..services import accounts, mail, privacy
 from ..services.validation import ValidationError
 from .forms import (
     ConfirmForm,
+    DeleteAccountForm,
     LoginForm,
     ResetForm,
     ResetRequestForm,
     SignupForm,
     apply_errors,
+    localize,
 )
 
 bp = Blueprint("auth", __name__)
@@ -247,4 +250,46 @@ def reset(token: str) -> Any:
 @bp.get("/account")
 @login_required
 def account() -> Any:
-    return render_template("auth/account.html", user=current_user)
+    return render_template("auth/account.html", user=current_user, nav="account")
+
+
+@bp.get("/account/export")
+@login_required
+def export_data() -> Any:
+    """The signed-in user's own data as a JSON download (UU 27/2022: the right to access)."""
+    data = privacy.export_user_data(current_user._get_current_object())
+    response = current_app.response_class(
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n", mimetype="application/json"
+    )
+    response.headers["Content-Disposition"] = 'attachment; filename="lumbung-inovasi-data.json"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_rate, methods=["POST"])
+def delete_account() -> Any:
+    form = DeleteAccountForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            user = current_user._get_current_object()
+            try:
+                privacy.delete_account(user, form.password.data or "")
+            except privacy.WrongPassword:
+                db.session.rollback()
+                form.password.errors = [gettext("Kata sandi salah.")]
+                status = 401
+            except ValidationError as exc:
+                db.session.rollback()
+                for message in exc.errors.values():
+                    flash(localize(message), "error")
+                status = 409
+            else:
+                db.session.commit()
+                logout_user()
+                flash(gettext("Akun Anda sudah dihapus."), "info")
+                return redirect(url_for("public.home"))
+    return render_template("auth/delete.html", form=form, nav="account"), status

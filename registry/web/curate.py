@@ -11,9 +11,15 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import Innovation, User, utcnow
-from ..services import notify, review
+from ..services import catalogue, notify, review, revisions
 from ..services.validation import ValidationError
-from .forms import DecisionForm, apply_errors, decision_choices, localize
+from .forms import (
+    DecisionForm,
+    RevisionDecisionForm,
+    apply_errors,
+    decision_choices,
+    localize,
+)
 
 bp = Blueprint("curate", __name__, url_prefix="/curate")
 # database ids are 32-bit on PostgreSQL: larger numbers are simply not found (404)
@@ -46,6 +52,7 @@ def queue() -> Any:
         choices=decision_choices(),
         form=DecisionForm(),
         figures=review.compliance(now=now),
+        updates=revisions.pending(),
         nav="curate",
     )
 
@@ -87,8 +94,40 @@ def view(innovation_id: int) -> Any:
         sla=review.sla_for(innovation),
         form=form,
         errors=errors,
+        update_form=RevisionDecisionForm(),
+        current=catalogue.to_record(innovation, include_private=True),
         nav="curate",
     ), status
+
+
+@bp.post(f"/<{ID}:innovation_id>/update")
+@curator_required
+def update(innovation_id: int) -> Any:
+    """Publish or reject an owner's pending update of a published innovation."""
+    innovation = db.session.get(Innovation, innovation_id)
+    if innovation is None or innovation.status == "draft":
+        abort(404)
+    form = RevisionDecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if form.decision.data == "publish":
+            event = revisions.publish(innovation, actor=_user(), note=form.note.data or "")
+        else:
+            event = revisions.reject(innovation, actor=_user(), note=form.note.data or "")
+    except ValidationError as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(localize(message), "error")
+        return redirect(url_for("curate.view", innovation_id=innovation.id))
+    except review.Conflict as exc:
+        db.session.rollback()
+        flash(localize(str(exc)), "error")
+        return redirect(url_for("curate.view", innovation_id=innovation.id))
+    db.session.commit()
+    notify.revision(innovation, event)
+    flash(gettext("Keputusan tersimpan."), "info")
+    return redirect(url_for("curate.queue"))
 
 
 @bp.post("/bulk")

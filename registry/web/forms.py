@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -109,6 +110,42 @@ class ResetForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Only the CSRF token: for buttons that change something (logout, submit, delete)."""
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Kata sandi Anda"), validators=[DataRequired(), Length(max=200)])
+    confirm = BooleanField(
+        _l("Saya mengerti bahwa akun dan draf saya dihapus dan tidak dapat dipulihkan"),
+        validators=[DataRequired()],
+    )
+
+
+# --------------------------------------------------------------------------- the public
+
+
+class ContactForm(FlaskForm):
+    """The relay form on an innovation's page; `website` is a honeypot that people never see."""
+
+    name = StringField(_l("Nama Anda"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email Anda"), validators=[DataRequired(), Length(max=254)])
+    message = TextAreaField(
+        _l("Pesan"),
+        validators=[DataRequired(), Length(min=10, max=5000)],
+        description=_l("Pesan Anda diteruskan ke inovator; alamat email mereka tidak ditampilkan."),
+    )
+    website = StringField(_l("Jangan diisi"), validators=[Optional(), Length(max=200)])
+
+
+# --------------------------------------------------------------------------- admin
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Peran"), validators=[DataRequired()])
+
+
+class CampaignForm(FlaskForm):
+    opens_on = DateField(_l("Dibuka"), validators=[Optional()])
+    closes_on = DateField(_l("Ditutup"), validators=[Optional()])
 
 
 # --------------------------------------------------------------------------- innovations
@@ -223,6 +260,22 @@ class InnovationForm(FlaskForm):
         self.campaign.data = record.get("campaign") or ""
 
 
+class RevisionDecisionForm(FlaskForm):
+    decision = SelectField(_l("Keputusan"), validators=[DataRequired()])
+    note = TextAreaField(
+        _l("Catatan untuk pengaju"),
+        validators=[Length(max=5000)],
+        description=_l("Wajib bila pembaruan ditolak."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [
+            ("publish", gettext("Terbitkan pembaruan")),
+            ("reject", gettext("Tolak pembaruan")),
+        ]
+
+
 class DecisionForm(FlaskForm):
     decision = SelectField(_l("Keputusan"), validators=[DataRequired()])
     note = TextAreaField(
@@ -311,6 +364,32 @@ _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     ),
     (re.compile(r"^the file is empty$"), lambda m: gettext("Berkas kosong.")),
     (re.compile(r"^too many attachments"), lambda m: gettext("Terlalu banyak lampiran.")),
+    (
+        re.compile(r"^attachments cannot be added to a published"),
+        lambda m: gettext(
+            "Lampiran tidak dapat ditambahkan ke inovasi yang sudah terbit. Minta kurator."
+        ),
+    ),
+    (
+        re.compile(r"^the last active admin"),
+        lambda m: gettext("Harus tetap ada minimal satu admin aktif."),
+    ),
+    (
+        re.compile(r"^you cannot deactivate your own account$"),
+        lambda m: gettext("Anda tidak dapat menonaktifkan akun Anda sendiri."),
+    ),
+    (
+        re.compile(r"^the closing date is before the opening date$"),
+        lambda m: gettext("Tanggal tutup sebelum tanggal buka."),
+    ),
+    (
+        re.compile(r"^no pending update$"),
+        lambda m: gettext("Tidak ada pembaruan yang menunggu."),
+    ),
+    (
+        re.compile(r"^nothing changed$"),
+        lambda m: gettext("Tidak ada yang berubah."),
+    ),
     (
         re.compile(r"^a note for the submitter is required$"),
         lambda m: gettext("Tulis catatan untuk pengaju."),

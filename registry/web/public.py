@@ -22,6 +22,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     has_request_context,
     redirect,
     render_template,
@@ -33,11 +34,13 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from .. import taxonomy
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Innovation
 from ..search import SearchUnavailable
 from ..services import catalogue, discovery
 from ..services.indexing import get_index
+from ..services.validation import ValidationError
+from .forms import ContactForm, apply_errors
 
 log = logging.getLogger(__name__)
 
@@ -304,13 +307,62 @@ def innovation(slug: str) -> Any:
         abort(404)
     if moved:
         return redirect(url_for("public.innovation", slug=row.slug), code=301)
+    from ..services import contact, revisions
+
     links = [link for link in (row.links or []) if isinstance(link, str) and link.strip()]
     return render_template(
         "innovation.html",
         innovation=row,
         links=links,
         similar=_similar(row),
+        history=revisions.public_history(row),
+        files=list(row.attachments),
+        can_contact=contact.can_contact(row),
     )
+
+
+def _contact_rate() -> str:
+    return str(current_app.config["CONTACT_RATE_LIMIT"])
+
+
+@bp.route("/innovations/<slug>/contact", methods=["GET", "POST"])
+@limiter.limit(_contact_rate, methods=["POST"])
+def contact_innovator(slug: str) -> Any:
+    """The relay form: the message goes to the innovator's address, which is never shown.
+
+    A page of its own, so that the innovation page itself sets no session cookie."""
+    from ..services import contact
+
+    row, moved = catalogue.get_by_slug(slug)
+    if row is None or not contact.can_contact(row):
+        abort(404)
+    if moved:
+        return redirect(url_for("public.contact_innovator", slug=row.slug), code=301)
+    form = ContactForm()
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            if form.website.data:
+                # a bot filled the hidden field: answer as if it worked, send nothing
+                log.info("contact honeypot filled for innovation %s", row.id)
+                status = 0
+            else:
+                try:
+                    contact.relay(
+                        row,
+                        name=form.name.data or "",
+                        email=form.email.data or "",
+                        message=form.message.data or "",
+                    )
+                except ValidationError as exc:
+                    apply_errors(form, exc.errors)
+                else:
+                    status = 0
+        if status == 0:
+            flash(gettext("Pesan Anda sudah diteruskan ke inovator."), "info")
+            return redirect(url_for("public.innovation", slug=row.slug))
+    return render_template("contact.html", innovation=row, form=form), status
 
 
 def _width_class(count: int, largest: int) -> str:

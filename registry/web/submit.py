@@ -25,7 +25,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from ..extensions import db
 from ..models import Attachment, Campaign, Innovation, User, utcnow
 from ..search import SearchUnavailable
-from ..services import attachments, catalogue, discovery, review
+from ..services import attachments, catalogue, discovery, review, revisions
 from ..services.validation import ValidationError
 from .forms import ConfirmForm, InnovationForm, apply_errors, localize
 
@@ -135,6 +135,8 @@ def new() -> Any:
 @login_required
 def edit(innovation_id: int) -> Any:
     innovation = _own(innovation_id)
+    if innovation.status in revisions.REVISABLE:
+        return _propose(innovation)
     if innovation.status not in review.EDITABLE:
         flash(gettext("Inovasi ini sedang atau sudah ditinjau dan tidak dapat diubah."), "error")
         return redirect(url_for("submit.view", innovation_id=innovation.id))
@@ -167,6 +169,61 @@ def edit(innovation_id: int) -> Any:
     return render_template(
         "submit/form.html", form=form, errors=errors, innovation=innovation, nav="mine"
     ), status
+
+
+def _propose(innovation: Innovation) -> Any:
+    """An edit of a published innovation: held as a pending update until a curator decides."""
+    form = _form()
+    errors: list[str] = []
+    if request.method == "GET":
+        form.load(revisions.preview(innovation))
+    elif form.validate_on_submit():
+        upload = form.attachment.data
+        try:
+            if isinstance(upload, FileStorage) and upload.filename:
+                raise ValidationError(
+                    {"attachment": "attachments cannot be added to a published innovation"}
+                )
+            revisions.propose(innovation, form.data_for_service(), actor=_user())
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = apply_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(
+                gettext(
+                    "Pembaruan terkirim untuk ditinjau. Halaman publik tetap menampilkan versi "
+                    "yang terbit sampai kurator menerbitkan pembaruan ini."
+                ),
+                "info",
+            )
+            return redirect(url_for("submit.view", innovation_id=innovation.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "submit/form.html",
+        form=form,
+        errors=errors,
+        innovation=innovation,
+        revision=True,
+        nav="mine",
+    ), status
+
+
+@bp.post(f"/my/<{ID}:innovation_id>/update/withdraw")
+@login_required
+def withdraw_update(innovation_id: int) -> Any:
+    innovation = _own(innovation_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        revisions.withdraw(innovation, actor=_user())
+    except review.Conflict as exc:
+        db.session.rollback()
+        flash(localize(str(exc)), "error")
+    else:
+        db.session.commit()
+        flash(gettext("Pembaruan dibatalkan."), "info")
+    return redirect(url_for("submit.view", innovation_id=innovation.id))
 
 
 @bp.get(f"/my/<{ID}:innovation_id>")

@@ -536,3 +536,27 @@ def test_classify_commands_need_no_database(cli_app: Flask) -> None:
 def _no_env_instance(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("REGISTRY_INSTANCE_DIR", raising=False)
     yield
+
+
+def test_module_entry_point_uses_the_instance_from_the_environment(
+    instance: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from registry.classify.cli import main
+
+    monkeypatch.setenv("REGISTRY_INSTANCE_DIR", str(instance))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["models"])
+    assert exit_info.value.code in (0, None)
+    assert f"* {only_version(instance)}" in capsys.readouterr().out
+
+
+def test_model_of_another_format_is_refused(instance: Path) -> None:
+    version = only_version(instance)
+    meta_path = instance / "models" / version / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["format"] = 99
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(store.ModelError, match="model format 99"):
+        store.load_active(instance)
+    listed = store.list_models(instance)
+    assert listed[0].problem is not None

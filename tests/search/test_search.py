@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from whoosh import index as whoosh_index
 
+from registry import search as search_module
 from registry.classify.text import (
     STOPWORDS,
     STOPWORDS_EN,
@@ -284,11 +285,16 @@ def test_facets_count_all_matches_not_just_the_page(ix: SearchIndex) -> None:
     assert result.facets["sector"]["kesehatan"] == 3
 
 
-def test_empty_query_lists_newest_first_and_sort_newest(ix: SearchIndex) -> None:
+@pytest.mark.parametrize("walk_limit", [20_000, 0])  # walk the order, or sort the matches
+def test_empty_query_lists_newest_first_and_sort_newest(
+    ix: SearchIndex, monkeypatch: pytest.MonkeyPatch, walk_limit: int
+) -> None:
+    monkeypatch.setattr(search_module, "_WALK_LIMIT", walk_limit)
     assert ids(ix.search("", per_page=10)) == NEWEST_FIRST
     assert ids(ix.search("", sort="newest", per_page=10)) == NEWEST_FIRST
     assert ids(ix.search("daring", sort="newest")) == [5, 4]
     assert ids(ix.search("", page=2, per_page=4)) == [4, 1]
+    assert ids(ix.search("", {"province": ["32", "35"]}, per_page=2, page=2)) == [1]
 
 
 def test_page_past_the_end_keeps_the_total(ix: SearchIndex) -> None:
@@ -527,3 +533,14 @@ def test_index_from_another_version_needs_rebuild(ix: SearchIndex, tmp_path: Pat
     assert fresh.exists() and fresh.needs_rebuild()
     with pytest.raises(SearchUnavailable, match="another version"):
         fresh.search("")
+
+
+def test_writes_are_seen_by_an_already_open_searcher(ix: SearchIndex) -> None:
+    # Whoosh's searcher.refresh() reuses segment readers with stale deletion sets
+    assert 1 in ix.stamps() and ix.search("obat").total >= 1  # the searcher is open now
+    ix.upsert([record(1, "Dapur umum relawan", "Makanan untuk warga.", updated_at="2024-02-02")])
+    assert ix.search("").total == len(CATALOGUE)
+    assert ix.stamps()[1] == "2024-02-02"
+    assert ix.remove([1]) == 1
+    assert 1 not in ix.stamps()
+    assert ix.search("").total == len(CATALOGUE) - 1
