@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from .classify.cli import classify
 from .cli_users import load_demo_accounts, users
 from .database import NotInitialized, require_initialized
 from .extensions import db
@@ -43,12 +44,13 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init, demo, serve, import_command, export, index, users):
+    for command in (init, demo, serve, import_command, export, index, users, classify):
         app.cli.add_command(command)
 
 
-def initialize() -> dict[str, Any]:
-    """Upgrade the schema, load reference data, and bring the index up to date; idempotent."""
+def initialize(*, train_model: bool = True) -> dict[str, Any]:
+    """Upgrade the schema, load reference data, bring the index up to date, and make sure a
+    compatible classifier model is active (training the default one if not); idempotent."""
     from flask_migrate import upgrade
 
     from .app import MIGRATIONS_DIR
@@ -61,9 +63,21 @@ def initialize() -> dict[str, Any]:
     current_app.extensions.get("registry.db_ready", {}).clear()
     index = indexing.get_index()
     index_report: dict[str, Any] = (
-        {"synced": indexing.sync_all()} if index.exists() else {"rebuilt": indexing.rebuild()}
+        {"rebuilt": indexing.rebuild()}
+        if index.needs_rebuild()
+        else {"synced": indexing.sync_all()}
     )
-    return {"regions_changed": regions, "campaigns_added": campaigns, "index": index_report}
+    model = None
+    if train_model:
+        from .classify.train import ensure_default_model
+
+        model = ensure_default_model(current_app.config["INSTANCE_DIR"])
+    return {
+        "regions_changed": regions,
+        "campaigns_added": campaigns,
+        "index": index_report,
+        "model": model,
+    }
 
 
 @click.command()
@@ -76,6 +90,7 @@ def init() -> None:
         fail(str(exc))
     click.echo(f"database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
     click.echo(f"index: {current_app.config['INDEX_DIR']} {json.dumps(report['index'])}")
+    click.echo(f"classifier model: {report['model']}")
     click.echo("ready.")
 
 

@@ -71,7 +71,7 @@ def app(bare_app: Flask) -> Iterator[Flask]:
     from registry.cli import initialize
 
     with bare_app.app_context():
-        initialize()
+        initialize(train_model=False)  # tests that need a model train their own
     yield bare_app
 
 

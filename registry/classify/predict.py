@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -116,19 +116,19 @@ class CompiledModel:
         out = np.asarray(features @ self.weights) + self.biases
         return out, ind, ptr, data
 
-    def predict_analyses(
-        self, analyses: list[Analysis], explain: int = EXPLAIN_TERMS
-    ) -> list[dict[str, Any]]:
+    def heads(self, analyses: list[Analysis], explain: int = EXPLAIN_TERMS) -> Heads:
+        """Every head for a batch, as parallel lists."""
         if not analyses:
-            return []
+            return Heads([], [], [], [], [], [])
         out, ind, ptr, data = self.outputs(analyses)
         n_s, n_f = len(_SECTORS), len(_FOCUSES)
         slope, intercept, shift = self.platt
-        scores = (1.0 / (1.0 + np.exp(-(slope * out[:, 0] + intercept + shift)))).tolist()
+        probability = 1.0 / (1.0 + np.exp(-(slope * out[:, 0] + intercept + shift)))
         sector_logits = out[:, 1 : 1 + n_s]
         cut = float(np.log(self.sector_threshold / (1.0 - self.sector_threshold)))
         sectors = sector_logits >= cut
         sectors[np.arange(len(out)), sector_logits.argmax(axis=1)] = True
+        masks = (sectors @ (1 << np.arange(n_s))).tolist()
         focus = out[:, 1 + n_s : 1 + n_s + n_f].argmax(axis=1).tolist()
         actor_logits = out[:, 1 + n_s + n_f :]
         for i, a in enumerate(analyses):
@@ -138,17 +138,30 @@ class CompiledModel:
                 boost = self.author_weight if rules.actor_cue(a) is not None else 100.0
                 actor_logits[i, _ACTORS.index(a.author_cue)] += boost
         actor = actor_logits.argmax(axis=1).tolist()
-        explained = self._explain(ind, ptr, data, explain)
-        sector_rows = sectors.tolist()
-        threshold = self.threshold_
+        scores = np.round(probability, 6)  # as printed; is_innovation agrees with it exactly
+        return Heads(
+            scores=scores.tolist(),
+            is_innovation=(scores >= self.threshold_).tolist(),
+            sectors=[list(_SECTOR_SETS[m]) for m in masks],
+            focus=[_FOCUSES[f] for f in focus],
+            innovator_type=[_ACTORS[a] for a in actor],
+            explain=self._explain(ind, ptr, data, explain),
+        )
+
+    def predict_analyses(
+        self, analyses: list[Analysis], explain: int = EXPLAIN_TERMS
+    ) -> list[dict[str, Any]]:
+        """The heads as one dict per post: score, is_innovation, sectors, focus,
+        innovator_type, explain."""
+        h = self.heads(analyses, explain)
         return [
             {
-                "score": scores[i],
-                "is_innovation": scores[i] >= threshold,
-                "sectors": [s for s, on in zip(_SECTORS, sector_rows[i], strict=True) if on],
-                "focus": _FOCUSES[focus[i]],
-                "innovator_type": _ACTORS[actor[i]],
-                "explain": explained[i],
+                "score": h.scores[i],
+                "is_innovation": h.is_innovation[i],
+                "sectors": h.sectors[i],
+                "focus": h.focus[i],
+                "innovator_type": h.innovator_type[i],
+                "explain": h.explain[i],
             }
             for i in range(len(analyses))
         ]
@@ -182,6 +195,33 @@ class CompiledModel:
 _SECTORS = tuple(SECTORS)
 _FOCUSES = tuple(FOCUSES)
 _ACTORS = tuple(INNOVATOR_TYPES)
+# sector bitmask -> the sectors it holds, in vocabulary order
+_SECTOR_SETS = [
+    tuple(s for bit, s in enumerate(_SECTORS) if mask >> bit & 1)
+    for mask in range(1 << len(_SECTORS))
+]
+
+
+class Heads(NamedTuple):
+    """Every head for a batch of posts, as parallel lists."""
+
+    scores: list[float]
+    is_innovation: list[bool]
+    sectors: list[list[str]]
+    focus: list[str]
+    innovator_type: list[str]
+    explain: list[list[list[Any]]]
+
+    @classmethod
+    def from_dicts(cls, heads: list[dict[str, Any]]) -> Heads:
+        return cls(
+            [round(min(1.0, max(0.0, float(h["score"]))), 6) for h in heads],
+            [bool(h["is_innovation"]) for h in heads],
+            [h["sectors"] for h in heads],
+            [h["focus"] for h in heads],
+            [h["innovator_type"] for h in heads],
+            [h["explain"] for h in heads],
+        )
 
 
 def _region(info: Any) -> dict[str, str] | None:
@@ -238,6 +278,13 @@ class Predictor:
         result: list[dict[str, Any]] = self.model.predict_analyses(analyses, EXPLAIN_TERMS)
         return result
 
+    def _heads(self, analyses: list[Analysis]) -> Heads:
+        heads = getattr(self.model, "heads", None)
+        if heads is not None:
+            found: Heads = heads(analyses, EXPLAIN_TERMS)
+            return found
+        return Heads.from_dicts(self.predict_analyses(analyses))
+
     def predict_batch(self, posts: list[Any]) -> list[dict[str, Any]]:
         """Prediction lines for one batch of posts (mappings; anything else counts as a post
         without text)."""
@@ -245,10 +292,10 @@ class Predictor:
         analyses = [
             analyze(p if type(p) is dict or isinstance(p, Mapping | str) else "") for p in posts
         ]
-        heads = self.predict_analyses(analyses)
+        h = self._heads(analyses)
         version = self.version
         out = []
-        for post, analysis, head in zip(posts, analyses, heads, strict=True):
+        for i, (post, analysis) in enumerate(zip(posts, analyses, strict=True)):
             region = analysis.region
             if region is None:
                 province = regency = None
@@ -257,16 +304,16 @@ class Predictor:
             out.append(
                 {
                     "id": post.get("id") if isinstance(post, Mapping) else None,
-                    "is_innovation": bool(head["is_innovation"]),
-                    "score": round(min(1.0, max(0.0, head["score"])), 6),
-                    "sectors": head["sectors"],
-                    "focus": head["focus"],
-                    "innovator_type": head["innovator_type"],
+                    "is_innovation": h.is_innovation[i],
+                    "score": h.scores[i],
+                    "sectors": h.sectors[i],
+                    "focus": h.focus[i],
+                    "innovator_type": h.innovator_type[i],
                     "province": province,
                     "regency": regency,
                     "lang": analysis.lang,
                     "model_version": version,
-                    "explain": head["explain"],
+                    "explain": h.explain[i],
                 }
             )
         return out

@@ -864,6 +864,11 @@ def sector_scores(analysis: Analysis) -> list[int]:
     return [len(analysis.groups.get(gid, ())) for gid in _SECTOR_IDS]
 
 
+def _feature_name(rule: str) -> str:
+    """A rule's name as the learned model's explanations write it: "[actor+action]"."""
+    return f"[flag:{rule}]" if rule in FLAGS else f"[{rule}]"
+
+
 class RuleClassifier:
     """Keyword rules answering every head; ``model_version`` is ``"rules"``."""
 
@@ -874,7 +879,7 @@ class RuleClassifier:
         out = []
         for analysis in analyses:
             fired = rule_evidence(analysis)
-            score = _sigmoid(RULE_WEIGHTS["bias"] + sum(fired.values()))
+            score = round(_sigmoid(RULE_WEIGHTS["bias"] + sum(fired.values())), 6)
             counts = sector_scores(analysis)
             top = max(counts)
             sectors = [s for s, c in zip(SECTOR_SLUGS, counts, strict=True) if top and c == top]
@@ -890,7 +895,7 @@ class RuleClassifier:
                     "sectors": sectors,
                     "focus": focus,
                     "innovator_type": kind,
-                    "explain": [[name, round(weight, 3)] for name, weight in explain],
+                    "explain": [[_feature_name(name), round(w, 3)] for name, w in explain],
                 }
             )
         return out

@@ -167,6 +167,11 @@ def submission_record(row: Innovation) -> dict[str, Any]:
     record = to_record(row, include_private=True)
     sla = review.sla_for(row)
     record["sla"] = sla.as_dict()
+    # an owner's update of a published innovation that waits for a curator (or null)
+    record["pending_changes"] = row.pending_changes
+    record["pending_at"] = (
+        row.pending_at.replace(microsecond=0).isoformat() + "Z" if row.pending_at else None
+    )
     record["history"] = [
         {
             "at": e.at.replace(microsecond=0).isoformat() + "Z",

@@ -77,7 +77,7 @@ def test_round_trip_into_empty_database(app, tmp_path, innovation_data, fmt):
         }
     )
     with other.app_context():
-        initialize()
+        initialize(train_model=False)
         report = _import(path)
         assert report.errors == [] and report.created == 2
         again = json.loads(_export("json", include_private=True))

@@ -51,7 +51,7 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
         }
     )
     with app.app_context():
-        initialize()
+        initialize(train_model=False)
         make_user("kurator@example.org", "curator", org=None)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     port = server.effective_port  # type: ignore[union-attr]

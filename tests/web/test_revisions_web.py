@@ -7,8 +7,8 @@ import io
 
 from registry.extensions import db
 from registry.models import Innovation
-from registry.services import attachments, review
-from tests.accounts_helpers import csrf_token, form_data, login, make_user
+from registry.services import attachments, review, revisions
+from tests.accounts_helpers import bearer, csrf_token, form_data, login, make_user, token_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -121,3 +121,19 @@ def test_attachments_listed_on_the_public_page_once_published(app, client, ctx, 
     with client.get(file_url) as response:
         assert response.status_code == 200 and response.data == PDF
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_submission_api_shows_a_pending_update(app, client, ctx, innovation_data):
+    owner = make_user("instansi@example.org")
+    curator = make_user("kurator@example.org", "curator", org=None)
+    row = review.create_submission(innovation_data(), owner=owner)
+    review.decide(row, "publish", actor=curator)
+    db.session.commit()
+    token = token_for(owner)
+    body = client.get(f"/api/v1/submissions/{row.id}", headers=bearer(token)).get_json()
+    assert body["pending_changes"] is None and body["pending_at"] is None
+    revisions.propose(row, {"unit": "Puskesmas Garuda Baru"}, actor=owner)
+    db.session.commit()
+    body = client.get(f"/api/v1/submissions/{row.id}", headers=bearer(token)).get_json()
+    assert body["pending_changes"] == {"unit": "Puskesmas Garuda Baru"}
+    assert body["unit"] == "Puskesmas Garuda" and body["pending_at"].endswith("Z")

@@ -161,7 +161,15 @@ def test_csrf_on_every_form(app, client, ctx, innovation_data):
     db.session.commit()
     login(client, "kurator@example.org")
     before = [(i.id, i.status, len(i.events)) for i in db.session.scalars(db.select(Innovation))]
-    args = {"innovation_id": row.id, "attachment_id": row.attachments[0].id, "token": "t"}
+    args = {
+        "innovation_id": row.id,
+        "attachment_id": row.attachments[0].id,
+        "token": "t",
+        "user_id": curator.id,
+        "campaign_id": 1,
+        "slug": row.slug,
+        "action": "deactivate",
+    }
     checked = []
     for rule in app.url_map.iter_rules():
         if "POST" not in (rule.methods or ()) or rule.endpoint.startswith("api."):
@@ -175,6 +183,15 @@ def test_csrf_on_every_form(app, client, ctx, innovation_data):
             assert rule.endpoint in ("auth.logout", "curate.bulk"), url
         checked.append(rule.endpoint)
     assert {"auth.login", "auth.signup", "submit.new", "submit.edit", "curate.view"} <= set(checked)
+    assert {
+        "auth.delete_account",
+        "submit.withdraw_update",
+        "curate.update",
+        "admin.change_role",
+        "admin.set_active",
+        "admin.campaign_dates",
+        "public.contact_innovator",
+    } <= set(checked)
     after = [(i.id, i.status, len(i.events)) for i in db.session.scalars(db.select(Innovation))]
     assert before == after
     assert client.get("/my").status_code == 200  # logout without a token did not log out
