@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder="web/templates",
     )
     app.config.from_mapping(config_module.flask_settings(settings))
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep DESIGN.md's field order
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)

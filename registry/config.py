@@ -111,7 +111,6 @@ def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
-        "JSON_SORT_KEYS": False,
         "WTF_CSRF_TIME_LIMIT": None,
         "RATELIMIT_ENABLED": bool(settings.get("RATELIMIT_ENABLED", True)),
         "RATELIMIT_STORAGE_URI": str(settings.get("RATELIMIT_STORAGE_URL") or "memory://"),
