@@ -30,7 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import taxonomy
 from ..services.attachments import ACCEPT
-from ..services.validation import MAX_TITLE, TEXT_FIELDS
+from ..services.validation import FIELDS, MAX_TITLE
 
 
 def _choices(vocab: Mapping[str, tuple[str, str]], locale: str, blank: bool = True):
@@ -52,6 +52,10 @@ def regency_choices(locale: str) -> dict[str, list[tuple[str, str]]]:
             (r.code, r.label(locale)) for r in taxonomy.regencies(province.code)
         ]
     return groups
+
+
+# the form fields that hold one string each (sectors, links and campaign are handled apart)
+TEXT_INPUTS = tuple(f for f in FIELDS if f not in ("sectors", "links", "campaign"))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -219,19 +223,7 @@ class InnovationForm(FlaskForm):
     def data_for_service(self) -> dict[str, Any]:
         """The submitted values under DESIGN.md's names (empty strings kept: they clear)."""
         out: dict[str, Any] = {}
-        for name in (
-            "title",
-            *TEXT_FIELDS,
-            "focus",
-            "stage",
-            "started_on",
-            "innovator_name",
-            "innovator_type",
-            "unit",
-            "province",
-            "regency",
-            "contact_email",
-        ):
+        for name in TEXT_INPUTS:
             out[name] = (self[name].data or "").strip()
         out["sectors"] = list(self.sectors.data or [])
         out["links"] = [
@@ -241,19 +233,7 @@ class InnovationForm(FlaskForm):
         return out
 
     def load(self, record: Mapping[str, Any]) -> None:
-        for name in (
-            "title",
-            *TEXT_FIELDS,
-            "focus",
-            "stage",
-            "started_on",
-            "innovator_name",
-            "innovator_type",
-            "unit",
-            "province",
-            "regency",
-            "contact_email",
-        ):
+        for name in TEXT_INPUTS:
             self[name].data = record.get(name) or ""
         self.sectors.data = list(record.get("sectors") or [])
         self.links.data = "\n".join(record.get("links") or [])
