@@ -283,6 +283,11 @@ def _started_on(rng: random.Random) -> dt.date:
     return dt.date(year, month, rng.randint(1, 28))
 
 
+def is_english(index: int, seed: int = SEED) -> bool:
+    """Whether record ``index`` is written in English (the first draw of its generator)."""
+    return random.Random(f"{seed}:{index}").random() < ENGLISH_SHARE
+
+
 def make_record(index: int, seed: int = SEED) -> dict[str, Any]:
     """Record number ``index`` (its id; 1-based) of the seeded stream."""
     rng = random.Random(f"{seed}:{index}")
