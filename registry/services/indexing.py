@@ -73,7 +73,8 @@ def install() -> None:
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
 
 
-def _published(ids: Iterable[int]) -> Iterator[list[Innovation]]:
+def _chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], list[Innovation]]]:
+    """Each batch of ids with the rows that still exist for it."""
     ids = list(ids)
     with Session(db.engine) as session:
         for start in range(0, len(ids), BATCH):
@@ -83,7 +84,7 @@ def _published(ids: Iterable[int]) -> Iterator[list[Innovation]]:
                 .where(Innovation.id.in_(chunk))
                 .options(selectinload(Innovation.sector_rows))
             ).all()
-            yield list(rows)
+            yield chunk, list(rows)
 
 
 @jobs.task("index.sync_ids")
@@ -93,12 +94,10 @@ def sync_ids(ids: list[int]) -> dict[str, int]:
     if not index.exists():
         index.create()
     upserted = removed = 0
-    for rows in _published(ids):
-        found = {row.id for row in rows}
-        visible = [search_record(row) for row in rows if row.status == "published"]
-        hidden = [row.id for row in rows if row.status != "published"]
-        hidden += [i for i in ids if i not in found and i not in hidden]
-        upserted += index.upsert(visible) if visible else 0
+    for chunk, rows in _chunks(ids):
+        visible = {row.id: search_record(row) for row in rows if row.status == "published"}
+        hidden = [i for i in chunk if i not in visible]  # unpublished, or deleted
+        upserted += index.upsert(visible.values()) if visible else 0
         removed += index.remove(hidden) if hidden else 0
     return {"upserted": upserted, "removed": removed}
 

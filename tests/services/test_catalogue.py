@@ -118,3 +118,14 @@ def test_events_are_stored(ctx, innovation_data):
         select(ReviewEvent.actor).where(ReviewEvent.innovation_id == row.id)
     ).all()
     assert actors == ["alice", "alice"]
+
+
+def test_sync_of_more_ids_than_one_batch_keeps_them_all(ctx, innovation_data, monkeypatch):
+    monkeypatch.setattr(indexing, "BATCH", 2)
+    rows = [
+        catalogue.create(innovation_data(title=f"Inovasi nomor {n}"), actor="t", status="published")
+        for n in range(5)
+    ]
+    db.session.commit()
+    indexing.sync_ids([r.id for r in rows])
+    assert {r.id for r in rows} <= set(indexing.get_index().stamps())
