@@ -5,7 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -249,3 +262,170 @@ class Attachment(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     innovation: Mapped[Innovation] = relationship(back_populates="attachments")
+
+
+# --- harvesting -------------------------------------------------------------------------------
+
+PLATFORMS = ("twitter", "mastodon", "bluesky", "rss", "file")
+CANDIDATE_STATUSES = ("new", "approved", "rejected", "merged")
+REJECT_REASONS = ("not-innovation", "off-topic", "spam", "duplicate")
+
+
+class HarvestSource(db.Model):  # type: ignore[name-defined]
+    """A platform query the registry harvests at an interval (admin-managed)."""
+
+    __tablename__ = "harvest_source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    query: Mapped[str] = mapped_column(Text)
+    base_url: Mapped[str] = mapped_column(String(500), default="")
+    token_env: Mapped[str] = mapped_column(String(80), default="")
+    every_seconds: Mapped[int] = mapped_column(Integer, default=900)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # incremental state kept between runs (since_id, min_id, etag, ...) and the position of an
+    # unfinished run (next_token, cursor) so that a rerun resumes
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    last_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class HarvestRun(db.Model):  # type: ignore[name-defined]
+    """One harvest of a source or one archive import, with its counts and why it stopped."""
+
+    __tablename__ = "harvest_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("harvest_source.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), default="source")  # source | import
+    label: Mapped[str] = mapped_column(String(500), default="")  # source name or file path
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    stop_reason: Mapped[str] = mapped_column(Text, default="")
+    # where an unfinished run stopped (page cursor, file offset), for the rerun to resume
+    checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    source: Mapped[HarvestSource | None] = relationship()
+
+
+class HarvestError(db.Model):  # type: ignore[name-defined]
+    """A malformed item: kept with its payload, skipped, never failing the run."""
+
+    __tablename__ = "harvest_error"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("harvest_run.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(16))
+    position: Mapped[str] = mapped_column(String(120), default="")  # "line 17", "page 3 item 4"
+    message: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Candidate(db.Model):  # type: ignore[name-defined]
+    """A group of posts that tell one story: the unit curators decide on."""
+
+    __tablename__ = "candidate"
+    __table_args__ = (Index("ix_candidate_status_score", "status", "score"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    text: Mapped[str] = mapped_column(Text, default="")  # the representative post's text
+    lang: Mapped[str | None] = mapped_column(String(8))
+    platforms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    post_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_seen: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    # classifier output: {"sectors", "focus", "innovator_type", "province", "regency"}
+    predicted: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    explain: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    model_version: Mapped[str] = mapped_column(String(64), default="")
+    province_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    matches_innovation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("innovation.id", ondelete="SET NULL")
+    )
+    innovation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("innovation.id", ondelete="SET NULL"), index=True
+    )
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("candidate.id", ondelete="SET NULL")
+    )
+    reason: Mapped[str] = mapped_column(String(32), default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    posts: Mapped[list[Post]] = relationship(back_populates="candidate", order_by="Post.id")
+
+
+class CandidateDecision(db.Model):  # type: ignore[name-defined]
+    """Every curator decision on a candidate (who, when, why): audit trail and training label."""
+
+    __tablename__ = "candidate_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidate.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(254), default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    decision: Mapped[str] = mapped_column(String(16))  # approve | reject | merge
+    reason: Mapped[str] = mapped_column(String(32), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    into_candidate_id: Mapped[int | None] = mapped_column(Integer)
+    into_innovation_id: Mapped[int | None] = mapped_column(Integer)
+    # the training label this decision gives (None: no label, e.g. a duplicate)
+    label: Mapped[bool | None] = mapped_column(Boolean)
+    text: Mapped[str] = mapped_column(Text, default="")  # text as decided, for retraining
+
+
+class Post(db.Model):  # type: ignore[name-defined]
+    """A harvested post as received (provenance) and as normalized."""
+
+    __tablename__ = "post"
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_post_platform_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(1000), default="")
+    author_handle: Mapped[str] = mapped_column(String(200), default="")
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    author_location: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    lang: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    media: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reply_to_id: Mapped[str | None] = mapped_column(String(200))
+    repost_of_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    quote_of_id: Mapped[str | None] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(Text, default="")
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("harvest_source.id", ondelete="SET NULL")
+    )
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("harvest_run.id", ondelete="SET NULL"))
+    harvested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # dedup: the normalized text's hash (exact copies) and MinHash signature (near copies)
+    text_hash: Mapped[str] = mapped_column(String(40), default="", index=True)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidate.id", ondelete="CASCADE"), index=True
+    )
+
+    candidate: Mapped[Candidate] = relationship(back_populates="posts")

@@ -1,0 +1,1 @@
+"""Harvesting: sources fetch and normalize posts; the runner dedups, scores and stores them."""

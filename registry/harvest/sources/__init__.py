@@ -1,0 +1,1 @@
+"""One module per platform, each behind the `Source` protocol of `registry.harvest.base`."""
