@@ -1,0 +1,358 @@
+"""Mastodon: a hashtag timeline ("#tag") or a status search (anything else) on one instance.
+
+Pages go newest-first by `max_id`; a rerun asks only for statuses newer than the newest one
+seen (`since_id` for timelines, `min_id` for search, which has no since_id). Mastodon.py sends
+the requests; the bodies are read as received (a response hook keeps the last response) so
+`raw` is the status as the server wrote it and one malformed status does not spoil a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import warnings
+from collections.abc import Iterator, Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from mastodon import Mastodon
+from mastodon.errors import (
+    MastodonAPIError,
+    MastodonError,
+    MastodonIllegalArgumentError,
+    MastodonNetworkError,
+    MastodonNotFoundError,
+    MastodonRatelimitError,
+    MastodonServerError,
+    MastodonUnauthorizedError,
+    MastodonWarning,
+)
+
+from registry.harvest.base import (
+    HarvestedPost,
+    ItemError,
+    Page,
+    RateLimited,
+    SourceError,
+    TransientError,
+)
+from registry.harvest.sources.normalize_util import (
+    html_to_text,
+    iso_lang,
+    item_error,
+    media_item,
+    parse_datetime,
+    require_mapping,
+)
+
+PLATFORM = "mastodon"
+PAGE_SIZE = 40  # the most Mastodon returns per request
+# Mastodon.py refuses search's max_id/min_id unless it believes the server is at least 2.8;
+# declaring a version spares a request to /api/v1/instance before every harvest.
+ASSUMED_SERVER_VERSION = "4.0.0"
+
+
+def normalize_status(status: Mapping[str, Any]) -> HarvestedPost:
+    """A Mastodon status (API JSON) as a HarvestedPost; ValueError when it is malformed.
+
+    external_id is the status `uri` (the same on every instance that knows the status), or
+    its `id` when there is no uri. A boost keeps its own id and takes the original's text.
+    """
+    try:
+        return _normalize_status(status)
+    except (TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise ValueError(f"malformed status: {type(exc).__name__}: {exc}") from exc
+
+
+def _normalize_status(status: Mapping[str, Any]) -> HarvestedPost:
+    status = require_mapping(status, "status")
+    local_id = status.get("id")
+    if local_id in (None, ""):
+        raise ValueError("status has no id")
+    account = require_mapping(status.get("account") or {}, "account")
+
+    original = None
+    reblog = status.get("reblog")
+    if reblog:
+        original = _normalize_status(require_mapping(reblog, "reblog"))
+
+    quote_of_id = None
+    quote = status.get("quote")
+    if isinstance(quote, Mapping) and isinstance(quote.get("quoted_status"), Mapping):
+        quote_of_id = _external_id(quote["quoted_status"])
+
+    text = _status_text(status)
+    if original is not None and not text:
+        text = original.text
+    return HarvestedPost(
+        platform=PLATFORM,
+        external_id=_external_id(status),
+        text=text,
+        url=str(status.get("url") or status.get("uri") or ""),
+        author_handle=str(account.get("acct") or account.get("username") or ""),
+        author_name=str(account.get("display_name") or ""),
+        lang=iso_lang(status.get("language")),
+        created_at=parse_datetime(status.get("created_at")),
+        metrics={
+            "replies": _count(status, "replies_count"),
+            "reposts": _count(status, "reblogs_count"),
+            "likes": _count(status, "favourites_count"),
+            "quotes": _count(status, "quotes_count"),
+        },
+        media=[_media(item) for item in status.get("media_attachments") or []],
+        reply_to_id=_optional_str(status.get("in_reply_to_id")),
+        repost_of_id=original.external_id if original is not None else None,
+        quote_of_id=quote_of_id,
+        raw=dict(status),
+        original=original,
+    )
+
+
+def _external_id(status: Mapping[str, Any]) -> str:
+    uri = status.get("uri")
+    if isinstance(uri, str) and uri:
+        return uri
+    local_id = status.get("id")
+    if local_id in (None, ""):
+        raise ValueError("status has no id")
+    return str(local_id)
+
+
+def _status_text(status: Mapping[str, Any]) -> str:
+    text = html_to_text(str(status.get("content") or ""))
+    warning = str(status.get("spoiler_text") or "").strip()
+    return f"{warning}\n\n{text}".strip() if warning else text
+
+
+def _count(status: Mapping[str, Any], key: str) -> int:
+    value = status.get(key) or 0
+    if not isinstance(value, int):
+        raise ValueError(f"{key} is not a number: {value!r}")
+    return value
+
+
+def _media(item: Any) -> dict[str, Any]:
+    item = require_mapping(item, "media attachment")
+    return media_item(
+        str(item.get("type") or "unknown"),
+        item.get("url") or item.get("remote_url"),
+        item.get("preview_url"),
+        item.get("description"),
+    )
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _id_key(status_id: str) -> tuple[int, str]:
+    # Mastodon ids are decimal strings, other servers use fixed-width flake ids: both order
+    # correctly by length, then text
+    return (len(status_id), status_id)
+
+
+class MastodonSource:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        query: str,
+        base_url: str = "",
+        token: str | None = None,
+        timeout: float = 30.0,
+        max_pages: int = 1000,
+    ) -> None:
+        if not base_url:
+            raise SourceError("a Mastodon source needs the instance's base URL")
+        self.query = query.strip()
+        self.base_url = base_url.rstrip("/")
+        self.token = token or None
+        self.timeout = timeout
+        self.max_pages = max_pages
+        self.hashtag = self.query[1:] if self._is_hashtag(self.query) else None
+        self._last_response: requests.Response | None = None
+        self._availability_checked = False
+        session = requests.Session()
+        session.hooks["response"].append(self._keep_response)
+        self.api = Mastodon(
+            api_base_url=self.base_url,
+            access_token=self.token,
+            request_timeout=timeout,
+            ratelimit_method="throw",
+            mastodon_version=ASSUMED_SERVER_VERSION,
+            version_check_mode="created",
+            session=session,
+        )
+
+    @staticmethod
+    def _is_hashtag(query: str) -> bool:
+        # Mastodon hashtags are letters, digits and underscores; anything else is searched
+        return re.fullmatch(r"#\w+", query) is not None
+
+    def _keep_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._last_response = response
+
+    def pages(
+        self,
+        state: Mapping[str, Any],
+        resume: Mapping[str, Any] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Page]:
+        since_id = _optional_str(state.get("since_id") or state.get("min_id"))
+        max_id = _optional_str(resume.get("max_id")) if resume else None
+        newest = _optional_str(resume.get("newest_id")) if resume else None
+        try:
+            yield from self._pages(since_id, max_id, newest, limit)
+        finally:
+            self.api.session.close()  # reopens its pool on the next request
+
+    def _pages(
+        self, since_id: str | None, max_id: str | None, newest: str | None, limit: int | None
+    ) -> Iterator[Page]:
+        fetched = 0
+        for page_number in range(1, self.max_pages + 1):
+            size = PAGE_SIZE if limit is None else max(1, min(PAGE_SIZE, limit - fetched))
+            items = self._fetch(since_id=since_id, max_id=max_id, limit=size)
+            posts, errors = self._normalize(items, page_number)
+            ids = [
+                str(item["id"]) for item in items if isinstance(item, Mapping) and item.get("id")
+            ]
+            if ids:
+                top = max(ids, key=_id_key)
+                newest = top if newest is None or _id_key(top) > _id_key(newest) else newest
+            fetched += len(items)
+            incremental = {"since_id": newest or since_id} if (newest or since_id) else {}
+            page = Page(posts=posts, errors=errors, state=incremental)
+
+            if not ids:
+                yield page  # an empty page: the query is exhausted
+                return
+            next_max_id = min(ids, key=_id_key)
+            if max_id is not None and _id_key(next_max_id) >= _id_key(max_id):
+                page.state["stopped"] = f"max_id {next_max_id} repeats: the server ignores paging"
+                yield page
+                return
+            page.resume = {"max_id": next_max_id, "newest_id": newest}
+            if limit is not None and fetched >= limit:
+                yield page
+                return
+            if page_number == self.max_pages:
+                page.resume = None
+                page.state["stopped"] = f"max_pages ({self.max_pages}) reached"
+            yield page
+            max_id = next_max_id
+
+    def _fetch(self, since_id: str | None, max_id: str | None, limit: int) -> list[Any]:
+        self._last_response = None
+        try:
+            if self.hashtag is not None:
+                self._check_hashtag_timeline()
+                with warnings.catch_warnings():
+                    # Mastodon.py warns when it cannot tell whether the feed is public; we asked
+                    warnings.simplefilter("ignore", MastodonWarning)
+                    self.api.timeline_hashtag(
+                        self.hashtag, since_id=since_id, max_id=max_id, limit=limit
+                    )
+            else:
+                self.api.search_v2(
+                    self.query,
+                    resolve=False,
+                    result_type="statuses",
+                    min_id=since_id,
+                    max_id=max_id,
+                    exclude_unreviewed=False,
+                    limit=limit,
+                )
+        except MastodonRatelimitError as exc:
+            raise RateLimited(f"Mastodon rate limit: {exc}", self._retry_after()) from exc
+        except MastodonUnauthorizedError as exc:
+            hint = (
+                "" if self.hashtag else " (status search needs an access token on most instances)"
+            )
+            raise SourceError(f"Mastodon said 401 unauthorized{hint}: {exc}") from exc
+        except MastodonNotFoundError as exc:
+            raise SourceError(f"Mastodon said 404 not found at {self.base_url}: {exc}") from exc
+        except (MastodonServerError, MastodonNetworkError) as exc:
+            raise TransientError(f"Mastodon unavailable: {exc}") from exc
+        except MastodonIllegalArgumentError as exc:
+            raise SourceError(f"bad Mastodon query {self.query!r}: {exc}") from exc
+        except MastodonAPIError as exc:
+            if self._last_response is not None and self._last_response.ok:
+                raise TransientError(f"Mastodon sent a broken JSON body: {exc}") from exc
+            raise SourceError(f"Mastodon refused the request: {exc}") from exc
+        except MastodonError as exc:
+            raise SourceError(f"Mastodon request failed: {exc}") from exc
+        return self._body_items()
+
+    def _check_hashtag_timeline(self) -> None:
+        """Fail early when the instance says its hashtag feeds are closed to this client.
+
+        Mastodon.py reads that from /api/v2/instance (cached once it answers); an instance that
+        does not say is assumed open.
+        """
+        if self._availability_checked:
+            return
+        self._availability_checked = True
+        if not self.api.timeline_is_available("hashtag", with_auth=self.token is not None):
+            needs = "" if self.token else " without an access token"
+            raise SourceError(f"hashtag timelines are not available on {self.base_url}{needs}")
+
+    def _body_items(self) -> list[Any]:
+        response = self._last_response
+        if response is None:
+            raise TransientError("Mastodon gave no response")
+        try:
+            body = json.loads(response.content)
+        except ValueError as exc:
+            raise TransientError(f"Mastodon sent a broken JSON body: {exc}") from exc
+        if self.hashtag is None and isinstance(body, Mapping):
+            body = body.get("statuses", [])
+        if not isinstance(body, list):
+            raise TransientError(f"Mastodon sent an unexpected body: {type(body).__name__}")
+        return body
+
+    def _normalize(
+        self, items: list[Any], page_number: int
+    ) -> tuple[list[HarvestedPost], list[ItemError]]:
+        posts, errors = [], []
+        for index, item in enumerate(items):
+            try:
+                posts.append(normalize_status(item))
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                errors.append(item_error(f"page {page_number}, item {index}", exc, item))
+        return posts, errors
+
+    def _retry_after(self) -> float | None:
+        response = self._last_response
+        if response is None:
+            return None
+        retry_after = response.headers.get("Retry-After")
+        if retry_after:
+            try:
+                return max(0.0, float(retry_after))
+            except ValueError:
+                pass
+        reset = response.headers.get("X-RateLimit-Reset")
+        if not reset:
+            return None
+        try:
+            reset_at = parse_datetime(reset) if not reset.isdigit() else None
+            if reset_at is None:
+                return max(0.0, float(reset) - dt.datetime.now(dt.UTC).timestamp())
+            server_now = _server_time(response)
+            return max(0.0, (reset_at - server_now).total_seconds())
+        except ValueError:
+            return None
+
+
+def _server_time(response: requests.Response) -> dt.datetime:
+    """The server's clock (Date header) as naive UTC, so a skewed local clock does not matter."""
+    date = response.headers.get("Date")
+    if date:
+        try:
+            return parsedate_to_datetime(date).astimezone(dt.UTC).replace(tzinfo=None)
+        except (TypeError, ValueError):
+            pass
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

@@ -1,0 +1,111 @@
+"""Small helpers the Mastodon, Bluesky and RSS normalizers share: plain text, dates, languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from html.parser import HTMLParser
+from typing import Any
+
+from registry.harvest.base import ItemError
+
+_BLOCK_TAGS = {"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr"}
+_SKIPPED_TAGS = {"script", "style"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping += 1
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            # whitespace inside HTML source is not a line break; <br> and blocks are
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def html_to_text(html: str) -> str:
+    """HTML as plain text: tags dropped, entities unescaped, <br> and paragraphs kept as breaks.
+
+    Text hidden by CSS (Mastodon's `invisible` link parts) is kept, so links stay whole.
+    """
+    if not html:
+        return ""
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    text = "".join(extractor.parts)
+    lines = [line.strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def parse_datetime(value: Any) -> dt.datetime | None:
+    """An ISO 8601 string (or datetime) as naive UTC; None when absent. Raises ValueError if bad."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value.strip())
+    else:
+        raise ValueError(f"not a date: {value!r}")
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+_NOT_LANGUAGES = {"und", "zxx", "mul", "mis"}
+_OLD_LANGUAGE_CODES = {"in": "id", "iw": "he", "ji": "yi"}
+
+
+def iso_lang(value: Any) -> str | None:
+    """A language tag reduced to ISO 639-1 ("en-US" -> "en"; the old "in" -> "id").
+
+    Tags with no two-letter code ("und", three-letter-only languages) are None.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    code = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    if code in _NOT_LANGUAGES:
+        return None
+    code = _OLD_LANGUAGE_CODES.get(code, code)
+    return code if len(code) == 2 and code.isalpha() else None
+
+
+def item_error(position: str, exc: Exception, item: Any) -> ItemError:
+    """An ItemError for an item that could not be normalized, with the item as JSON text."""
+    message = f"{type(exc).__name__}: {exc}"
+    return ItemError(position=position, message=message, payload=json_text(item))
+
+
+def media_item(kind: str, url: Any, preview_url: Any = "", alt: Any = "") -> dict[str, Any]:
+    """A media entry shaped like the Twitter source's: empty fields left out."""
+    item = {"type": kind, "url": url, "preview_url": preview_url, "alt_text": alt}
+    return {key: str(value) for key, value in item.items() if value}
+
+
+def json_text(item: Any) -> str:
+    return json.dumps(item, ensure_ascii=False, default=str)
+
+
+def require_mapping(item: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(item, Mapping):
+        raise ValueError(f"{what} is not an object: {type(item).__name__}")
+    return item
