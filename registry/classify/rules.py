@@ -452,6 +452,8 @@ def author_cue(author: str, region: Any = None) -> str | None:
         if needle in joined:
             if needle in ("kota", "kab") and len(words) < 2 and joined != needle:
                 continue  # "kotaku24" is not a city's account
+            if needle == "kab" and "kabar" in joined:
+                continue  # "kabar_sulsel" is a news account, not a regency's
             return cue
     if "dinkes" in words or "humas" in words or "pemda" in words:
         regency = getattr(region, "regency", None) if region is not None else None
@@ -461,7 +463,7 @@ def author_cue(author: str, region: Any = None) -> str | None:
 
 
 # ------------------------------------------------------------------ analysis of one post
-_RT_RE: Final = re.compile(r"\s*RT\s+@", re.IGNORECASE)
+_RT_RE: Final = re.compile(r"\s*RT\s+@(\w+)", re.IGNORECASE)
 _PHRASE_FIRST: Final = frozenset(p.split()[0] for p in PHRASE_GROUPS)
 # token -> its stem, and token -> the lexicon groups it belongs to (only tokens in some group):
 # plain dicts, filled on first sight, bounded
@@ -558,8 +560,10 @@ def analyze(post: Mapping[str, Any] | str, with_region: bool = True) -> Analysis
     if len(raw) > MAX_CHARS:
         raw = raw[:MAX_CHARS]
     flags: list[str] = []
-    if raw[:1] in ("R", "r", " ") and _RT_RE.match(raw):
+    retweeted = None
+    if raw[:1] in ("R", "r", " ") and (rt := _RT_RE.match(raw)):
         flags.append("rt")
+        retweeted = rt.group(1)  # the account that wrote the text
     elif raw[:1] == "@" or raw.lstrip()[:1] == "@":
         flags.append("reply")  # a reply in a conversation, not a report
     if "#" in raw and raw.count("#") >= 5:
@@ -616,9 +620,18 @@ def analyze(post: Mapping[str, Any] | str, with_region: bool = True) -> Analysis
         groups=groups,
         flags=flags,
         lang=_language(lang, raw, tokens, id_words, en_words),
-        author_cue=author_cue(author, region) if author else None,
+        author_cue=_handle_cue(retweeted, author, region),
         region=region,
     )
+
+
+def _handle_cue(retweeted: str | None, author: str, region: Any) -> str | None:
+    """The actor type the handle of whoever wrote the text names: for a retweet the original
+    account ("RT @KemenkesRI: ..."), else the author; the retweeter's handle is a fallback."""
+    cue = author_cue(retweeted, region) if retweeted else None
+    if cue is None and author:
+        cue = author_cue(author, region)
+    return cue
 
 
 def near(a: list[int] | None, b: list[int] | None, window: int = 6) -> bool:

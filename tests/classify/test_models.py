@@ -220,6 +220,35 @@ def test_author_handle_is_a_cue_for_the_innovator_type(instance: Path) -> None:
     }
 
 
+def test_a_retweet_takes_the_actor_cue_of_the_original_account(instance: Path) -> None:
+    text = "RT @humas_polri: Layanan antar obat gratis untuk pasien isoman, hubungi call center"
+    (line,) = predict_posts([{"id": 1, "text": text, "author": "komunitas_peduli"}], instance)
+    assert line["innovator_type"] == "kementerian-lembaga"
+    # a news account names no actor: the retweeter's handle is the fallback
+    news = analyze({"text": "RT @kabar_sulsel: Layanan antar obat", "author": "UnivHasanuddin"})
+    assert news.author_cue == "perguruan-tinggi"
+    assert analyze({"text": "RT @humaskab_sleman: Layanan antar obat"}).author_cue == "pemkab"
+
+
+def test_seed_set_follows_the_labeling_guide() -> None:
+    seed = load_seed()
+    assert len(seed) >= 1500
+    assert len({r["id"] for r in seed}) == len(seed)
+    assert len({r["text"] for r in seed}) == len(seed)
+    positives = [r for r in seed if r["is_innovation"]]
+    assert 0.2 < len(positives) / len(seed) < 0.4
+    for row in seed:
+        if row["is_innovation"]:
+            assert row["sectors"] and set(row["sectors"]) <= set(SECTORS), row["id"]
+            assert row["focus"] in FOCUSES and row["innovator_type"] in INNOVATOR_TYPES, row["id"]
+        else:
+            assert not row["sectors"] and row["innovator_type"] is None, row["id"]
+    # real-harvest style is represented: replies and retweets, in both classes
+    for label in (0, 1):
+        rows = [r for r in seed if r["is_innovation"] == label]
+        assert sum(r["text"].startswith(("@", "RT @")) for r in rows) >= 20
+
+
 # --------------------------------------------------------------------------- rules fallback
 
 
