@@ -16,6 +16,7 @@ from .classify.cli import classify
 from .cli_users import load_demo_accounts, users
 from .database import NotInitialized, require_initialized
 from .extensions import db
+from .harvest.cli import harvest
 from .search import SearchUnavailable
 
 CLI_ACTOR = "cli"
@@ -44,7 +45,19 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init, demo, serve, import_command, export, index, users, classify):
+    for command in (
+        init,
+        demo,
+        serve,
+        import_command,
+        export,
+        index,
+        users,
+        classify,
+        worker,
+        beat,
+        harvest,
+    ):
         app.cli.add_command(command)
 
 
@@ -115,7 +128,17 @@ def load_demo() -> dict[str, int]:
             click.secho(f"{path.name}: {error}", fg="yellow", err=True)
     for line in load_demo_accounts():
         click.echo(line)
+    load_demo_inbox()
     return totals
+
+
+def load_demo_inbox() -> None:
+    """The bundled archive of posts, imported once (a rerun adds nothing): the curator inbox."""
+    from .harvest.runner import import_archive
+
+    path = Path(str(resources.files("registry") / "data" / "demo" / "posts.jsonl"))
+    run = import_archive(path, "jsonl")
+    click.echo(f"demo inbox: {run.new} posts added, {run.duplicates} already there")
 
 
 @click.command()
@@ -242,6 +265,72 @@ def sync() -> None:
     except (NotInitialized, SearchUnavailable) as exc:
         fail(str(exc))
     click.echo(f"{report['upserted']} updated, {report['removed']} removed")
+
+
+@click.command()
+@click.option(
+    "--queues",
+    "-Q",
+    default="default",
+    show_default=True,
+    help="Comma-separated queues: default (harvests, scoring), index (search index updates; "
+    "only on the host that holds the index).",
+)
+@click.option(
+    "--concurrency",
+    "-c",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: one per CPU).",
+)
+@click.option(
+    "--loglevel",
+    "-l",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+)
+@with_appcontext
+def worker(queues: str, concurrency: int | None, loglevel: str) -> None:
+    """Run a Celery worker for background jobs (needs REGISTRY_BROKER_URL)."""
+    from .jobs import INDEX_QUEUE
+    from .worker import BrokerMissing, parse_queues, start_worker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        chosen = parse_queues(queues)
+        if not app.config.get("BROKER_URL"):
+            raise BrokerMissing("registry worker")
+        require_initialized()
+    except (ValueError, BrokerMissing, NotInitialized) as exc:
+        fail(str(exc))
+    if INDEX_QUEUE not in chosen:
+        click.echo(
+            "note: this worker leaves search index updates to a worker started with "
+            "--queues index,default on the host that holds the index",
+            err=True,
+        )
+    start_worker(app, queues=chosen, concurrency=concurrency, loglevel=loglevel.lower())
+
+
+@click.command()
+@click.option(
+    "--loglevel",
+    "-l",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+)
+@with_appcontext
+def beat(loglevel: str) -> None:
+    """Run the one scheduler that starts each harvest source at its interval."""
+    from .worker import BrokerMissing, start_beat
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        start_beat(app, loglevel=loglevel.lower())
+    except BrokerMissing as exc:
+        fail(str(exc))
 
 
 if __name__ == "__main__":  # python -m registry.cli

@@ -36,7 +36,15 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "INSTANCE_DIR": str(instance_dir),
         "DATABASE_URL": "",
         "INDEX_DIR": str(Path.cwd() / "index"),
+        # background jobs (issue 4): unset, they run inline in the calling process
         "BROKER_URL": "",
+        "RESULT_BACKEND": "",  # unset: the broker URL
+        "BROKER_VISIBILITY_TIMEOUT": 6 * 3600,  # longer than the longest harvest run
+        "JOB_MAX_RETRIES": 5,  # transient database or index errors, with exponential backoff
+        "BEAT_TICK_SECONDS": 60,  # how often `registry beat` looks for harvest sources due
+        # a run still "running" after this many seconds was left by a dead process: the
+        # schedule and the runner (registry.harvest.runner) no longer wait for it
+        "HARVEST_STALE_AFTER": 6 * 3600.0,
         "SMTP_URL": "",
         "SLA_ACK_DAYS": 1,
         "SLA_DECISION_DAYS": 3,
@@ -62,6 +70,8 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "ATTACHMENTS_PER_INNOVATION": 10,
         # the relay contact form on an innovation's page
         "CONTACT_RATE_LIMIT": "5 per hour;20 per day",
+        # the classifier retrains in the background after this many new curator labels
+        "RETRAIN_AFTER": 50,
     }
 
 

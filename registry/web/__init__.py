@@ -19,6 +19,7 @@ def register_web(app: Flask) -> None:
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .curate import bp as curate_bp
+    from .inbox import bp as inbox_bp
     from .public import bp as public_bp
     from .submit import bp as submit_bp
 
@@ -27,6 +28,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(submit_bp)
     app.register_blueprint(curate_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp)
     app.add_template_global(wib, "wib")
     app.add_template_global(field_attrs, "field_attrs")

@@ -1,4 +1,5 @@
-"""Admins manage users (role, active) and campaigns (open and close dates)."""
+"""Admins manage users (role, active), campaigns (open and close dates), harvest sources and
+takedowns of harvested posts."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
-from ..models import ROLES, Campaign, User, utcnow
-from ..services import accounts, campaigns
+from ..models import ROLES, Campaign, HarvestSource, User, utcnow
+from ..services import accounts, campaigns, harvesting
 from ..services.validation import ValidationError
 from .forms import CampaignForm, ConfirmForm, RoleForm, localize
 
@@ -147,3 +152,155 @@ def campaign_dates(campaign_id: int) -> Any:
         if changed:
             flash(gettext("Tanggal kampanye %(name)s diubah.", name=campaign.name), "info")
     return redirect(url_for("admin.campaign_list"))
+
+
+# --------------------------------------------------------------------------- harvesting
+
+
+class SourceForm(FlaskForm):
+    """A harvest source; name and platform only when adding (they identify it)."""
+
+    name = StringField(_l("Nama"), validators=[Optional(), Length(max=80)])
+    platform = SelectField(_l("Platform"), validate_choice=False)
+    query = TextAreaField(_l("Kueri"), validators=[DataRequired(), Length(max=2000)])
+    base_url = StringField(_l("URL dasar (opsional)"), validators=[Optional(), Length(max=500)])
+    token_env = StringField(
+        _l("Variabel lingkungan token (opsional)"), validators=[Optional(), Length(max=80)]
+    )
+    every = StringField(_l("Interval"), validators=[DataRequired(), Length(max=20)])
+    enabled = BooleanField(_l("Aktif"))
+
+
+class TakedownForm(FlaskForm):
+    platform = SelectField(_l("Platform"), validate_choice=False)
+    external_id = StringField(
+        _l("ID unggahan di platform"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
+TAKEDOWN_PLATFORMS = ("twitter", "mastodon", "bluesky", "rss", "file")
+
+
+def _actor_name() -> str:
+    return _user().email
+
+
+def _flash_form_errors(form: FlaskForm) -> None:
+    for name, errors in form.errors.items():
+        for message in errors:
+            flash(f"{name}: {message}", "error")
+
+
+@bp.get("/sources")
+@admin_required
+def sources() -> Any:
+    rows = harvesting.list_sources()
+    return render_template(
+        "admin/sources.html",
+        sources=rows,
+        last_runs={s.id: next(iter(harvesting.last_runs(s)), None) for s in rows},
+        every=harvesting.format_duration,
+        platforms=harvesting.SOURCE_PLATFORMS,
+        takedown_platforms=TAKEDOWN_PLATFORMS,
+        form=ConfirmForm(),
+        nav="admin",
+    )
+
+
+@bp.post("/sources")
+@admin_required
+def add_source() -> Any:
+    form = SourceForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        _flash_form_errors(form)
+        return redirect(url_for("admin.sources"))
+    try:
+        source = harvesting.add_source(
+            name=form.name.data or "",
+            platform=form.platform.data or "",
+            query=form.query.data or "",
+            base_url=form.base_url.data or "",
+            token_env=form.token_env.data or "",
+            every=form.every.data or "",
+            actor=_actor_name(),
+        )
+    except harvesting.SourceInvalid as exc:
+        db.session.rollback()
+        flash(f"{exc.param}: {exc}", "error")
+        return redirect(url_for("admin.sources"))
+    db.session.commit()
+    flash(gettext("Sumber %(name)s ditambahkan.", name=source.name), "info")
+    return redirect(url_for("admin.sources"))
+
+
+@bp.post(f"/sources/<{ID}:source_id>")
+@admin_required
+def edit_source(source_id: int) -> Any:
+    source = db.session.get(HarvestSource, source_id)
+    if source is None:
+        abort(404)
+    form = SourceForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        _flash_form_errors(form)
+        return redirect(url_for("admin.sources"))
+    try:
+        harvesting.update_source(
+            source,
+            actor=_actor_name(),
+            query=form.query.data or "",
+            base_url=form.base_url.data or "",
+            token_env=form.token_env.data or "",
+            every=form.every.data or "",
+            enabled=bool(form.enabled.data),
+        )
+    except harvesting.SourceInvalid as exc:
+        db.session.rollback()
+        flash(f"{exc.param}: {exc}", "error")
+        return redirect(url_for("admin.sources"))
+    db.session.commit()
+    flash(gettext("Sumber %(name)s disimpan.", name=source.name), "info")
+    return redirect(url_for("admin.sources"))
+
+
+@bp.post("/takedown")
+@admin_required
+def takedown() -> Any:
+    form = TakedownForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        _flash_form_errors(form)
+        return redirect(url_for("admin.sources") + "#takedown")
+    platform = form.platform.data or ""
+    if platform not in TAKEDOWN_PLATFORMS:
+        flash(gettext("Pilih platform."), "error")
+        return redirect(url_for("admin.sources") + "#takedown")
+    external_id = (form.external_id.data or "").strip()
+    result = harvesting.takedown_post(platform, external_id, actor=_actor_name())
+    if result is None:
+        db.session.rollback()
+        flash(
+            gettext(
+                "Tidak ada unggahan %(platform)s %(id)s yang tersimpan.",
+                platform=platform,
+                id=external_id,
+            ),
+            "error",
+        )
+    else:
+        db.session.commit()
+        flash(
+            gettext(
+                "Unggahan %(platform)s %(id)s dan muatannya dihapus "
+                "(%(n)s unggahan, termasuk salinan ulang).",
+                platform=platform,
+                id=external_id,
+                n=result.posts_deleted,
+            ),
+            "info",
+        )
+    return redirect(url_for("admin.sources") + "#takedown")

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from ..database import is_initialized
 from ..extensions import csrf, db, limiter
 from ..models import Innovation, User
-from ..services import accounts, discovery, notify, review, transfer
+from ..services import accounts, curation, discovery, notify, review, transfer
 from ..services.catalogue import CampaignClosed, to_record
 from ..services.validation import ValidationError
 from .openapi import openapi_document
@@ -283,3 +283,62 @@ def decide_submission(innovation_id: int) -> Any:
     db.session.commit()
     notify.decision(row, event)
     return jsonify({"id": row.id, "status": row.status, "sla": review.sla_for(row).as_dict()})
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def _not_curator() -> Any:
+    db.session.rollback()
+    return problem(403, "Forbidden", "only a curator's token may work the inbox")
+
+
+@bp.get("/api/v1/candidates")
+def candidates() -> Any:
+    if not _token_user().is_curator:
+        return _not_curator()
+    try:
+        params = curation.parse_params(
+            request.args,
+            per_page_default=current_app.config["PER_PAGE_DEFAULT"],
+            per_page_max=current_app.config["PER_PAGE_MAX"],
+        )
+    except curation.ParamError as exc:
+        db.session.rollback()
+        return problem(400, "Invalid parameter", exc.detail, param=exc.param)
+    page = curation.list_page(params)
+    matches = curation.innovations_by_id([c.matches_innovation_id for c in page.items])
+    body = {
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "results": [
+            curation.candidate_record(c, locale=_locale(), matches=matches, url_for_innovation=_url)
+            for c in page.items
+        ],
+    }
+    db.session.commit()  # token last_used_at
+    return jsonify(body)
+
+
+@bp.post("/api/v1/candidates/decisions")
+def candidate_decisions() -> Any:
+    user = _token_user()
+    if not user.is_curator:
+        return _not_curator()
+    body = _json_body()
+    if not isinstance(body, list) or not body:
+        db.session.rollback()
+        return problem(
+            400,
+            "Invalid body",
+            'send a JSON list of decisions: [{"id", "decision": "approve|reject|merge", '
+            '"reason", "into": {"candidate": id} | {"innovation": id}, "note"}]',
+        )
+    if len(body) > curation.MAX_ITEMS:
+        db.session.rollback()
+        return problem(400, "Invalid body", f"at most {curation.MAX_ITEMS} decisions at once")
+    results = curation.decide(body, user)
+    db.session.commit()
+    curation.maybe_retrain()
+    return jsonify(results)

@@ -159,9 +159,214 @@ def _submission_paths() -> dict[str, Any]:
     }
 
 
+def _candidate_paths() -> dict[str, Any]:
+    """The curator inbox (issue 4): harvested candidates and decisions on them."""
+    from ..services import curation
+
+    bearer: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+    nullable_text = {"type": ["string", "null"]}
+    candidate = {
+        "type": "object",
+        "required": [
+            "id",
+            "status",
+            "score",
+            "text",
+            "platforms",
+            "post_count",
+            "first_seen",
+            "last_seen",
+            "predicted",
+            "matches_innovation",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "status": {"type": "string", "enum": list(curation.STATUSES)},
+            "score": {"type": "number", "minimum": 0, "maximum": 1},
+            "text": {"type": "string"},
+            "platforms": {"type": "array", "items": {"type": "string"}},
+            "post_count": {"type": "integer"},
+            "first_seen": nullable_text,
+            "last_seen": nullable_text,
+            "predicted": {
+                "type": "object",
+                "properties": {
+                    "sectors": {"type": "array", "items": {"type": "string"}},
+                    "focus": nullable_text,
+                    "innovator_type": nullable_text,
+                    "province": REGION,
+                },
+            },
+            "matches_innovation": {
+                "description": "an existing catalogue innovation this candidate resembles "
+                "(url only when it is published)",
+                "oneOf": [
+                    {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "title": {"type": "string"},
+                            "status": {"type": "string"},
+                            "url": {"type": "string"},
+                        },
+                    },
+                    {"type": "null"},
+                ],
+            },
+            "explain": {
+                "description": "the terms that moved the score, with their signed weight "
+                "(positive: towards an innovation)",
+                "type": "array",
+                "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "number"}]},
+            },
+            "reason": nullable_text,
+            "innovation_id": {"type": ["integer", "null"]},
+            "merged_into": {"type": ["integer", "null"]},
+        },
+    }
+    into = {
+        "oneOf": [
+            {
+                "type": "object",
+                "required": ["candidate"],
+                "properties": {"candidate": {"type": "integer"}},
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "required": ["innovation"],
+                "properties": {"innovation": {"type": "integer"}},
+                "additionalProperties": False,
+            },
+        ]
+    }
+    decision_item = {
+        "type": "object",
+        "required": ["id", "decision"],
+        "properties": {
+            "id": {"type": "integer"},
+            "decision": {"type": "string", "enum": list(curation.DECISIONS)},
+            "reason": {
+                "type": "string",
+                "enum": list(curation.REJECT_REASONS),
+                "description": "required to reject",
+            },
+            "into": into,
+            "note": {"type": "string", "maxLength": curation.MAX_NOTE},
+        },
+    }
+    result_item = {
+        "type": "object",
+        "required": ["id", "status", "detail"],
+        "properties": {
+            "id": {"type": ["integer", "null"]},
+            "status": {"type": "integer", "enum": [200, 400, 404, 409]},
+            "detail": {"type": "string"},
+            "innovation_id": {
+                "type": "integer",
+                "description": "the new draft (approve) or the innovation merged into",
+            },
+        },
+    }
+
+    def query(name: str, schema: dict[str, Any], desc: str) -> dict[str, Any]:
+        return {"name": name, "in": "query", "schema": schema, "description": desc}
+
+    unauthorized = _problem("no token, or a wrong, revoked or expired one")
+    forbidden = _problem("the token is not a curator's")
+    return {
+        "/api/v1/candidates": {
+            "get": {
+                "summary": "The curator inbox: harvested candidates, highest score first "
+                "(curator token)",
+                "security": bearer,
+                "parameters": [
+                    query(
+                        "status",
+                        {"type": "string", "enum": [*curation.STATUSES, "all"]},
+                        "default new",
+                    ),
+                    query("q", {"type": "string"}, "words in the candidate's text"),
+                    query(
+                        "min_score",
+                        {"type": "number", "minimum": 0, "maximum": 1},
+                        "lowest score",
+                    ),
+                    _multi("platform", list(curation.PLATFORMS)),
+                    query("date_from", {"type": "string", "format": "date"}, "seen on or after"),
+                    query("date_to", {"type": "string", "format": "date"}, "seen on or before"),
+                    query("province", {"type": "string"}, "predicted province (code or name)"),
+                    query(
+                        "sort",
+                        {"type": "string", "enum": list(curation.SORTS)},
+                        "score (default), newest, or uncertainty (most useful to label next)",
+                    ),
+                    query("page", {"type": "integer", "minimum": 1}, "page number"),
+                    query(
+                        "per_page",
+                        {"type": "integer", "minimum": 1, "maximum": 100},
+                        "results per page",
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "a page of candidates",
+                        **_json(
+                            {
+                                "type": "object",
+                                "required": ["total", "page", "per_page", "results"],
+                                "properties": {
+                                    "total": {"type": "integer"},
+                                    "page": {"type": "integer"},
+                                    "per_page": {"type": "integer"},
+                                    "results": {"type": "array", "items": candidate},
+                                },
+                            }
+                        ),
+                    },
+                    "400": _problem("a bad parameter, named in `param`"),
+                    "401": unauthorized,
+                    "403": forbidden,
+                },
+            }
+        },
+        "/api/v1/candidates/decisions": {
+            "post": {
+                "summary": "Approve, reject or merge candidates in bulk (curator token)",
+                "description": "Each item is applied on its own: the answer holds one result "
+                "per item, in order; an already decided candidate gets 409 in its result "
+                "while the others still apply. Approving creates a draft innovation owned by "
+                "the curator, prefilled from the posts.",
+                "security": bearer,
+                "requestBody": {
+                    "required": True,
+                    **_json(
+                        {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": curation.MAX_ITEMS,
+                            "items": decision_item,
+                        }
+                    ),
+                },
+                "responses": {
+                    "200": {
+                        "description": "one result per item",
+                        **_json({"type": "array", "items": result_item}),
+                    },
+                    "400": _problem("the body is not a non-empty JSON list"),
+                    "401": unauthorized,
+                    "403": forbidden,
+                },
+            }
+        },
+    }
+
+
 def openapi_document() -> dict[str, Any]:
     document = _base_document()
     document["paths"].update(_submission_paths())
+    document["paths"].update(_candidate_paths())
     document["components"]["securitySchemes"] = {
         "bearerAuth": {
             "type": "http",

@@ -1,0 +1,398 @@
+"""The harvest runner: fetch → normalize → dedup → score → store, one transaction per page.
+
+A source (live platform or archive file) yields pages; each page is stored with the run's
+counts and the checkpoint in one commit, so an interrupted run loses at most the page in hand
+and a rerun resumes after the last stored one. Faults:
+
+- ``RateLimited``: wait ``retry_after`` (or an exponential backoff with jitter) and ask again
+  from the checkpoint; a wait longer than ``HARVEST_MAX_WAIT`` stops the run ("rate limited
+  until ...") and the next run resumes;
+- ``TransientError`` (5xx, timeouts, broken JSON): retried with backoff up to
+  ``HARVEST_MAX_RETRIES`` times in a row, then the run stops and the next one resumes;
+- ``SourceError``: the run fails with the reason (waiting will not fix it);
+- a malformed item: a HarvestError row with its payload; the rest of the page is kept.
+
+Run status: ``running`` → ``done`` (the source is exhausted, or the limit was reached) |
+``stopped`` (rate limit or repeated faults: resumable) | ``failed``. ``fetched`` counts the posts
+received (with the originals that reposts carry), ``new`` those stored, ``duplicates`` those
+already stored, ``errors`` the malformed items: fetched = new + duplicates.
+
+``run_source`` and ``import_archive`` are the entry points the CLI and the job queue share.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import jobs
+from ..extensions import db
+from ..models import HarvestRun, HarvestSource, utcnow
+from .archives import FileSource, file_fingerprint, resume_applies
+from .base import Page, RateLimited, Source, SourceError, TransientError
+from .dedup import DEFAULT_MAX_ENTRIES, CandidateIndex, index_for
+from .store import CatalogueMatcher, PageResult, PageStore
+
+log = logging.getLogger(__name__)
+
+RUNNING, DONE, STOPPED, FAILED = "running", "done", "stopped", "failed"
+_RUN_KEYS = ("resume", "pending")  # kept in HarvestSource.state beside the incremental state
+
+
+@dataclass
+class Settings:
+    max_retries: int = 5
+    backoff_base: float = 2.0  # seconds before the first retry
+    backoff_cap: float = 300.0
+    max_wait: float = 900.0  # a longer rate-limit wait stops the run until the next one
+    stale_after: float = 6 * 3600.0  # a "running" run older than this is taken as dead
+    index_max_entries: int = DEFAULT_MAX_ENTRIES
+    timeout: float = 30.0
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        def value(name: str, default: Any) -> Any:
+            raw = config.get(name, os.environ.get(f"REGISTRY_{name}", default))
+            return type(default)(raw)
+
+        return cls(
+            max_retries=value("HARVEST_MAX_RETRIES", cls.max_retries),
+            backoff_base=value("HARVEST_BACKOFF_BASE", cls.backoff_base),
+            backoff_cap=value("HARVEST_BACKOFF_CAP", cls.backoff_cap),
+            max_wait=value("HARVEST_MAX_WAIT", cls.max_wait),
+            stale_after=value("HARVEST_STALE_AFTER", cls.stale_after),
+            index_max_entries=value("HARVEST_INDEX_MAX_CANDIDATES", cls.index_max_entries),
+            timeout=value("HARVEST_TIMEOUT", cls.timeout),
+        )
+
+
+class AlreadyRunning(RuntimeError):
+    """Another run of this source has not finished."""
+
+
+ProgressFn = Callable[[HarvestRun, Page, PageResult], None]
+
+
+def _merge_state(into: dict[str, Any], new: Mapping[str, Any]) -> None:
+    """Incremental state across pages: ids keep their greatest value (pages come newest-first
+    or oldest-first depending on the platform), anything else the latest."""
+    for key, value in new.items():
+        if key == "stopped":
+            continue
+        old = into.get(key)
+        try:
+            if old is not None and int(old) >= int(value):
+                continue
+        except (TypeError, ValueError):
+            pass
+        into[key] = value
+
+
+class Runner:
+    """Runs sources and imports. ``sleep``, ``clock`` and ``jitter`` are injectable so that
+    tests never wait."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], dt.datetime] = utcnow,
+        jitter: Callable[[], float] = random.random,
+        progress: ProgressFn | None = None,
+        predictor: Any = "auto",
+    ) -> None:
+        self.settings = settings or Settings.from_config(current_app.config)
+        self.sleep = sleep
+        self.clock = clock
+        self.jitter = jitter
+        self.progress = progress
+        self._predictor = predictor
+
+    # --- entry points ------------------------------------------------------------------
+    def run_source(self, source: HarvestSource, limit: int | None = None) -> HarvestRun:
+        """Harvest one stored source (from its checkpoint when the last run was interrupted)."""
+        self._claim(source)
+        token = os.environ.get(source.token_env) if source.token_env else None
+        run = self._start(kind="source", label=source.name, source_id=source.id)
+        state = dict(source.state or {})
+        resume = state.get("resume")
+        pending: dict[str, Any] = dict(state.get("pending") or {})
+        incremental = {k: v for k, v in state.items() if k not in _RUN_KEYS}
+        try:
+            from .sources import make_source
+
+            harvester = make_source(source, token, timeout=self.settings.timeout)
+        except (ImportError, ValueError, TypeError, SourceError) as exc:
+            return self._finish(run, FAILED, f"cannot build the {source.platform} source: {exc}")
+
+        def keep(page: Page, complete: bool) -> None:
+            _merge_state(pending, page.state)
+            if complete:
+                merged = dict(incremental)
+                _merge_state(merged, pending)
+                source.state = merged
+            else:
+                source.state = {**incremental, "resume": page.resume, "pending": dict(pending)}
+            run.checkpoint = None if complete else page.resume
+
+        source.last_run_at = self.clock()
+        db.session.commit()
+        return self._harvest(run, harvester, incremental, resume, limit, keep, query=source.query)
+
+    def import_file(
+        self, path: str | os.PathLike[str], fmt: str, limit: int | None = None
+    ) -> HarvestRun:
+        """Import an archive; an interrupted import of the same file resumes where it stopped,
+        and importing a file again adds nothing (posts are unique by platform and id)."""
+        file = Path(path).resolve()
+        harvester = FileSource(file, fmt)
+        label = str(file)[-500:]
+        run = self._start(kind="import", label=label, source_id=None)
+        try:
+            fingerprint = file_fingerprint(file)
+        except OSError as exc:
+            return self._finish(run, FAILED, f"cannot read {file}: {exc.strerror or exc}")
+        resume = None
+        previous = db.session.execute(
+            select(HarvestRun)
+            .where(HarvestRun.kind == "import", HarvestRun.label == label, HarvestRun.id != run.id)
+            .order_by(HarvestRun.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if previous is not None and previous.checkpoint:
+            checkpoint = dict(previous.checkpoint)
+            if checkpoint.get("format") == fmt and resume_applies(checkpoint, fingerprint):
+                resume = {k: v for k, v in checkpoint.items() if k in ("offset", "line", "item")}
+                log.info("import %s resumes at %s", file, resume)
+
+        def keep(page: Page, complete: bool) -> None:
+            run.checkpoint = (
+                None if complete else {**fingerprint, "format": fmt, **(page.resume or {})}
+            )
+
+        return self._harvest(run, harvester, {}, resume, limit, keep, query=f"file:{file.name}")
+
+    # --- the loop ----------------------------------------------------------------------
+    def _claim(self, source: HarvestSource) -> None:
+        now = self.clock()
+        running = db.session.execute(
+            select(HarvestRun).where(
+                HarvestRun.source_id == source.id, HarvestRun.status == RUNNING
+            )
+        ).scalars()
+        for other in running:
+            if (now - other.started_at).total_seconds() < self.settings.stale_after:
+                raise AlreadyRunning(f"source {source.name} is being harvested (run {other.id})")
+            other.status = FAILED
+            other.stop_reason = "abandoned: the process running it stopped"
+            other.finished_at = now
+        db.session.commit()
+
+    def _start(self, *, kind: str, label: str, source_id: int | None) -> HarvestRun:
+        run = HarvestRun(
+            kind=kind,
+            label=label,
+            source_id=source_id,
+            status=RUNNING,
+            started_at=self.clock(),
+            pages=0,
+            fetched=0,
+            new=0,
+            duplicates=0,
+            errors=0,
+            stop_reason="",
+        )
+        db.session.add(run)
+        db.session.commit()
+        return run
+
+    def _finish(self, run: HarvestRun, status: str, reason: str = "") -> HarvestRun:
+        run.status = status
+        run.stop_reason = reason
+        run.finished_at = self.clock()
+        db.session.commit()
+        log.info(
+            "harvest run %s (%s) %s: %s pages, %s fetched, %s new, %s duplicates, %s errors%s",
+            run.id, run.label, status, run.pages, run.fetched, run.new, run.duplicates,
+            run.errors, f" ({reason})" if reason else "",
+        )  # fmt: skip
+        return run
+
+    def _backoff(self, attempt: int) -> float:
+        base = min(self.settings.backoff_cap, self.settings.backoff_base * 2 ** (attempt - 1))
+        return base * (0.5 + 0.5 * self.jitter())
+
+    def _index(self) -> CandidateIndex:
+        url = str(db.engine.url)
+        index = index_for(url, self.settings.index_max_entries)
+        index.refresh(db.session)
+        return index
+
+    def _get_predictor(self) -> Any:
+        if self._predictor != "auto":
+            return self._predictor
+        try:
+            from ..classify.predict import get_predictor
+
+            return get_predictor(current_app.config["INSTANCE_DIR"])
+        except Exception as exc:  # noqa: BLE001 - no model must never stop a harvest
+            log.warning("harvest: no classifier (%s); candidates stay unscored", exc)
+            return None
+
+    def _harvest(
+        self,
+        run: HarvestRun,
+        harvester: Source,
+        state: Mapping[str, Any],
+        resume: Mapping[str, Any] | None,
+        limit: int | None,
+        keep: Callable[[Page, bool], None],
+        *,
+        query: str,
+    ) -> HarvestRun:
+        try:
+            index = self._index()
+            store = PageStore(
+                db.session,
+                index,
+                predictor=self._get_predictor(),
+                matcher=CatalogueMatcher.load(db.session),
+                query=query,
+                platform=harvester.platform,
+                source_id=run.source_id,
+                run_id=run.id,
+                now=self.clock,
+            )
+            db.session.commit()  # reading the catalogue opened a transaction
+            return self._loop(run, harvester, store, state, resume, limit, keep)
+        except KeyboardInterrupt:
+            db.session.rollback()
+            self._finish(run, STOPPED, "interrupted")
+            raise
+        except BaseException as exc:
+            db.session.rollback()
+            self._finish(run, FAILED, f"internal error: {type(exc).__name__}: {exc}"[:2000])
+            raise
+
+    def _loop(
+        self,
+        run: HarvestRun,
+        harvester: Source,
+        store: PageStore,
+        state: Mapping[str, Any],
+        resume: Mapping[str, Any] | None,
+        limit: int | None,
+        keep: Callable[[Page, bool], None],
+    ) -> HarvestRun:
+        faults = rate_limits = 0
+        received = 0  # posts the source yielded, for the limit
+        while True:
+            remaining = None if limit is None else max(0, limit - received)
+            try:
+                pages: Iterator[Page] = iter(harvester.pages(state, resume=resume, limit=remaining))
+                for page in pages:
+                    self._store_page(run, store, page, keep)
+                    faults = rate_limits = 0
+                    received += len(page.posts)
+                    resume = page.resume
+                    stopped = page.state.get("stopped") if page.state else None
+                    if page.resume is None or stopped:
+                        return self._finish(run, DONE, str(stopped or ""))
+                    if limit is not None and received >= limit:
+                        return self._finish(run, DONE, f"limit of {limit} posts reached")
+                return self._finish(run, DONE)
+            except RateLimited as exc:
+                rate_limits += 1
+                wait = (
+                    exc.retry_after if exc.retry_after is not None else self._backoff(rate_limits)
+                )
+                wait = max(0.0, float(wait))
+                if wait > self.settings.max_wait or rate_limits > self.settings.max_retries:
+                    until = self.clock() + dt.timedelta(seconds=wait)
+                    return self._finish(
+                        run, STOPPED, f"rate limited until {until:%Y-%m-%d %H:%M:%S} UTC"
+                    )
+                log.info("harvest run %s: rate limited, waiting %.0fs", run.id, wait)
+                self.sleep(wait + self.jitter())
+            except TransientError as exc:
+                faults += 1
+                if faults > self.settings.max_retries:
+                    return self._finish(
+                        run, STOPPED, f"gave up after {self.settings.max_retries} retries: {exc}"
+                    )
+                wait = self._backoff(faults)
+                log.info("harvest run %s: %s; retrying in %.1fs", run.id, exc, wait)
+                self.sleep(wait)
+            except SourceError as exc:
+                return self._finish(run, FAILED, str(exc) or type(exc).__name__)
+
+    def _store_page(
+        self, run: HarvestRun, store: PageStore, page: Page, keep: Callable[[Page, bool], None]
+    ) -> None:
+        """Store a page, its counts and the checkpoint in one transaction."""
+        for attempt in (1, 2):
+            store.index.begin()
+            try:
+                result = store.store(page.posts, page.errors)
+                run.pages += 1
+                run.fetched += result.new + result.duplicates
+                run.new += result.new
+                run.duplicates += result.duplicates
+                run.errors += result.errors
+                keep(page, page.resume is None or bool(page.state.get("stopped")))
+                db.session.commit()
+            except IntegrityError:
+                # another worker stored one of these posts meanwhile: once more, from the top
+                db.session.rollback()
+                store.index.rollback()
+                db.session.refresh(run)
+                if attempt == 2:
+                    raise
+                continue
+            except BaseException:
+                store.index.rollback()
+                raise
+            store.index.commit()
+            if self.progress is not None:
+                self.progress(run, page, result)
+            return
+
+
+@jobs.task("harvest.run_source")
+def run_source(
+    name_or_id: str | int,
+    limit: int | None = None,
+    *,
+    runner: Runner | None = None,
+) -> HarvestRun:
+    """Harvest the stored source ``name_or_id`` (a job and the CLI's ``harvest run``)."""
+    from ..services.harvesting import get_source
+
+    source = get_source(name_or_id)
+    if source is None:
+        raise LookupError(f"no harvest source named {name_or_id!r}")
+    return (runner or Runner()).run_source(source, limit)
+
+
+@jobs.task("harvest.import")
+def import_archive(
+    path: str | os.PathLike[str],
+    fmt: str,
+    limit: int | None = None,
+    *,
+    runner: Runner | None = None,
+) -> HarvestRun:
+    """Import an archive file (a job and the CLI's ``harvest import``)."""
+    return (runner or Runner()).import_file(path, fmt, limit)

@@ -1,0 +1,594 @@
+"""Storing one page of harvested posts: exact dedup, grouping into candidates, scoring, writing.
+
+The runner calls :meth:`PageStore.store` once per page inside the page's transaction. Every
+write is a bulk statement (one INSERT of the new candidates, one of the posts, one UPDATE of the
+touched candidates), so a page of 1,000 posts costs a handful of round trips.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+
+from ..models import Candidate, HarvestError, Innovation, Post, utcnow
+from .base import HarvestedPost, ItemError
+from .dedup import (
+    CandidateIndex,
+    Fingerprint,
+    dedup_tokens,
+    fingerprints,
+    is_rt_text,
+    strip_repost_prefix,
+)
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500  # values per IN (...) list
+MATCH_STATUSES = ("submitted", "in_review", "published", "revision_requested")
+MAX_MERGE_HOPS = 20
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'()]+", re.IGNORECASE)
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _clean(value: str | None, limit: int | None = None) -> str:
+    """A string PostgreSQL and SQLite both store: no NUL, no lone surrogates."""
+    if not value:
+        return ""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "replace").decode("utf-8")
+    return value[:limit] if limit else value
+
+
+def _clean_json(value: Any) -> Any:
+    """The same JSON value with its strings made storable (copied only where needed)."""
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, dict):
+        return {_clean(str(k)): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    return value
+
+
+def normalize_url(url: str) -> str:
+    """host + path, lower-cased host, no scheme, "www.", query-less trailing slash."""
+    url = url.strip().rstrip(".,;:!?)]}'\"")
+    url = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url, flags=re.IGNORECASE)
+    host, _, rest = url.partition("/")
+    host = host.lower().removeprefix("www.")
+    path = rest.split("#", 1)[0].rstrip("/")
+    return f"{host}/{path}" if path else host
+
+
+def post_urls(post: HarvestedPost) -> set[str]:
+    """The URLs a post carries: in its text, and expanded in its payload's entities."""
+    urls = set(_URL_IN_TEXT.findall(post.text or ""))
+    raw = post.raw if isinstance(post.raw, dict) else {}
+    entities = raw.get("entities")
+    if isinstance(entities, dict) and isinstance(entities.get("urls"), list):
+        for entity in entities["urls"]:
+            if isinstance(entity, dict):
+                for key in ("expanded_url", "unwound_url", "url"):
+                    if isinstance(entity.get(key), str):
+                        urls.add(entity[key])
+    if post.url:
+        urls.add(post.url)
+    return {normalize_url(u) for u in urls if u}
+
+
+class CatalogueMatcher:
+    """Which catalogue innovation a candidate talks about: a link of the innovation in a post,
+    or its title (three words or more) word for word in the text. Reads the catalogue once."""
+
+    def __init__(self, rows: Iterable[tuple[int, str, Sequence[str] | None]]) -> None:
+        self.links: dict[str, int] = {}
+        self.titles: dict[tuple[str, str, str], list[tuple[tuple[str, ...], int]]] = {}
+        for innovation_id, title, links in rows:
+            for link in links or []:
+                if isinstance(link, str) and link.strip():
+                    self.links.setdefault(normalize_url(link), innovation_id)
+            words = tuple(_TOKEN.findall((title or "").casefold()))
+            if len(words) >= 3:
+                self.titles.setdefault(words[:3], []).append((words, innovation_id))
+
+    @classmethod
+    def load(cls, session: Any) -> CatalogueMatcher:
+        rows = session.execute(
+            select(Innovation.id, Innovation.title, Innovation.links).where(
+                Innovation.status.in_(MATCH_STATUSES)
+            )
+        ).all()
+        return cls((r[0], r[1], r[2]) for r in rows)
+
+    def by_urls(self, urls: Iterable[str]) -> int | None:
+        if not self.links:
+            return None
+        for url in urls:
+            found = self.links.get(url)
+            if found is not None:
+                return found
+        return None
+
+    def by_title(self, text: str) -> int | None:
+        if not self.titles or not text:
+            return None
+        words = _TOKEN.findall(text.casefold())
+        for i in range(len(words) - 2):
+            entries = self.titles.get((words[i], words[i + 1], words[i + 2]))
+            if entries:
+                for title, innovation_id in entries:
+                    if tuple(words[i : i + len(title)]) == title:
+                        return innovation_id
+        return None
+
+
+@dataclass
+class PageResult:
+    new: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    new_candidates: int = 0
+    new_candidate_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Group:
+    """A candidate touched by this page: its stored values (None for a new one) and news."""
+
+    key: int
+    row: Any = None
+    posts: list[int] = field(default_factory=list)
+    text: str | None = None  # the new representative text, when it changes
+    rep: int | None = None  # index of the representative post among the page's new posts
+    matches: int | None = None
+
+
+def _is_original(post: HarvestedPost) -> bool:
+    return not post.repost_of_id and not is_rt_text(post.text)
+
+
+class PageStore:
+    """Stores pages of one run. Holds the run's catalogue matcher, classifier and the process's
+    candidate index."""
+
+    def __init__(
+        self,
+        session: Any,
+        index: CandidateIndex,
+        *,
+        predictor: Any = None,
+        matcher: CatalogueMatcher | None = None,
+        query: str = "",
+        platform: str = "",
+        source_id: int | None = None,
+        run_id: int | None = None,
+        now: Any = utcnow,
+    ) -> None:
+        self.session = session
+        self.index = index
+        self.predictor = predictor
+        self.matcher = matcher or CatalogueMatcher(())
+        self.query = query
+        self.platform = platform
+        self.source_id = source_id
+        self.run_id = run_id
+        self.now = now
+        self._rows: dict[int, Any] = {}
+        self._scores: dict[int, dict[str, Any]] = {}
+
+    # --- the page ----------------------------------------------------------------------
+    def store(self, posts: Sequence[HarvestedPost], errors: Sequence[ItemError] = ()) -> PageResult:
+        result = PageResult()
+        if errors:
+            self._store_errors(errors, self.platform or (posts[0].platform if posts else ""))
+            result.errors = len(errors)
+        items = self._flatten(posts)
+        known = self._existing(items)
+        fresh = [p for p in items if (p.platform, p.external_id) not in known]
+        result.duplicates = len(items) - len(fresh)
+        if not fresh:
+            return result
+        harvested_at = self.now()
+        fps = fingerprints(p.text for p in fresh)
+        targets = self._assign(fresh, fps)
+        groups = self._groups(fresh, fps, targets)
+        keeps_signature = [False] * len(fresh)
+        for group in groups.values():
+            if group.rep is not None and fps[group.rep].hashvalues is not None:
+                keeps_signature[group.rep] = True
+        self._score(groups, fresh)
+        ids = self._write_candidates(groups, fresh, harvested_at)
+        self._write_posts(fresh, fps, targets, keeps_signature, ids, harvested_at)
+        result.new = len(fresh)
+        created = [ids[g.key] for g in groups.values() if g.row is None]
+        result.new_candidates = len(created)
+        result.new_candidate_ids = created
+        return result
+
+    def _store_errors(self, errors: Sequence[ItemError], platform: str) -> None:
+        at = self.now()
+        self.session.execute(
+            insert(HarvestError.__table__),
+            [
+                {
+                    "run_id": self.run_id,
+                    "platform": _clean(platform, 16),
+                    "position": _clean(e.position, 120),
+                    "message": _clean(e.message),
+                    "payload": _clean(e.payload),
+                    "at": at,
+                }
+                for e in errors
+            ],
+        )
+
+    @staticmethod
+    def _flatten(posts: Sequence[HarvestedPost]) -> list[HarvestedPost]:
+        """The page's posts and the originals they carry, each once; originals before reposts
+        so that a repost finds its original's candidate."""
+        seen: set[tuple[str, str]] = set()
+        originals: list[HarvestedPost] = []
+        reposts: list[HarvestedPost] = []
+        for post in posts:
+            for p in (post.original, post) if post.original is not None else (post,):
+                p.external_id = str(p.external_id)
+                key = (p.platform, p.external_id)
+                if key in seen or not p.external_id:
+                    continue
+                seen.add(key)
+                (reposts if p.repost_of_id else originals).append(p)
+        return originals + reposts
+
+    def _existing(self, items: Sequence[HarvestedPost]) -> set[tuple[str, str]]:
+        by_platform: dict[str, list[str]] = {}
+        for p in items:
+            by_platform.setdefault(p.platform, []).append(p.external_id)
+        found: set[tuple[str, str]] = set()
+        for platform, ids in by_platform.items():
+            for chunk in _chunks(ids):
+                rows = self.session.execute(
+                    select(Post.external_id).where(
+                        Post.platform == platform, Post.external_id.in_(chunk)
+                    )
+                ).scalars()
+                found.update((platform, r) for r in rows)
+        return found
+
+    # --- grouping ----------------------------------------------------------------------
+    def _new_key(self) -> int:
+        return self.index.new_key()
+
+    def _assign(self, fresh: Sequence[HarvestedPost], fps: Sequence[Fingerprint]) -> list[int]:
+        """Each new post's candidate key: a stored candidate's id, or a negative key for a new
+        one."""
+        hashes = sorted({fp.text_hash for fp in fps if fp.text_hash})
+        by_hash: dict[str, int] = {}
+        for chunk in _chunks(hashes):
+            for h, cid in self.session.execute(
+                select(Post.text_hash, Post.candidate_id).where(Post.text_hash.in_(chunk))
+            ):
+                by_hash.setdefault(h, cid)
+        originals_wanted: dict[str, list[str]] = {}
+        for p in fresh:
+            if p.repost_of_id:
+                originals_wanted.setdefault(p.platform, []).append(str(p.repost_of_id))
+        by_id: dict[tuple[str, str], int] = {}
+        for platform, ids in originals_wanted.items():
+            for chunk in _chunks(sorted(set(ids))):
+                for ext, cid in self.session.execute(
+                    select(Post.external_id, Post.candidate_id).where(
+                        Post.platform == platform, Post.external_id.in_(chunk)
+                    )
+                ):
+                    by_id[(platform, ext)] = cid
+
+        targets: list[int] = []
+        for p, fp in zip(fresh, fps, strict=True):
+            target = None
+            if p.repost_of_id:
+                target = by_id.get((p.platform, str(p.repost_of_id)))
+            if target is None and fp.text_hash:
+                target = by_hash.get(fp.text_hash)
+            if target is None:
+                target = self.index.find(fp)
+            if target is None:
+                target = self._new_key()
+                self.index.add(target, fp)
+            targets.append(target)
+            by_id[(p.platform, p.external_id)] = target
+            if fp.text_hash:
+                by_hash.setdefault(fp.text_hash, target)
+        self._resolve(targets, fps)
+        return targets
+
+    def _resolve(self, targets: list[int], fps: Sequence[Fingerprint]) -> None:
+        """Follow merges to the surviving candidate; a candidate deleted since the index saw it
+        is replaced by a new one (and forgotten by the index)."""
+        self._rows = {}
+        wanted = {t for t in targets if t > 0}
+        for _ in range(MAX_MERGE_HOPS):
+            missing = sorted(wanted - self._rows.keys())
+            if not missing:
+                break
+            for chunk in _chunks(missing):
+                for found in self.session.execute(
+                    select(
+                        Candidate.id,
+                        Candidate.status,
+                        Candidate.merged_into_id,
+                        Candidate.text,
+                        Candidate.platforms,
+                        Candidate.first_seen,
+                        Candidate.last_seen,
+                        Candidate.matches_innovation_id,
+                    ).where(Candidate.id.in_(chunk))
+                ):
+                    self._rows[found.id] = found
+            gone = [c for c in missing if c not in self._rows]
+            for c in gone:
+                self._rows[c] = None
+            wanted = {
+                r.merged_into_id
+                for r in self._rows.values()
+                if r is not None and r.status == "merged" and r.merged_into_id
+            }
+        final: dict[int, int] = {}
+        for i, t in enumerate(targets):
+            if t <= 0:
+                continue
+            if t not in final:
+                seen = {t}
+                current = t
+                row: Any = self._rows.get(current)
+                while row is not None and row.status == "merged" and row.merged_into_id:
+                    nxt = row.merged_into_id
+                    if nxt in seen:
+                        break
+                    seen.add(nxt)
+                    current, row = nxt, self._rows.get(nxt)
+                if row is None:
+                    self.index.remove(t)
+                    current = self._new_key()
+                    self.index.add(current, fps[i])
+                final[t] = current
+            targets[i] = final[t]
+
+    def _groups(
+        self,
+        fresh: Sequence[HarvestedPost],
+        fps: Sequence[Fingerprint],
+        targets: Sequence[int],
+    ) -> dict[int, _Group]:
+        groups: dict[int, _Group] = {}
+        for i, target in enumerate(targets):
+            group = groups.get(target)
+            if group is None:
+                group = groups[target] = _Group(
+                    target, self._rows.get(target) if target > 0 else None
+                )
+            group.posts.append(i)
+        for group in groups.values():
+            current = len(dedup_tokens(group.row.text)) if group.row is not None else -1
+            best = None
+            for i in group.posts:
+                if _is_original(fresh[i]) and fps[i].tokens > current:
+                    best, current = i, fps[i].tokens
+            if best is None and group.row is None:
+                best = group.posts[0]
+            if best is not None:
+                group.rep = best
+                post = fresh[best]
+                group.text = _clean(
+                    post.text if _is_original(post) else strip_repost_prefix(post.text)
+                )
+                if fps[best].hashvalues is not None and self.index.get(group.key) is not fps[best]:
+                    self.index.add(group.key, fps[best])
+            if group.row is None or group.row.matches_innovation_id is None:
+                urls: set[str] = set()
+                for i in group.posts:
+                    urls |= post_urls(fresh[i])
+                group.matches = self.matcher.by_urls(urls)
+                if group.matches is None and group.text is not None:
+                    group.matches = self.matcher.by_title(group.text)
+        return groups
+
+    # --- scoring -----------------------------------------------------------------------
+    def _score(self, groups: Mapping[int, _Group], fresh: Sequence[HarvestedPost]) -> None:
+        """Score every candidate whose text is new, in one batch."""
+        self._scores = {}
+        todo = [g for g in groups.values() if g.text is not None and g.rep is not None]
+        if not todo or self.predictor is None:
+            return
+        inputs = []
+        for g in todo:
+            post = fresh[g.rep]  # type: ignore[index]
+            inputs.append(
+                {
+                    "id": g.key,
+                    "text": g.text,
+                    "author": post.author_handle,
+                    "user_location": post.author_location,
+                    "created_at": post.created_at.isoformat() if post.created_at else None,
+                    "lang": post.lang,
+                }
+            )
+        try:
+            predictions = list(self.predictor.predict_posts(inputs))
+        except Exception as exc:  # noqa: BLE001 - a broken model leaves posts unscored, not lost
+            log.warning("harvest: scoring failed (%s); candidates stay unscored", exc)
+            return
+        for g, p in zip(todo, predictions, strict=True):
+            province = p.get("province")
+            self._scores[g.key] = {
+                "score": float(p.get("score") or 0.0),
+                "predicted": {
+                    "sectors": p.get("sectors") or [],
+                    "focus": p.get("focus"),
+                    "innovator_type": p.get("innovator_type"),
+                    "province": province,
+                    "regency": p.get("regency"),
+                },
+                "explain": p.get("explain") or [],
+                "model_version": str(p.get("model_version") or "")[:64],
+                "province_code": province.get("code") if isinstance(province, dict) else None,
+                "lang": p.get("lang"),
+            }
+
+    # --- writing -----------------------------------------------------------------------
+    def _write_candidates(
+        self, groups: Mapping[int, _Group], fresh: Sequence[HarvestedPost], now: dt.datetime
+    ) -> dict[int, int]:
+        """Insert the new candidates and update the touched ones; the id of every key."""
+        ids: dict[int, int] = {}
+        new_rows: list[dict[str, Any]] = []
+        new_keys: list[int] = []
+        counts: list[dict[str, Any]] = []
+        texts: list[dict[str, Any]] = []
+        matches: list[dict[str, Any]] = []
+        for group in groups.values():
+            posts = [fresh[i] for i in group.posts]
+            seen = [p.created_at or now for p in posts]
+            platforms = {p.platform for p in posts}
+            scored = self._scores.get(group.key, {})
+            rep = fresh[group.rep] if group.rep is not None else None
+            text_values: dict[str, Any] = {}
+            if group.text is not None:
+                text_values = {
+                    "text": group.text,
+                    "lang": _clean(scored.get("lang") or (rep.lang if rep else None), 8) or None,
+                    "score": scored.get("score", 0.0),
+                    "predicted": scored.get("predicted", {}),
+                    "explain": scored.get("explain", []),
+                    "model_version": scored.get("model_version", ""),
+                    "province_code": scored.get("province_code"),
+                }
+            if group.row is None:
+                new_keys.append(group.key)
+                new_rows.append(
+                    {
+                        "status": "new",
+                        "platforms": sorted(platforms),
+                        "post_count": len(posts),
+                        "first_seen": min(seen),
+                        "last_seen": max(seen),
+                        "matches_innovation_id": group.matches,
+                        "reason": "",
+                        "created_at": now,
+                        "updated_at": now,
+                        **text_values,
+                    }
+                )
+                continue
+            row = group.row
+            ids[group.key] = group.key
+            counts.append(
+                {
+                    "b_id": group.key,
+                    "b_n": len(posts),
+                    "b_platforms": sorted(platforms | set(row.platforms or [])),
+                    "b_first": min([*seen, row.first_seen] if row.first_seen else seen),
+                    "b_last": max([*seen, row.last_seen] if row.last_seen else seen),
+                    "b_now": now,
+                }
+            )
+            if text_values:
+                texts.append({"b_id": group.key, **{f"b_{k}": v for k, v in text_values.items()}})
+            if group.matches is not None:
+                matches.append({"b_id": group.key, "b_match": group.matches})
+        if new_rows:
+            # Core, not ORM, bulk statements: the ORM splits rows by which values are None
+            table = Candidate.__table__
+            inserted = (
+                self.session.execute(
+                    insert(table).returning(table.c.id, sort_by_parameter_order=True), new_rows
+                )
+                .scalars()
+                .all()
+            )
+            for key, cid in zip(new_keys, inserted, strict=True):
+                ids[key] = cid
+                self.index.rekey(key, cid)
+        table = Candidate.__table__
+        if counts:
+            self.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(
+                    post_count=table.c.post_count + bindparam("b_n"),
+                    platforms=bindparam("b_platforms", type_=table.c.platforms.type),
+                    first_seen=bindparam("b_first"),
+                    last_seen=bindparam("b_last"),
+                    updated_at=bindparam("b_now"),
+                ),
+                counts,
+            )
+        if texts:
+            names = ("text", "lang", "score", "predicted", "explain", "model_version")
+            values = {n: bindparam(f"b_{n}", type_=table.c[n].type) for n in names}
+            values["province_code"] = bindparam("b_province_code", type_=table.c.province_code.type)
+            self.session.execute(
+                update(table).where(table.c.id == bindparam("b_id")).values(**values), texts
+            )
+        if matches:
+            self.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"), table.c.matches_innovation_id.is_(None))
+                .values(matches_innovation_id=bindparam("b_match")),
+                matches,
+            )
+        return ids
+
+    def _write_posts(
+        self,
+        fresh: Sequence[HarvestedPost],
+        fps: Sequence[Fingerprint],
+        targets: Sequence[int],
+        keeps_signature: Sequence[bool],
+        ids: Mapping[int, int],
+        now: dt.datetime,
+    ) -> None:
+        rows = []
+        for p, fp, target, keep in zip(fresh, fps, targets, keeps_signature, strict=True):
+            rows.append(
+                {
+                    "platform": _clean(p.platform, 16),
+                    "external_id": _clean(p.external_id, 200),
+                    "url": _clean(p.url, 1000),
+                    "author_handle": _clean(p.author_handle, 200),
+                    "author_name": _clean(p.author_name, 200),
+                    "author_location": _clean(p.author_location, 200),
+                    "text": _clean(p.text),
+                    "lang": _clean(p.lang, 8) or None,
+                    "created_at": p.created_at,
+                    "metrics": _clean_json(p.metrics or {}),
+                    "media": _clean_json(p.media or []),
+                    "reply_to_id": _clean(p.reply_to_id, 200) or None,
+                    "repost_of_id": _clean(p.repost_of_id, 200) or None,
+                    "quote_of_id": _clean(p.quote_of_id, 200) or None,
+                    "query": _clean(self.query),
+                    "source_id": self.source_id,
+                    "run_id": self.run_id,
+                    "harvested_at": now,
+                    "raw": _clean_json(p.raw) if p.raw is not None else None,
+                    "text_hash": fp.text_hash,
+                    "signature": fp.signature() if keep else None,
+                    "candidate_id": ids[target],
+                }
+            )
+        self.session.execute(insert(Post.__table__), rows)

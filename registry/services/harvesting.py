@@ -1,0 +1,241 @@
+"""Harvest sources, takedowns and a candidate's posts: plain functions with an explicit actor.
+
+They flush; the edge (CLI command, view, job) commits. The runner (registry.harvest.runner)
+does the harvesting itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from ..extensions import db
+from ..models import Candidate, CandidateDecision, HarvestRun, HarvestSource, Post, utcnow
+
+log = logging.getLogger(__name__)
+
+SOURCE_PLATFORMS = ("twitter", "mastodon", "bluesky", "rss")
+MIN_EVERY_SECONDS = 30
+MAX_NAME = 80
+_NAME_RE = re.compile(r"^[\w.-]+$")
+_ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class SourceInvalid(ValueError):
+    """Bad source settings; `param` names the field."""
+
+    def __init__(self, message: str, param: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+def parse_duration(text: str | int) -> int:
+    """Seconds in "30s", "15m", "2h", "1d" (a bare number is seconds)."""
+    if isinstance(text, int):
+        seconds = text
+    else:
+        match = _DURATION_RE.match(text or "")
+        if not match:
+            raise SourceInvalid(
+                f"{text!r} is not a duration: write e.g. 30s, 15m, 2h or 1d", "every"
+            )
+        seconds = int(match.group(1)) * _UNITS[match.group(2).lower()]
+    if seconds < MIN_EVERY_SECONDS:
+        raise SourceInvalid(f"the interval must be at least {MIN_EVERY_SECONDS}s", "every")
+    return seconds
+
+
+def format_duration(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def get_source(name_or_id: str | int) -> HarvestSource | None:
+    if isinstance(name_or_id, int) or str(name_or_id).isdigit():
+        found = db.session.get(HarvestSource, int(name_or_id))
+        if found is not None:
+            return found
+    return db.session.execute(
+        select(HarvestSource).where(HarvestSource.name == str(name_or_id))
+    ).scalar_one_or_none()
+
+
+def list_sources() -> list[HarvestSource]:
+    return list(db.session.execute(select(HarvestSource).order_by(HarvestSource.name)).scalars())
+
+
+def _check(values: dict[str, Any]) -> None:
+    name = values["name"]
+    if not name or len(name) > MAX_NAME or not _NAME_RE.match(name):
+        raise SourceInvalid(
+            "a source name is 1-80 letters, digits, dots, dashes or underscores", "name"
+        )
+    if values["platform"] not in SOURCE_PLATFORMS:
+        raise SourceInvalid(
+            f"unknown platform {values['platform']!r}: use one of {', '.join(SOURCE_PLATFORMS)}",
+            "platform",
+        )
+    if not values["query"].strip():
+        raise SourceInvalid("a source needs a query", "query")
+    base_url = values["base_url"]
+    if base_url and not re.match(r"^https?://[^\s/]+", base_url):
+        raise SourceInvalid("the base URL must start with http:// or https://", "base_url")
+    if values["platform"] == "rss" and not (
+        base_url or re.match(r"^https?://", values["query"].strip())
+    ):
+        raise SourceInvalid("an RSS source needs the feed URL as --base-url or query", "query")
+    if values["token_env"] and not _ENV_RE.match(values["token_env"]):
+        raise SourceInvalid("--token-env names an environment variable", "token_env")
+
+
+def add_source(
+    *,
+    name: str,
+    platform: str,
+    query: str,
+    base_url: str = "",
+    token_env: str = "",
+    every: str | int = "15m",
+    actor: str,
+) -> HarvestSource:
+    values = {
+        "name": (name or "").strip(),
+        "platform": (platform or "").strip().lower(),
+        "query": query or "",
+        "base_url": (base_url or "").strip(),
+        "token_env": (token_env or "").strip(),
+    }
+    _check(values)
+    seconds = parse_duration(every)
+    if get_source(values["name"]) is not None:
+        raise SourceInvalid(f"a source named {values['name']!r} exists already", "name")
+    source = HarvestSource(**values, every_seconds=seconds, enabled=True, state={})
+    db.session.add(source)
+    db.session.flush()
+    log.info("harvest source %s added by %s", source.name, actor)
+    return source
+
+
+def update_source(source: HarvestSource, *, actor: str, **changes: Any) -> HarvestSource:
+    """Change a source's settings (query, base_url, token_env, every, enabled). A new query or
+    base URL starts the source afresh: its incremental state no longer applies."""
+    values = {
+        "name": source.name,
+        "platform": source.platform,
+        "query": changes.get("query", source.query),
+        "base_url": changes.get("base_url", source.base_url),
+        "token_env": changes.get("token_env", source.token_env),
+    }
+    _check(values)
+    if values["query"] != source.query or values["base_url"] != source.base_url:
+        source.state = {}
+    source.query, source.base_url = values["query"], values["base_url"]
+    source.token_env = values["token_env"]
+    if "every" in changes:
+        source.every_seconds = parse_duration(changes["every"])
+    if "enabled" in changes:
+        source.enabled = bool(changes["enabled"])
+    db.session.flush()
+    log.info("harvest source %s changed by %s", source.name, actor)
+    return source
+
+
+def last_runs(source: HarvestSource, limit: int = 1) -> list[HarvestRun]:
+    return list(
+        db.session.execute(
+            select(HarvestRun)
+            .where(HarvestRun.source_id == source.id)
+            .order_by(HarvestRun.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def candidate_posts(candidate_id: int) -> Iterator[Post]:
+    """A candidate's posts, oldest stored first."""
+    yield from db.session.execute(
+        select(Post).where(Post.candidate_id == candidate_id).order_by(Post.id)
+    ).scalars()
+
+
+def refresh_candidate(candidate: Candidate) -> None:
+    """Recompute a candidate's post count, platforms, first/last seen and representative text
+    from its stored posts (after posts left it)."""
+    from ..harvest.dedup import dedup_tokens, is_rt_text, strip_repost_prefix
+
+    rows = db.session.execute(
+        select(
+            Post.platform, Post.created_at, Post.harvested_at, Post.text, Post.repost_of_id
+        ).where(Post.candidate_id == candidate.id)
+    ).all()
+    candidate.post_count = len(rows)
+    candidate.platforms = sorted({r.platform for r in rows})
+    seen = [r.created_at or r.harvested_at for r in rows]
+    candidate.first_seen = min(seen) if seen else None
+    candidate.last_seen = max(seen) if seen else None
+    originals = [r.text for r in rows if not r.repost_of_id and not is_rt_text(r.text)]
+    texts = originals or [strip_repost_prefix(r.text) for r in rows]
+    best = max(texts, key=lambda t: len(dedup_tokens(t)), default="")
+    candidate.text = best
+    candidate.updated_at = utcnow()
+
+
+@dataclass
+class Takedown:
+    posts_deleted: int
+    candidate_id: int | None
+    candidate_deleted: bool
+
+
+def takedown_post(platform: str, external_id: str, *, actor: str) -> Takedown | None:
+    """Delete a post and its payload (privacy: a takedown request or a deletion at the source),
+    with the reposts that carry its text; fix its candidate, deleting it when it is left empty
+    and still new. None when no such post is stored."""
+    post = db.session.execute(
+        select(Post).where(Post.platform == platform, Post.external_id == str(external_id))
+    ).scalar_one_or_none()
+    if post is None:
+        return None
+    post_id, home = post.id, post.candidate_id
+    candidate_ids = {home}
+    reposts = db.session.execute(
+        select(Post.id, Post.candidate_id).where(
+            Post.platform == platform, Post.repost_of_id == str(external_id)
+        )
+    ).all()
+    ids = [post_id, *(r.id for r in reposts)]
+    candidate_ids.update(r.candidate_id for r in reposts)
+    db.session.execute(delete(Post).where(Post.id.in_(ids)))
+    db.session.expire_all()
+    deleted_candidate = False
+    for cid in candidate_ids:
+        candidate = db.session.get(Candidate, cid)
+        if candidate is None:
+            continue
+        remaining = db.session.execute(
+            select(func.count()).select_from(Post).where(Post.candidate_id == cid)
+        ).scalar_one()
+        if remaining == 0 and candidate.status == "new":
+            db.session.delete(candidate)
+            deleted_candidate = deleted_candidate or cid == home
+            continue
+        refresh_candidate(candidate)
+        if remaining == 0:
+            # a decided candidate stays as the record of the decision, without the text
+            db.session.execute(
+                update(CandidateDecision)
+                .where(CandidateDecision.candidate_id == cid)
+                .values(text="")
+            )
+    db.session.flush()
+    log.info("takedown of %s post %s by %s (%d posts)", platform, external_id, actor, len(ids))
+    return Takedown(len(ids), home, deleted_candidate)

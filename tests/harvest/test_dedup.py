@@ -1,0 +1,272 @@
+"""Dedup: exact copies, reposts, near copies and truncation grouped into one candidate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.harvest import dedup
+from registry.harvest.runner import Runner, Settings
+from registry.models import Candidate, Post
+
+BASE = (
+    "Dinas Kesehatan Kota Bandung meluncurkan layanan antar obat gratis untuk warga yang "
+    "menjalani isolasi mandiri, cukup daftar lewat WhatsApp dan relawan mengantar ke rumah"
+)
+OTHER = (
+    "Harga cabai rawit di pasar tradisional Surabaya naik tajam minggu ini karena pasokan dari "
+    "petani berkurang akibat cuaca buruk yang melanda Jawa Timur"
+)
+
+
+# --- fingerprints ----------------------------------------------------------------------
+
+
+def test_dedup_tokens_drop_links_mentions_tags_numbering_and_rt():
+    assert dedup.dedup_tokens("RT @budi: Ayo #DiRumahAja ya https://t.co/x1 @ani 2/3 #covid19") == [
+        "ayo",
+        "dirumahaja",
+        "ya",
+    ]
+    assert dedup.dedup_tokens("(1) Info vaksin hari ini bit.ly/abc #vaksin #2") == [
+        "info",
+        "vaksin",
+        "hari",
+        "ini",
+    ]
+    assert dedup.dedup_tokens("") == []
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        BASE + " https://t.co/AbC123",
+        BASE + " https://bit.ly/3xYz #covid19 #bandung #isoman",
+        "1/2 " + BASE,
+        "RT @dinkes_bdg: " + BASE,
+        BASE.upper(),
+        BASE[:120] + "… https://t.co/more",
+        BASE.replace("gratis", "gratis!!").replace("rumah", "rumah warga"),
+    ],
+)
+def test_copies_are_similar(copy):
+    a, b = dedup.fingerprints([BASE + " https://t.co/orig", copy])
+    assert a.text_hash and b.text_hash
+    assert a.text_hash == b.text_hash or dedup.similar(a, b)
+
+
+def test_different_texts_are_not_similar():
+    a, b = dedup.fingerprints([BASE, OTHER])
+    assert a.text_hash != b.text_hash
+    assert not dedup.similar(a, b)
+    assert dedup.jaccard(a.hashvalues, b.hashvalues) < 0.2
+
+
+def test_signature_round_trip():
+    fp = dedup.fingerprint(BASE)
+    back = dedup.parse_signature(fp.signature())
+    assert back is not None and back.shingles == fp.shingles and back.prefix == fp.prefix
+    assert (back.hashvalues == fp.hashvalues).all()
+    assert dedup.parse_signature(b"garbage") is None
+    assert dedup.fingerprint("terlalu pendek").signature() is None  # short: exact copies only
+
+
+def test_index_rollback_forgets_the_page():
+    index = dedup.CandidateIndex(max_entries=10)
+    index.add(1, dedup.fingerprint(BASE))
+    index.begin()
+    index.add(-1, dedup.fingerprint(OTHER))
+    index.remove(1)
+    index.rollback()
+    assert 1 in index and -1 not in index
+    assert index.find(dedup.fingerprint(BASE + " #covid")) == 1
+
+
+def test_index_keeps_at_most_max_entries():
+    index = dedup.CandidateIndex(max_entries=2)
+    for key, text in enumerate([BASE, OTHER, "Satu dua tiga empat lima enam tujuh delapan"], 1):
+        index.add(key, dedup.fingerprint(text))
+    assert len(index) == 2 and 1 not in index
+
+
+# --- in the database ---------------------------------------------------------------------
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+NOW = dt.datetime(2020, 6, 1, 12, 0)
+
+
+def runner() -> Runner:
+    return Runner(
+        Settings(), sleep=lambda s: None, jitter=lambda: 0.0, clock=lambda: NOW, predictor=None
+    )
+
+
+def candidates() -> list[Candidate]:
+    db.session.expire_all()
+    return list(db.session.execute(select(Candidate).order_by(Candidate.id)).scalars())
+
+
+def candidate_of(platform: str, external_id: str) -> int:
+    return db.session.execute(
+        select(Post.candidate_id).where(Post.platform == platform, Post.external_id == external_id)
+    ).scalar_one()
+
+
+def test_copies_reposts_and_truncations_group_into_one_candidate(ctx, tmp_path):
+    rows = [
+        {"id": "1", "text": BASE + " https://t.co/a1", "author": "dinkes_bdg",
+         "created_at": "2020-05-02T08:00:00Z"},
+        {"id": "2", "text": "RT @dinkes_bdg: " + BASE[:100] + "…", "author": "warga1",
+         "created_at": "2020-05-02T09:00:00Z"},
+        {"id": "3", "text": BASE + " https://bit.ly/zz #isoman #bandung", "author": "warga2",
+         "created_at": "2020-05-01T07:00:00Z"},
+        {"id": "4", "text": "2) " + BASE + " https://t.co/b2", "author": "warga3",
+         "created_at": "2020-05-03T07:00:00Z"},
+        {"id": "5", "text": "retweet", "repost_of_id": "1", "author": "warga4"},
+        {"id": "6", "text": OTHER, "author": "pasar"},
+    ]  # fmt: skip
+    run = runner().import_file(write_jsonl(tmp_path / "a.jsonl", rows), "jsonl")
+    assert (run.status, run.new, run.errors) == ("done", 6, 0)
+    found = candidates()
+    assert len(found) == 2
+    group = next(c for c in found if c.post_count == 5)
+    assert {candidate_of("file", i) for i in "12345"} == {group.id}
+    assert candidate_of("file", "6") != group.id
+    assert group.platforms == ["file"]
+    assert group.text.startswith("Dinas Kesehatan")  # the longest original, no RT prefix
+    assert str(group.first_seen) == "2020-05-01 07:00:00"
+    assert group.last_seen == NOW  # post 5 has no date: seen when harvested
+
+
+def test_repost_and_original_from_a_twitter_archive(ctx, tmp_path):
+    original = {
+        "id_str": "100",
+        "full_text": BASE,
+        "created_at": "Sat May 02 08:00:00 +0000 2020",
+        "user": {"screen_name": "dinkes_bdg", "name": "Dinkes", "location": "Bandung"},
+        "lang": "in",
+    }
+    retweet = {
+        "id_str": "101",
+        "full_text": "RT @dinkes_bdg: " + BASE[:110],
+        "created_at": "Sat May 02 09:00:00 +0000 2020",
+        "user": {"screen_name": "warga", "name": "Warga", "location": ""},
+        "retweeted_status": original,
+        "lang": "in",
+    }
+    path = tmp_path / "v1.jsonl"
+    path.write_text(json.dumps(retweet) + "\n", encoding="utf-8")
+    run = runner().import_file(path, "twitter-v1")
+    assert run.new == 2  # the retweet and the original it carries
+    assert candidate_of("twitter", "100") == candidate_of("twitter", "101")
+    rt = db.session.execute(select(Post).where(Post.external_id == "101")).scalar_one()
+    assert rt.repost_of_id == "100"
+
+
+def test_near_copies_group_across_platforms(ctx, tmp_path):
+    runner().import_file(
+        write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": BASE + " https://t.co/x"}]),
+        "jsonl",
+    )
+    status = {
+        "id": "9001",
+        "created_at": "2020-05-04T03:00:00.000Z",
+        "content": f"<p>{BASE.replace('gratis', 'gratis sekali')} <a href='https://x.example'>"
+        "x.example</a> #isoman</p>",
+        "url": "https://mastodon.example/@dinkes/9001",
+        "account": {"acct": "dinkes", "display_name": "Dinkes", "username": "dinkes"},
+        "language": "id",
+        "reblog": None,
+        "media_attachments": [],
+        "replies_count": 0,
+        "reblogs_count": 0,
+        "favourites_count": 0,
+    }
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps([status]), encoding="utf-8")
+    run = runner().import_file(path, "mastodon")
+    assert (run.new, run.errors) == (1, 0)
+    assert candidate_of("mastodon", "9001") == candidate_of("file", "1")
+    (group,) = candidates()
+    assert group.platforms == ["file", "mastodon"] and group.post_count == 2
+
+
+def test_lsh_survives_a_new_process(ctx, tmp_path):
+    runner().import_file(
+        write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": BASE}, {"id": "2", "text": OTHER}]),
+        "jsonl",
+    )
+    dedup.forget_indexes()  # what a new process starts with
+    edited = BASE.replace("Kota Bandung", "Kota Bandung Jawa Barat")
+    truncated = BASE[:110] + "…"
+    run = runner().import_file(
+        write_jsonl(
+            tmp_path / "b.jsonl", [{"id": "3", "text": edited}, {"id": "4", "text": truncated}]
+        ),
+        "jsonl",
+    )
+    assert run.new == 2
+    assert candidate_of("file", "3") == candidate_of("file", "1")
+    assert candidate_of("file", "4") == candidate_of("file", "1")
+    assert len(candidates()) == 2
+
+
+def test_posts_join_the_candidate_a_candidate_was_merged_into(ctx, tmp_path):
+    runner().import_file(
+        write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": BASE}, {"id": "2", "text": OTHER}]),
+        "jsonl",
+    )
+    first, second = candidates()
+    first.status, first.merged_into_id = "merged", second.id
+    db.session.commit()
+    runner().import_file(
+        write_jsonl(tmp_path / "b.jsonl", [{"id": "3", "text": BASE + " #lagi"}]), "jsonl"
+    )
+    assert candidate_of("file", "3") == second.id
+    assert next(c for c in candidates() if c.id == second.id).post_count == 2
+
+
+def test_a_deleted_candidate_is_not_reused(ctx, tmp_path):
+    from registry.services.harvesting import takedown_post
+
+    runner().import_file(write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": BASE}]), "jsonl")
+    assert takedown_post("file", "1", actor="test").candidate_deleted
+    db.session.commit()
+    run = runner().import_file(
+        write_jsonl(tmp_path / "b.jsonl", [{"id": "2", "text": BASE.replace("gratis", "")}]),
+        "jsonl",
+    )
+    assert run.new == 1
+    (only,) = candidates()
+    assert only.post_count == 1 and candidate_of("file", "2") == only.id
+
+
+def test_candidate_matching_a_catalogue_innovation_is_flagged(ctx, tmp_path, innovation_data):
+    from registry.services import catalogue
+
+    innovation = catalogue.create(
+        innovation_data(links=["https://antarobat.example/daftar"]), actor="t", status="published"
+    )
+    db.session.commit()
+    rows = [
+        {"id": "1", "text": "Daftar di https://www.antarobat.example/daftar/ ya, gratis"},
+        {"id": "2", "text": "Keren! " + innovation.title + " sudah jalan di kampung kami"},
+        {"id": "3", "text": OTHER},
+    ]
+    runner().import_file(write_jsonl(tmp_path / "a.jsonl", rows), "jsonl")
+    flagged = {candidate_of("file", i): i for i in "123"}
+    by_id = {c.id: c for c in candidates()}
+    assert {
+        flagged[c] for c, row in by_id.items() if row.matches_innovation_id == innovation.id
+    } == {"1", "2"}
