@@ -128,6 +128,21 @@ def classify() -> None:
     """Classify harvested posts: train, list and switch models, evaluate, predict."""
 
 
+def _curator_rows() -> list[dict[str, Any]]:
+    """Curator decisions as training rows, when this app has the registry's database (the
+    bare `python -m registry.classify.cli` has none)."""
+    if "sqlalchemy" not in current_app.extensions:
+        return []
+    from ..database import NotInitialized, require_initialized
+    from ..services.curation import training_rows
+
+    try:
+        require_initialized()
+    except NotInitialized:
+        return []
+    return list(training_rows())
+
+
 @classify.command()
 @click.option(
     "--data",
@@ -138,12 +153,13 @@ def classify() -> None:
 )
 @with_appcontext
 def train(data: tuple[str, ...]) -> None:
-    """Train on the seed set plus --data files, cross-validate, save and activate a new
-    version; prints its metrics."""
+    """Train on the seed set, every curator decision in the database and --data files,
+    cross-validate, save and activate a new version; prints its metrics."""
     from .train import train_and_save
 
     try:
-        info, report = train_and_save(_instance_dir(), data_paths=data)
+        decisions = _curator_rows()
+        info, report = train_and_save(_instance_dir(), data_paths=data, extra_rows=decisions)
     except (ValueError, OSError) as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)

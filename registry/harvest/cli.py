@@ -17,6 +17,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from .. import jobs
 from ..database import NotInitialized, require_initialized
 from ..extensions import db
 from ..models import HarvestError, HarvestRun
@@ -24,6 +25,7 @@ from .archives import FORMATS
 
 CLI_ACTOR = "cli"
 SHOWN_ERRORS = 10
+DEFAULT_TWITTER_TOKEN_ENV = "TWITTER_BEARER_TOKEN"  # the API needs a token; name the usual one
 
 
 def _ready() -> None:
@@ -51,7 +53,11 @@ def sources() -> None:
 )
 @click.option("--query", required=True, help="Search terms, a hashtag, or a feed URL.")
 @click.option("--base-url", default="", help="The instance or API base URL (or the feed URL).")
-@click.option("--token-env", default="", help="Environment variable holding the access token.")
+@click.option(
+    "--token-env",
+    default="",
+    help="Environment variable holding the access token (twitter: TWITTER_BEARER_TOKEN).",
+)
 @click.option("--every", default="15m", show_default=True, help="Interval: 30s, 15m, 2h, 1d.")
 @with_appcontext
 def add_source(
@@ -61,6 +67,8 @@ def add_source(
     from ..services import harvesting
 
     _ready()
+    if platform == "twitter" and not token_env:
+        token_env = DEFAULT_TWITTER_TOKEN_ENV
     try:
         source = harvesting.add_source(
             name=name,
@@ -157,11 +165,25 @@ def _progress(length: int | None, label: str, by_offset: bool) -> Iterator[Any]:
         yield update
 
 
+def _queue(job: str, what: str, *args: Any) -> None:
+    """Send a harvest job to the workers (REGISTRY_BROKER_URL is set) and say so."""
+    try:
+        result = jobs.run(job, *args)
+    except jobs.JobNotQueued as exc:
+        click.secho(f"error: {exc}; run it here with --inline", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"{what}: queued for the workers (task {result.id})")
+
+
+INLINE_HELP = "Run here even when a broker is configured (default: queue it for the workers)."
+
+
 @harvest.command("run")
 @click.argument("names", nargs=-1)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Stop after N posts.")
+@click.option("--inline", is_flag=True, help=INLINE_HELP)
 @with_appcontext
-def run_command(names: tuple[str, ...], limit: int | None) -> None:
+def run_command(names: tuple[str, ...], limit: int | None, inline: bool) -> None:
     """Harvest the named sources (all enabled sources when none is named)."""
     from ..services import harvesting
     from .runner import AlreadyRunning, Runner
@@ -179,6 +201,10 @@ def run_command(names: tuple[str, ...], limit: int | None) -> None:
         if not chosen:
             click.echo("no enabled harvest sources")
             return
+    if jobs.broker_configured() and not inline:
+        for source in chosen:
+            _queue("harvest.run_source", source.name, source.name, limit)
+        return
     clean = True
     for source in chosen:
         with _progress(limit, f"{source.name}", by_offset=False) as update:
@@ -196,12 +222,18 @@ def run_command(names: tuple[str, ...], limit: int | None) -> None:
 @click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Stop after N posts.")
+@click.option("--inline", is_flag=True, help=INLINE_HELP)
 @with_appcontext
-def import_command(path: Path, fmt: str, limit: int | None) -> None:
-    """Import an archive of posts; a rerun resumes an interrupted import and adds nothing twice."""
+def import_command(path: Path, fmt: str, limit: int | None, inline: bool) -> None:
+    """Import an archive of posts; a rerun resumes an interrupted import and adds nothing twice.
+
+    With a broker configured the import runs on a worker, which must see the same path."""
     from .runner import Runner
 
     _ready()
+    if jobs.broker_configured() and not inline:
+        _queue("harvest.import", path.name, str(path.resolve()), fmt, limit)
+        return
     with _progress(path.stat().st_size, path.name, by_offset=True) as update:
         run = Runner(progress=update).import_file(path, fmt, limit)
     sys.exit(0 if _report(run) else 1)

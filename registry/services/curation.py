@@ -814,7 +814,9 @@ def maybe_retrain(instance_dir: str | Path | None = None) -> bool:
         return False
     _write_state({**state, "queued_at": time.time()}, instance_dir)
     try:
-        jobs.run("classify.retrain", str(instance_dir or current_app.config["INSTANCE_DIR"]))
+        # no path: a worker trains into its own instance directory (share instance/models
+        # between hosts when workers run elsewhere; see the README)
+        jobs.run("classify.retrain", str(instance_dir) if instance_dir else None)
     except Exception:
         _write_state({**state, "queued_at": None}, instance_dir)
         log.exception("classify.retrain failed")
