@@ -14,11 +14,13 @@ import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, exists, func, select, update
@@ -245,9 +247,9 @@ def list_candidates(
     first = func.coalesce(Candidate.first_seen, Candidate.last_seen, Candidate.created_at)
     last = func.coalesce(Candidate.last_seen, Candidate.first_seen, Candidate.created_at)
     if date_from is not None:
-        conditions.append(last >= dt.datetime.combine(date_from, dt.time()))
+        conditions.append(last >= _jakarta_midnight_utc(date_from))
     if date_to is not None:
-        conditions.append(first < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time()))
+        conditions.append(first < _jakarta_midnight_utc(date_to + dt.timedelta(days=1)))
     if province:
         conditions.append(Candidate.province_code == province)
     where = and_(*conditions) if conditions else None
@@ -598,6 +600,17 @@ def approve(candidate: Candidate, actor: User | str, note: str = "") -> Innovati
     return innovation
 
 
+# the statuses a curator may merge a candidate into: reviewed or on its way to review
+MERGEABLE_INNOVATION_STATUSES = ("submitted", "in_review", "published", "revision_requested")
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+def _jakarta_midnight_utc(day: dt.date) -> dt.datetime:
+    """The start of ``day`` in Jakarta time (as curators read dates) as naive UTC."""
+    local = dt.datetime.combine(day, dt.time(), tzinfo=JAKARTA)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
 def reject(candidate: Candidate, reason: str, actor: User | str, note: str = "") -> None:
     if reason not in REJECT_REASONS:
         raise ValueError(f"unknown reason {reason!r}")
@@ -671,6 +684,11 @@ def _decide_one(item: dict[str, Any], actor: User | str) -> dict[str, Any]:
             existing = db.session.get(Innovation, target_id)
             if existing is None:
                 raise ItemError(404, f"no innovation {target_id} to merge into")
+            if existing.status not in MERGEABLE_INNOVATION_STATUSES:
+                # a draft is private to its owner; a rejected or withdrawn one is no label
+                raise ItemError(
+                    409, f"innovation {existing.id} is {existing.status}; merge into another"
+                )
             merge_into_innovation(candidate, existing, actor, item["note"])
             result.update(detail=f"merged into innovation {existing.id}", innovation_id=existing.id)
     return result
@@ -813,15 +831,47 @@ def maybe_retrain(instance_dir: str | Path | None = None) -> bool:
     if new_labels_since_training(instance_dir) < after:
         return False
     _write_state({**state, "queued_at": time.time()}, instance_dir)
+    directory = str(instance_dir) if instance_dir else None
+    if not jobs.broker_configured():
+        # no workers: train in a background thread, so the curator's request that crossed the
+        # threshold does not wait the seconds training takes
+        _start_retrain_thread(directory)
+        return True
     try:
         # no path: a worker trains into its own instance directory (share instance/models
         # between hosts when workers run elsewhere; see the README)
-        jobs.run("classify.retrain", str(instance_dir) if instance_dir else None)
+        jobs.run("classify.retrain", directory)
     except Exception:
         _write_state({**state, "queued_at": None}, instance_dir)
         log.exception("classify.retrain failed")
         return False
     return True
+
+
+_retrain_thread: threading.Thread | None = None
+
+
+def _start_retrain_thread(instance_dir: str | None) -> None:
+    global _retrain_thread
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def train() -> None:
+        with app.app_context():
+            try:
+                retrain(instance_dir)
+            except Exception:
+                log.exception("classify.retrain failed")
+            finally:
+                db.session.remove()
+
+    _retrain_thread = threading.Thread(target=train, name="classify-retrain", daemon=True)
+    _retrain_thread.start()
+
+
+def wait_for_retrain(timeout: float | None = None) -> None:
+    """Wait for a retraining started in this process (without a broker) to finish."""
+    if _retrain_thread is not None:
+        _retrain_thread.join(timeout)
 
 
 @jobs.task("classify.retrain")

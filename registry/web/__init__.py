@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, g, render_template, request
 from flask_babel import format_datetime
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..database import NotInitialized, require_initialized
@@ -63,6 +64,19 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(SearchUnavailable)
     def _search_unavailable(exc: SearchUnavailable) -> Any:
         return _error(503, "Search unavailable", str(exc))
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(exc: OperationalError) -> Any:
+        # SQLite lets one writer at a time; a request that lost the race is told to retry
+        # rather than shown a 500 (nothing was written: the transaction rolled back)
+        if "database is locked" not in str(exc.orig):
+            raise exc
+        from ..extensions import db
+
+        db.session.rollback()
+        response = _error(503, "Database busy", "Another change was being saved; try again.")
+        body, status = response if isinstance(response, tuple) else (response, 503)
+        return body, status, {"Retry-After": "1"}
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

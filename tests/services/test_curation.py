@@ -294,7 +294,8 @@ def test_retrain_after_n_decisions_activates_a_new_model(app, ctx, curator):
         curator,
     )
     db.session.commit()
-    assert curation.maybe_retrain() is True
+    assert curation.maybe_retrain() is True  # trains in the background, without a broker
+    curation.wait_for_retrain(timeout=120)
     version = store.active_version(instance)
     assert version is not None
     meta = store.list_models(instance)[-1].meta
@@ -303,3 +304,27 @@ def test_retrain_after_n_decisions_activates_a_new_model(app, ctx, curator):
     assert curation.new_labels_since_training() == 0
     assert curation.maybe_retrain() is False  # nothing new since
     assert curation.read_state()["version"] == version
+
+
+@pytest.mark.parametrize("status", ["draft", "rejected", "withdrawn"])
+def test_merge_into_a_draft_rejected_or_withdrawn_innovation_is_refused(
+    ctx, curator, innovation_data, status
+):
+    existing = catalogue.create(innovation_data(), actor="test", status="draft")
+    existing.status = status  # how it got there does not matter here
+    db.session.flush()
+    candidate = make_candidate()
+    [result] = curation.decide(
+        [{"id": candidate.id, "decision": "merge", "into": {"innovation": existing.id}}],
+        curator,
+    )
+    assert result["status"] == 409 and status in result["detail"]
+    assert candidate.status == "new"
+    assert db.session.scalar(select(func.count(CandidateDecision.id))) == 0
+
+
+def test_date_filters_count_days_in_jakarta_time(ctx):
+    # 2020-05-19 18:30 UTC is already 20 May in Jakarta (UTC+7)
+    late = make_candidate("Relawan buka posko", seen=dt.datetime(2020, 5, 19, 18, 30))
+    assert ids(curation.list_candidates(date_from=dt.date(2020, 5, 20))) == [late.id]
+    assert curation.list_candidates(date_to=dt.date(2020, 5, 19)).total == 0
