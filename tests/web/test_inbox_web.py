@@ -308,3 +308,13 @@ def test_only_admins_manage_sources(ctx, curator_client):
         "/admin/takedown", data={"csrf_token": token, "platform": "twitter", "external_id": "1"}
     )
     assert refused.status_code == 403
+
+
+def test_enter_in_a_field_presses_the_bulk_action_not_a_cards_approve(ctx, curator_client):
+    make_candidate()
+    html = page(curator_client)
+    form = html[html.index('id="inbox-form"') :]
+    # implicit submission (Enter in the merge field) clicks the form's first submit button
+    first_submit = re.search(r'<button type="submit"[^>]*>', form)
+    assert first_submit is not None
+    assert 'name="bulk"' in first_submit.group(0)

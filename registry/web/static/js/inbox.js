@@ -1,7 +1,9 @@
 // Progressive enhancement for the curator inbox (everything works without it): keyboard
 // shortcuts and "select all". j/k move between candidates, x selects, a approves and r rejects
 // the selected candidates (or the current one when none is selected), m goes to the merge
-// fields, o or Enter opens the current candidate, / goes to the search box, ? shows the keys.
+// fields, o or Enter opens the current candidate, / goes to the search box, ? shows the keys,
+// Escape leaves a form field for the list. After a decision by key the card at the same place
+// is selected again, so a curator can work down the list without the mouse.
 (function () {
   "use strict";
 
@@ -10,6 +12,9 @@
     var cards = form ? Array.prototype.slice.call(form.querySelectorAll("[data-candidate]")) : [];
     var help = document.getElementById("inbox-keys");
     var current = -1;
+    var submitting = false;
+    var byKey = false;
+    var POSITION = "inbox-position";
 
     function checked() {
       return cards.filter(function (card) {
@@ -18,15 +23,38 @@
       });
     }
 
-    function move(index) {
-      if (!cards.length) return;
-      index = Math.max(0, Math.min(cards.length - 1, index));
+    function mark(index) {
       if (current >= 0 && cards[current]) cards[current].removeAttribute("aria-current");
       current = index;
+      cards[current].setAttribute("aria-current", "true");
+    }
+
+    function move(index) {
+      if (!cards.length) return;
+      mark(Math.max(0, Math.min(cards.length - 1, index)));
       var card = cards[current];
-      card.setAttribute("aria-current", "true");
       card.focus();
       card.scrollIntoView({ block: "nearest" });
+    }
+
+    // the position survives the reload a decision causes (storage may be switched off)
+    function remember() {
+      try {
+        window.sessionStorage.setItem(POSITION, String(Math.max(current, 0)));
+      } catch (e) {
+        /* nothing to restore then */
+      }
+    }
+
+    function restore() {
+      var stored = null;
+      try {
+        stored = window.sessionStorage.getItem(POSITION);
+        window.sessionStorage.removeItem(POSITION);
+      } catch (e) {
+        return;
+      }
+      if (stored !== null && /^[0-9]+$/.test(stored)) move(parseInt(stored, 10));
     }
 
     function currentCard() {
@@ -35,25 +63,29 @@
 
     function submitBulk(action) {
       var select = form.querySelector("select[name=action]");
-      if (!select) return;
-      select.value = action;
       var button = form.querySelector("button[name=bulk]");
-      if (button) button.click();
+      if (!select || !button) return;
+      select.value = action;
+      button.click();
     }
 
     function decide(action) {
-      if (!form) return;
+      // a second key press while the first decision is on its way would be refused (409)
+      if (!form || submitting) return;
+      byKey = true;
       if (checked().length) {
         submitBulk(action);
-        return;
+      } else {
+        var card = currentCard();
+        var button = card && card.querySelector(action === "approve" ? "[data-approve]" : "[data-reject]");
+        if (button) button.click();
       }
-      var card = currentCard();
-      var button = card && card.querySelector(action === "approve" ? "[data-approve]" : "[data-reject]");
-      if (button) button.click();
+      byKey = false;
     }
 
     if (form) {
       var all = document.createElement("p");
+      all.className = "check pick-all";
       var box = document.createElement("input");
       var label = document.createElement("label");
       box.type = "checkbox";
@@ -69,12 +101,32 @@
           item.checked = box.checked;
         });
       });
+      // Tab or a click into a card makes it the current one, so x, a and r act on the card
+      // the curator is in, not on one selected earlier
+      form.addEventListener("focusin", function (event) {
+        var card = event.target.closest ? event.target.closest("[data-candidate]") : null;
+        var index = card ? cards.indexOf(card) : -1;
+        if (index >= 0 && index !== current) mark(index);
+      });
+      // (the submit event comes only once the browser has accepted the fields)
+      form.addEventListener("submit", function () {
+        submitting = true;
+        if (byKey) remember();
+      });
+      window.addEventListener("pageshow", function (event) {
+        if (event.persisted) submitting = false;
+      });
     }
 
     document.addEventListener("keydown", function (event) {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       var target = event.target;
       var tag = target && target.tagName;
+      if (event.key === "Escape" && cards.length && tag && /^(INPUT|TEXTAREA|SELECT)$/.test(tag)) {
+        move(current < 0 ? 0 : current);
+        event.preventDefault();
+        return;
+      }
       if (tag === "INPUT" && target.type !== "checkbox") return;
       if (tag === "TEXTAREA" || tag === "SELECT" || (target && target.isContentEditable)) return;
       var card = currentCard();
@@ -126,6 +178,8 @@
       }
       event.preventDefault();
     });
+
+    restore();
   }
 
   document.addEventListener("DOMContentLoaded", setup);
