@@ -428,7 +428,7 @@ def bench_in_process(app: Any, queries: Sequence, warmup: Sequence, prof: bool, 
     """The API through the Flask test client, split into index, database and the rest.
 
     The split wraps (in this process only) the app's SearchIndex.search and
-    discovery.load_published with timers; nothing else is changed.
+    discovery.load_result_items with timers; nothing else is changed.
     """
     from registry.services import discovery
 
@@ -449,8 +449,8 @@ def bench_in_process(app: Any, queries: Sequence, warmup: Sequence, prof: bool, 
         return wrapped
 
     index.search = timer("search", index.search)  # type: ignore[method-assign]
-    original_load = discovery.load_published
-    discovery.load_published = timer("db", original_load)  # type: ignore[assignment]
+    original_load = discovery.load_result_items
+    discovery.load_result_items = timer("db", original_load)  # type: ignore[assignment]
     client = app.test_client()
     parts: list[tuple[float, float, float, float]] = []
 
@@ -474,7 +474,7 @@ def bench_in_process(app: Any, queries: Sequence, warmup: Sequence, prof: bool, 
     try:
         timed = profiled(name, lambda: _timed(queries, warmup, run), prof)
     finally:
-        discovery.load_published = original_load  # type: ignore[assignment]
+        discovery.load_result_items = original_load  # type: ignore[assignment]
         index.close()
         app.extensions.pop("registry.search", None)
     parts = parts[len(warmup) :]

@@ -10,8 +10,13 @@ Design notes:
   words weigh 4, summary 2, innovator/unit/region names 1.5, the other sections 1.
   The weights add up into the term frequency, which is what BM25F does, and a query
   word costs one posting list instead of one per field. ``text`` has no positions
-  (decoding positions made common words several times slower); a copy with
-  positions, ``phrase``, is read only for "quoted phrases".
+  (they doubled the build time and slowed common words); "quoted phrases" are
+  checked on the stored text of the documents that have all their words.
+* Indexing skips the analyzer chain for our own values (``SectionText``,
+  ``SpellingWords``: same terms, a fraction of the cost), and a big rebuild runs on
+  two worker processes, one segment each.
+* Index files are memory-mapped and read in place (``_MappedStorage``): Whoosh's own
+  mmap path copies every opened part of a segment onto the heap.
 * A query runs with AND between words; when that finds nothing it runs again with
   OR (as ``OrGroup.factory(0.9)``: documents with more of the words rank higher), so
   long queries still find things while short ones stay precise. Broken syntax is
@@ -20,24 +25,26 @@ Design notes:
   50,000 documents): each segment's facet values are read once from a column into
   bit masks (Python ints), posting lists of query words become masks (cached per
   index generation), and a count is ``(a & b).bit_count()``. Relevance is BM25
-  computed here from the posting blocks, which also avoids Whoosh's collector
-  walking every posting of a word that most documents contain.
+  computed here with numpy from the posting blocks (decoded once per generation),
+  which also avoids Whoosh's collector walking every posting of a common word.
 """
 
 from __future__ import annotations
 
 import contextlib
-import heapq
+import gc
 import html
 import itertools
 import math
+import mmap
+import multiprocessing
 import os
+import queue
 import re
 import shutil
 import tempfile
 import threading
 import time
-from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,15 +53,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from whoosh import columns, fields, index, qparser, query
+import numpy as np
+from whoosh import columns, fields, qparser, query
 from whoosh.analysis import Filter, Token, Tokenizer
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import LockError
+from whoosh.filedb.structfile import StructFile
+from whoosh.index import TOC, LockError, clean_files
 from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
+from whoosh.system import pack_uint
 from whoosh.util.filelock import try_for
+from whoosh.writing import PostingPool
 
 from registry.classify.text import STOPWORDS, TOKEN_RE, fold, index_term, stem
 
@@ -77,7 +88,7 @@ SORTS = ("relevance", "newest")
 
 #: Bump when the schema or the analysis changes: an index built by another version
 #: reports that it needs a rebuild.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _MARKER = "registry-index.txt"
 _INDEXNAME = "MAIN"
 _TOC_RE = re.compile(rf"^_{_INDEXNAME}_\d+\.toc$")
@@ -101,21 +112,20 @@ SECTION_WEIGHTS: tuple[tuple[tuple[str, ...], float], ...] = (
         1.0,
     ),
 )
-#: The body sections stored (besides summary and innovation) for snippets.
+#: The body sections (besides innovation) that make a snippet's "details".
 _DETAIL_SECTIONS = tuple(name for name in SECTION_WEIGHTS[3][0] if name != "innovation")
-#: Where a hit's snippet comes from: the first with a match, else the first non-empty.
-_HIGHLIGHT_SOURCES = ("summary", "innovation", "details", "title")
 _SECTION_GAP = 100  # positions between sections, so a phrase never spans two
 _SECTIONED = "\x1c"  # starts a field value made of sections
 _SECTION_SEP = "\x1d"  # between sections
 _SNIPPET_CHARS = 240
 _MAX_QUERY_CHARS = 1000  # longer queries are cut (parsing cost grows with length)
-_WALK_LIMIT = 20_000  # steps worth walking the newest order before sorting instead
 _TERM_CACHE_SIZE = 2048  # query words whose document masks are kept per generation
 _SIMILAR_CACHE_SIZE = 1024
 _K1, _B = 1.2, 0.75  # BM25 parameters (Whoosh's defaults)
-_SCORE_CACHE_MIN = 1000  # cache the decoded scores of words in at least this many documents
-_SCORE_CACHE_POSTINGS = 2_000_000  # about 32 MB of decoded postings per index generation
+_POSTINGS_CACHE = 1_500_000  # decoded postings kept per generation (16 bytes each)
+#: Postings per block in a rebuilt index (Whoosh's default is 128): fewer, bigger
+#: blocks cost less to write and to read whole.
+_BLOCK_LIMIT = 1024
 _SEP = "\x1f"  # between the values of the meta column
 _LIST_SEP = "\x1e"  # between sectors
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
@@ -264,23 +274,231 @@ def analyzer() -> Any:
     return SectionTokenizer() | NormalizeFilter()
 
 
+# A token's indexed form, by surface form: ``index_term`` behind a plain dict, which a
+# list comprehension reads at C speed (the analyzer chain costs ~1 µs a token).
+_TERMS: dict[str, str | None] = {}
+_TERMS_MAX = 500_000
+
+
+def _terms_of(text: str) -> list[str]:
+    """The indexed terms of a text in order, stopwords dropped (as ``analyzer()`` gives)."""
+    words = TOKEN_RE.findall(text)
+    terms = _TERMS
+    try:
+        found = [terms[w] for w in words]
+    except KeyError:
+        if len(terms) > _TERMS_MAX:
+            terms.clear()
+        for w in words:
+            if w not in terms:
+                terms[w] = index_term(w)
+        found = [terms[w] for w in words]
+    return [t for t in found if t is not None]
+
+
+_PACKED = tuple(pack_uint(n) for n in range(256))
+_TERM_BYTES: dict[str, bytes | None] = {}  # as _TERMS, UTF-8 encoded
+_ENCODED: dict[str, bytes] = {}
+
+
+def _term_bytes_of(text: str) -> list[bytes]:
+    """``_terms_of`` as UTF-8 bytes, the form a Whoosh field's ``index`` returns."""
+    words = TOKEN_RE.findall(text)
+    terms = _TERM_BYTES
+    try:
+        found = [terms[w] for w in words]
+    except KeyError:
+        if len(terms) > _TERMS_MAX:
+            terms.clear()
+        for w in words:
+            if w not in terms:
+                term = index_term(w)
+                terms[w] = None if term is None else term.encode("utf-8")
+        found = [terms[w] for w in words]
+    return [t for t in found if t is not None]
+
+
+def _encoded(term: str) -> bytes:
+    found = _ENCODED.get(term)
+    if found is None:
+        if len(_ENCODED) > _TERMS_MAX:
+            _ENCODED.clear()
+        found = _ENCODED[term] = term.encode("utf-8")
+    return found
+
+
+def _packed(n: int) -> bytes:
+    return _PACKED[n] if n < 256 else pack_uint(n)
+
+
+def _section_texts(value: str) -> list[str]:
+    return value[len(_SECTIONED) :].split(_SECTION_SEP)
+
+
+_WEIGHTS = tuple(weight for _, weight in SECTION_WEIGHTS)
+
+
+class SectionText(fields.TEXT):
+    """The ``text`` field: indexes a ``_sectioned`` value without the analyzer chain.
+
+    The result equals ``analyzer()``'s (frequency = occurrences, weight = the sum of
+    the section weights; tests compare the two), at a fraction of the cost per token.
+    Anything else (and queries) goes through the analyzer.
+    """
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        if not (isinstance(value, str) and value.startswith(_SECTIONED)):
+            return super().index(value, **kwargs)
+        every: list[bytes] = []
+        extra: dict[bytes, float] = {}  # weight above 1 per occurrence, summed
+        for text, weight in zip(_section_texts(value), _WEIGHTS, strict=False):
+            terms = _term_bytes_of(text)
+            every += terms
+            if weight != 1.0:
+                for term in terms:
+                    extra[term] = extra.get(term, 0.0) + weight - 1.0
+        boost = self.format.field_boost
+        packed, get = _PACKED, extra.get
+        items = [
+            (term, n, n + get(term, 0.0), packed[n] if n < 256 else pack_uint(n))
+            for term, n in Counter(every).items()
+        ]
+        if boost != 1.0:
+            items = [(t, n, w * boost, v) for t, n, w, v in items]
+        return items
+
+
+def _spelling_of(value: str) -> Counter[str]:
+    """Folded words of three letters or more, stopwords and numbers dropped, unstemmed."""
+    words = (fold(w) for w in TOKEN_RE.findall(value))
+    return Counter(w for w in words if len(w) >= 3 and not w.isdigit() and w not in STOPWORDS)
+
+
+class SpellingWords(fields.KEYWORD):
+    """The ``spell`` field: the same words as its analyzer, counted without the chain.
+
+    A mapping of words to counts is indexed as given: a rebuild writes one such
+    vocabulary document per segment (see ``_build_segments``) instead of the words of
+    every document.
+    """
+
+    def index(self, value: Any, **kwargs: Any) -> Any:
+        if isinstance(value, Mapping):
+            counts = value
+        elif isinstance(value, str) and not value.startswith(_SECTIONED):
+            counts = _spelling_of(value)
+        else:
+            return super().index(value, **kwargs)
+        boost = self.format.field_boost
+        return [(_encoded(word), n, n * boost, _packed(n)) for word, n in counts.items()]
+
+
+#: The stored texts of a document, in SECTION_WEIGHTS order: snippets, similar
+#: documents and the check of "quoted phrases" read them.
+_STORED_NAMES = tuple(name for names, _ in SECTION_WEIGHTS for name in names)
+_SECTION_SLICES = tuple(
+    slice(start, start + len(names))
+    for start, names in zip(
+        itertools.accumulate((len(n) for n, _ in SECTION_WEIGHTS), initial=0),
+        (n for n, _ in SECTION_WEIGHTS),
+        strict=False,
+    )
+)
+
+
 def _build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        # Scored and matched: no positions, so posting blocks decode fast.
-        text=fields.TEXT(analyzer=analyzer(), phrase=False),
-        # The same words with positions, read only to check "quoted phrases".
-        phrase=fields.TEXT(analyzer=analyzer()),
-        spell=fields.KEYWORD(analyzer=SectionTokenizer() | SpellingFilter()),
-        title=fields.STORED(),
-        summary=fields.STORED(),
-        innovation=fields.STORED(),
-        details=fields.STORED(),  # the other sections, for highlights only
+        # Scored and matched: no positions, so posting blocks decode fast and the index
+        # builds fast; "quoted phrases" are checked on the stored text instead.
+        text=SectionText(analyzer=analyzer(), phrase=False),
+        spell=SpellingWords(analyzer=SectionTokenizer() | SpellingFilter()),
+        texts=fields.STORED(),  # the texts of _STORED_NAMES, as a tuple
         meta=fields.COLUMN(columns.VarBytesColumn()),
     )
 
 
 SCHEMA = _build_schema()
+
+
+# -- reading the index files without copying them ---------------------------------------
+
+
+class _ViewReader:
+    """A read-only file over a memoryview: reads copy only the bytes asked for."""
+
+    def __init__(self, view: memoryview):
+        self._view = view
+        self._pos = 0
+
+    def read(self, n: int = -1) -> bytes:
+        start = self._pos
+        end = len(self._view) if n is None or n < 0 else min(start + n, len(self._view))
+        self._pos = max(start, end)
+        return bytes(self._view[start:end])
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readline(self, limit: int = -1) -> bytes:
+        view, start = self._view, self._pos
+        end = len(view) if limit is None or limit < 0 else min(len(view), start + limit)
+        newline = bytes(view[start:end]).find(b"\n")
+        return self.read((end - start) if newline < 0 else newline + 1)
+
+    def seek(self, pos: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: len(self._view)}[whence]
+        self._pos = base + pos
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self._pos = 0
+
+
+class _MappedFile(StructFile):
+    """A StructFile over a memory map, and sub-files that share it (no copies).
+
+    Whoosh's own mmap path copies each opened part of a segment into a BytesIO
+    (``BufferFile``): 143 MiB per worker at 50,000 documents. A compound segment
+    opened from this file uses ``subset()`` instead (CompoundStorage does when its
+    storage reports ``supports_mmap = False``), so the pages stay shared and lazy.
+    """
+
+    def __init__(self, view: memoryview, name: str | None = None):
+        super().__init__(_ViewReader(view), name=name)
+        self._view = view
+        self.is_real = False
+
+    def subset(self, position: int, length: int, name: str | None = None) -> _MappedFile:
+        return _MappedFile(self._view[position : position + length], name=name or self._name)
+
+    def get(self, position: int, length: int) -> bytes:
+        return bytes(self._view[position : position + length])
+
+    def close(self) -> None:
+        self.is_closed = True
+
+
+class _MappedStorage(FileStorage):
+    """A FileStorage whose files are read through ``_MappedFile`` (see there)."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        # CompoundStorage then reads through our subset() instead of its copying map
+        super().__init__(str(path), supports_mmap=False)
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        path = self._fpath(name)
+        try:
+            with open(path, "rb") as f:
+                mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # an empty file cannot be mapped
+            return super().open_file(name, **kwargs)
+        return _MappedFile(memoryview(mapped), name=name)
 
 
 # -- records to documents ---------------------------------------------------------------
@@ -349,63 +567,30 @@ def document_for(record: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "id": doc_id,
         "text": _sectioned(sections),
-        "phrase": _sectioned(sections),
         "spell": f"{title}\n{summary}",
-        "title": title,
-        "summary": summary,
-        "innovation": _text(get("innovation")),
-        "details": "\n".join(_text(get(name)) for name in _DETAIL_SECTIONS if get(name)),
+        "texts": tuple(_text(get(name)) for name in _STORED_NAMES),
         "meta": meta.encode("utf-8"),
     }
 
 
 # -- bit masks --------------------------------------------------------------------------
 
-_FLAGS_TO_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
-_DIGITS_TO_FLAGS = str.maketrans("01", "\x00\x01")
-
 
 def _mask_of(docnums: Iterable[int], nbits: int) -> int:
     """A mask with the bits of ``docnums`` set."""
-    flags = bytearray(nbits + 1)
-    for d in docnums:
-        flags[d] = 1
-    flags.reverse()
-    return int(flags.translate(_FLAGS_TO_DIGITS), 2)
+    flags = np.zeros(nbits, dtype=np.uint8)
+    flags[np.fromiter(docnums, dtype=np.int64)] = 1
+    return _mask_of_flags(flags)
 
 
-_BYTE_BITS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
-_NONZERO_BYTE = re.compile(rb"[^\x00]")
+def _mask_of_flags(flags: np.ndarray) -> int:
+    return int.from_bytes(np.packbits(flags.view(np.uint8), bitorder="little").tobytes(), "little")
 
 
-def _bits_of(mask: int) -> list[int]:
-    """The positions of the set bits of ``mask``, ascending."""
-    if mask <= 0:
-        return []
-    nbits = mask.bit_length()
-    if mask.bit_count() * 32 < nbits:
-        # Sparse: visit the non-zero bytes only.
-        raw = mask.to_bytes((nbits + 7) >> 3, "little")
-        out: list[int] = []
-        for hit in _NONZERO_BYTE.finditer(raw):
-            i = hit.start()
-            base = i << 3
-            out.extend([base + b for b in _BYTE_BITS[raw[i]]])
-        return out
-    # Dense: one flag byte per bit, then compress() picks the positions at C speed.
-    flags = bin(mask)[:1:-1].translate(_DIGITS_TO_FLAGS).encode("latin-1")
-    return list(itertools.compress(range(len(flags)), flags))
-
-
-class _Member:
-    """Fast membership tests against a mask (``docnum in _Member(mask)``)."""
-
-    def __init__(self, mask: int):
-        self._raw = mask.to_bytes((mask.bit_length() >> 3) + 1, "little")
-
-    def __contains__(self, docnum: int) -> bool:
-        i = docnum >> 3
-        return 0 <= i < len(self._raw) and bool(self._raw[i] >> (docnum & 7) & 1)
+def _flags_of(mask: int, nbits: int) -> np.ndarray:
+    """A bool array of ``nbits`` entries, True where ``mask`` has a bit set."""
+    raw = np.frombuffer(mask.to_bytes((nbits + 7) >> 3, "little"), dtype=np.uint8)
+    return np.unpackbits(raw, bitorder="little", count=nbits).view(bool)
 
 
 # -- per-segment and per-generation data ----------------------------------------------------
@@ -425,43 +610,53 @@ def _decode_meta(raw: bytes) -> _Row | None:
         return None
     try:
         parts = raw.decode("utf-8").split(_SEP)
-        if len(parts) != 4 + len(FACETS):
+        doc_id, published, updated_at, length, sectors, *singles = parts
+        values = (tuple(v for v in sectors.split(_LIST_SEP) if v),) + tuple(
+            (v,) if v else () for v in singles
+        )
+        if len(values) != len(FACETS):
             return None
-        sectors = tuple(s for s in parts[4].split(_LIST_SEP) if s)
-        singles = tuple((v,) if v else () for v in parts[5:])
-        return _Row(int(parts[0]), float(parts[1]), parts[2], int(parts[3]), (sectors, *singles))
+        return _Row(int(doc_id), float(published), updated_at, int(length), values)
     except ValueError:
         return None
 
 
-def _newest_key(row: _Row | None) -> tuple[float, int]:
-    return (0.0, 0) if row is None else (-row.published, -row.id)
-
-
 @dataclass
 class _Segment:
-    """What is read once per segment (segments never change, except for deletions)."""
+    """What is read once per segment (segments never change, except for deletions).
+
+    Arrays, not an object per document: at 50,000 documents that saves ~45 MiB.
+    """
 
     key: str  # Whoosh's segment id
-    rows: list[_Row | None]
+    count: int
+    ids: np.ndarray  # int64 by local docnum; -1 where the meta column is unreadable
+    published: np.ndarray  # float64 seconds
+    lengths: np.ndarray  # float64 words in the text field (BM25's length normalization)
     valid: int  # mask of the docnums with a readable row
     masks: dict[str, dict[str, int]]  # facet -> value -> mask of local docnums
-    order: list[int]  # local docnums, newest first
     words: frozenset[str] | None = None  # the spelling words, read on first use
+
+
+def _meta_rows(leaf: Any) -> list[_Row | None]:
+    if not leaf.has_column("meta"):
+        return [None] * leaf.doc_count_all()
+    return [_decode_meta(raw) for raw in leaf.column_reader("meta")]
 
 
 def _load_segment(leaf: Any, key: str) -> _Segment:
     count = leaf.doc_count_all()
-    if leaf.has_column("meta"):
-        rows = [_decode_meta(raw) for raw in leaf.column_reader("meta")]
-    else:
-        rows = [None] * count
+    rows = _meta_rows(leaf)
+    ids = np.full(count, -1, dtype=np.int64)
+    published = np.zeros(count, dtype=np.float64)
+    lengths = np.zeros(count, dtype=np.float64)
     builders: list[dict[str, bytearray]] = [{} for _ in FACETS]
     size = (count >> 3) + 1
     valid = bytearray(size)
     for docnum, row in enumerate(rows):
         if row is None:
             continue
+        ids[docnum], published[docnum], lengths[docnum] = row.id, row.published, row.length
         byte, bit = docnum >> 3, 1 << (docnum & 7)
         valid[byte] |= bit
         for values, by_value in zip(row.values, builders, strict=True):
@@ -474,17 +669,23 @@ def _load_segment(leaf: Any, key: str) -> _Segment:
         name: {v: int.from_bytes(buf, "little") for v, buf in by_value.items()}
         for name, by_value in zip(FACETS, builders, strict=True)
     }
-    keys = [_newest_key(row) for row in rows]
-    order = sorted(range(count), key=keys.__getitem__)
-    return _Segment(key, rows, int.from_bytes(valid, "little"), masks, order)
+    return _Segment(key, count, ids, published, lengths, int.from_bytes(valid, "little"), masks)
 
 
-def _postings(reader: Any, fieldname: str, text: Any) -> Iterator[tuple[Sequence[int], Any, int]]:
-    """Blocks of (docnums, weights, docnum offset) of a term, deleted documents included.
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_WEIGHTS = np.zeros(0, dtype=np.float64)
+
+
+def _postings(reader: Any, fieldname: str, text: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, weights) of a term as arrays, deleted documents included.
 
     Reads Whoosh's posting blocks whole instead of stepping posting by posting (the
-    matcher internals of whoosh 2.7); other matchers are stepped through.
+    block layout of whoosh 2.7's W3 codec: a pickled tuple of id deltas, weights,
+    values); any other matcher is stepped through (``_step_postings``, tested to
+    give the same).
     """
+    ids: list[int] = []
+    weights: list[float] = []
     for leaf, offset in reader.leaf_readers():
         try:
             matcher = leaf.postings(fieldname, text)
@@ -492,32 +693,37 @@ def _postings(reader: Any, fieldname: str, text: Any) -> Iterator[tuple[Sequence
             continue
         if isinstance(matcher, FilterMatcher):
             matcher = matcher.child  # the deleted-documents filter: callers mask those
-        if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
+        if _BLOCK_READS and isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
             while not matcher._atend and matcher._i < matcher._blocklength:
                 if matcher._data is None:
                     matcher._read_data()
-                ids, weights = matcher._data[0], matcher._data[1]
+                deltas, block_weights = matcher._data[0], matcher._data[1]
                 count = matcher._blocklength
-                # Ids are stored as deltas; accumulate() decodes them at C speed.
-                ids = list(itertools.accumulate(ids, initial=offset))[1:]
-                if weights is None:
-                    weights = [1.0] * count
-                elif isinstance(weights, float):
-                    weights = [weights] * count
-                yield ids, weights, 0
+                # Ids are deltas from the block's start; accumulate() decodes at C speed.
+                ids.extend(itertools.islice(itertools.accumulate(deltas, initial=offset), 1, None))
+                if block_weights is None:
+                    weights.extend(itertools.repeat(1.0, count))
+                elif isinstance(block_weights, float):
+                    weights.extend(itertools.repeat(block_weights, count))
+                else:
+                    weights.extend(block_weights)
                 matcher._next_block()
         else:
-            ids, weights = [], []
-            while matcher.is_active():
-                ids.append(matcher.id())
-                weights.append(matcher.weight())
-                matcher.next()
-            yield ids, weights, offset
+            _step_postings(matcher, offset, ids, weights)
+    if not ids:
+        return _EMPTY_IDS, _EMPTY_WEIGHTS
+    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
 
 
-def _posting_ids(reader: Any, fieldname: str, text: Any) -> Iterator[int]:
-    for ids, _, offset in _postings(reader, fieldname, text):
-        yield from (ids if not offset else (d + offset for d in ids))
+#: Read posting blocks whole (see ``_postings``); False steps through every matcher.
+_BLOCK_READS = True
+
+
+def _step_postings(matcher: Any, offset: int, ids: list[int], weights: list[float]) -> None:
+    while matcher.is_active():
+        ids.append(matcher.id() + offset)
+        weights.append(matcher.weight())
+        matcher.next()
 
 
 @dataclass
@@ -525,32 +731,51 @@ class _View:
     """Everything derived from one searcher generation."""
 
     nbits: int
-    rows: list[_Row | None]  # by docnum
+    ids: np.ndarray  # by docnum: the record id, -1 for none
+    published: np.ndarray
+    lengths: np.ndarray
     alive: int  # mask of live, listable docnums
     count: int  # alive.bit_count()
     masks: dict[str, dict[str, int]]  # facet -> value -> docnum mask (deleted ones too)
     segments: list[tuple[_Segment, int]]  # with their docnum offsets
     all_facets: dict[str, dict[str, int]]
     corrector: Any
-    _newest: list[int] | None = None
-    _newest_rank: list[int] | None = None  # docnum -> position in the newest order
-    _by_id: dict[int, int] | None = None
+    _alive_flags: np.ndarray | None = None
+    _newest: np.ndarray | None = None
+    _by_id: tuple[np.ndarray, np.ndarray] | None = None  # sorted ids, their docnums
+    _norms: np.ndarray | None = None
     term_masks: dict[tuple[str, str], int] = field(default_factory=dict)
     similar_cache: dict[tuple[int, int], list[int]] = field(default_factory=dict)
-    _norms: list[float] | None = None
-    term_scores: dict[str, tuple[Sequence[int], Sequence[float]]] = field(default_factory=dict)
-    term_scores_size: int = 0
+    postings: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    postings_size: int = 0
+
+    def flags(self, mask: int) -> np.ndarray:
+        if mask == self.alive:
+            if self._alive_flags is None:
+                self._alive_flags = _flags_of(self.alive, self.nbits)
+            return self._alive_flags
+        return _flags_of(mask, self.nbits)
+
+    def docnum_of(self, id: int) -> int | None:
+        if self._by_id is None:
+            live = np.flatnonzero(self.flags(self.alive))
+            order = np.argsort(self.ids[live], kind="stable")
+            self._by_id = (self.ids[live][order], live[order])
+        sorted_ids, docnums = self._by_id
+        i = int(np.searchsorted(sorted_ids, id))
+        if i < len(sorted_ids) and sorted_ids[i] == id:
+            return int(docnums[i])
+        return None
 
     # relevance
 
-    def norms(self) -> list[float]:
+    def norms(self) -> np.ndarray:
         """Per docnum, BM25's length normalization ``K1 * (1 - B + B * length / avg)``."""
         if self._norms is None:
-            lengths = [0 if row is None else row.length for row in self.rows]
-            live = [lengths[d] for d in _bits_of(self.alive)]
-            avg = (sum(live) / len(live)) if live else 1.0
+            live = self.lengths[self.flags(self.alive)]
+            avg = float(live.mean()) if len(live) else 1.0
             avg = avg or 1.0
-            self._norms = [_K1 * (1 - _B + _B * n / avg) for n in lengths]
+            self._norms = _K1 * (1 - _B + _B * self.lengths / avg)
         return self._norms
 
     def rank(
@@ -566,64 +791,58 @@ class _View:
         ``terms`` maps each analyzed word to a boost. The text field's term weights
         already hold the section weights (title 4, summary 2, ...), so this is BM25F.
         With ``coord`` a document's score is scaled by the share of the words it has
-        (0.1 + 0.9 * share), as for Whoosh's ``OrGroup.factory(0.9)``.
+        (0.1 + 0.9 * share), as for Whoosh's ``OrGroup.factory(0.9)``. Ties go to the
+        lower docnum.
         """
         if not matched or limit < 1:
             return []
-        size = len(self.rows)
-        acc = [0.0] * size
-        hits = [0] * size if coord else None
+        acc = np.zeros(self.nbits, dtype=np.float64)
+        hits = np.zeros(self.nbits, dtype=np.int32) if coord and len(terms) > 1 else None
         for term, boost in terms.items():
             ids, contributions = self._contributions(searcher, term)
-            if boost == 1.0:
-                for d, c in zip(ids, contributions, strict=True):
-                    acc[d] += c
-            else:
-                for d, c in zip(ids, contributions, strict=True):
-                    acc[d] += c * boost
+            if not len(ids):
+                continue
+            acc[ids] += contributions if boost == 1.0 else contributions * boost
             if hits is not None:
-                for d in ids:
-                    hits[d] += 1
-        if hits is not None and len(terms) > 1:
-            n_terms = len(terms)
-            for d in _bits_of(matched):
-                acc[d] *= 0.1 + 0.9 * hits[d] / n_terms
-        best = heapq.nlargest(limit, _bits_of(matched), key=acc.__getitem__)
-        return [(acc[d], d) for d in best]
+                hits[ids] += 1
+        candidates = np.flatnonzero(self.flags(matched))
+        scores = acc[candidates]
+        if hits is not None:
+            scores *= 0.1 + 0.9 * hits[candidates] / len(terms)
+        if len(candidates) > limit:
+            kth = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+            keep = scores >= kth
+            candidates, scores = candidates[keep], scores[keep]
+        best = np.lexsort((candidates, -scores))[:limit]
+        return [(float(scores[i]), int(candidates[i])) for i in best]
 
-    def _contributions(
-        self, searcher: Searcher, term: str
-    ) -> tuple[Sequence[int], Sequence[float]]:
-        """(docnums, BM25 score) of one word; big posting lists are cached per generation.
+    def _term_postings(self, searcher: Searcher, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, weights) of a word of the text field, cached per generation.
 
-        Decoding Whoosh's posting blocks costs about half a microsecond a posting, so
-        a word in most of 50,000 documents is worth keeping decoded while the index
-        generation lasts.
+        Decoding Whoosh's posting blocks costs about half a microsecond a posting,
+        so the words of recent queries stay decoded while the generation lasts.
         """
-        cached = self.term_scores.get(term)
+        cached = self.postings.get(term)
         if cached is not None:
             return cached
+        found = _postings(searcher.reader(), "text", term)
+        if self.postings_size + len(found[0]) > _POSTINGS_CACHE:
+            self.postings.clear()
+            self.postings_size = 0
+        self.postings[term] = found
+        self.postings_size += len(found[0])
+        return found
+
+    def _contributions(self, searcher: Searcher, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(docnums, BM25 score) of one word."""
+        ids, weights = self._term_postings(searcher, term)
+        if not len(ids):
+            return ids, weights
         df = (self._term(searcher, "text", term) & self.alive).bit_count()
         if not df:
-            return ((), ())
-        norms = self.norms()
+            return _EMPTY_IDS, _EMPTY_WEIGHTS
         factor = (math.log(max(self.count, 1) / (df + 1)) + 1) * (_K1 + 1)
-        ids: array[int] = array("l")
-        contributions: array[float] = array("d")
-        for block_ids, weights, offset in _postings(searcher.reader(), "text", term):
-            if offset:
-                block_ids = [d + offset for d in block_ids]
-            ids.extend(block_ids)
-            contributions.extend(
-                [factor * w / (w + norms[d]) for d, w in zip(block_ids, weights, strict=True)]
-            )
-        if len(ids) >= _SCORE_CACHE_MIN:
-            if self.term_scores_size + len(ids) > _SCORE_CACHE_POSTINGS:
-                self.term_scores.clear()
-                self.term_scores_size = 0
-            self.term_scores[term] = (ids, contributions)
-            self.term_scores_size += len(ids)
-        return ids, contributions
+        return ids, factor * weights / (weights + self.norms()[ids])
 
     # facets and filters
 
@@ -651,51 +870,18 @@ class _View:
 
     # listing order
 
-    @property
-    def by_id(self) -> dict[int, int]:
-        if self._by_id is None:
-            self._by_id = {
-                row.id: d for d in _bits_of(self.alive) if (row := self.rows[d]) is not None
-            }
-        return self._by_id
-
-    def newest(self) -> list[int]:
+    def newest(self) -> np.ndarray:
         """Live docnums, newest published first (built on first use per generation)."""
         if self._newest is None:
-            rows = self.rows
-            merged = list(
-                itertools.chain.from_iterable(
-                    seg.order if not offset else [d + offset for d in seg.order]
-                    for seg, offset in self.segments
-                )
-            )
-            if len(self.segments) > 1:  # already-sorted runs: Timsort merges them
-                merged.sort(key=lambda d: _newest_key(rows[d]))
-            live = _Member(self.alive)
-            self._newest = [d for d in merged if d in live]
+            order = np.lexsort((-self.ids, -self.published))
+            self._newest = order[self.flags(self.alive)[order]]
         return self._newest
 
-    def newest_page(self, matched: int, total: int, start: int, stop: int) -> list[int]:
+    def newest_page(self, matched: int, start: int, stop: int) -> list[int]:
         order = self.newest()
-        if matched == self.alive:
-            return order[start:stop]
-        if stop * self.count <= _WALK_LIMIT * total:
-            # Walk the global order until the page is full: about stop * count / total
-            # steps, few unless the page is deep into a sparse result.
-            member = _Member(matched)
-            page: list[int] = []
-            for docnum in order:
-                if docnum in member:
-                    page.append(docnum)
-                    if len(page) >= stop:
-                        break
-            return page[start:stop]
-        if self._newest_rank is None:
-            rank = [len(order)] * len(self.rows)
-            for position, docnum in enumerate(order):
-                rank[docnum] = position
-            self._newest_rank = rank
-        return sorted(_bits_of(matched), key=self._newest_rank.__getitem__)[start:stop]
+        if matched != self.alive:
+            order = order[self.flags(matched)[order]]
+        return [int(d) for d in order[start:stop]]
 
     # query evaluation on masks
 
@@ -733,19 +919,71 @@ class _View:
         if q is query.NullQuery:
             return 0
         if isinstance(q, query.Phrase) and q.fieldname == "text":
-            q = query.Phrase("phrase", q.words, slop=q.slop)
-        # Phrases and anything else: let Whoosh find the documents.
+            return self._phrase(searcher, [str(w) for w in q.words], q.slop)
+        # Anything else: let Whoosh find the documents.
         return _mask_of(searcher.docs_for_query(q), self.nbits)
 
     def _term(self, searcher: Searcher, fieldname: str, text: Any) -> int:
         key = (fieldname, str(text))
         mask = self.term_masks.get(key)
         if mask is None:
+            if fieldname == "text":
+                ids = self._term_postings(searcher, str(text))[0]
+            else:
+                ids = _postings(searcher.reader(), fieldname, text)[0]
+            flags = np.zeros(self.nbits, dtype=np.uint8)
+            flags[ids] = 1
+            mask = _mask_of_flags(flags)
             if len(self.term_masks) >= _TERM_CACHE_SIZE:
                 self.term_masks.clear()
-            mask = _mask_of(_posting_ids(searcher.reader(), fieldname, text), self.nbits)
             self.term_masks[key] = mask
         return mask
+
+    def _phrase(self, searcher: Searcher, words: list[str], slop: int) -> int:
+        """Documents with ``words`` in order, each within ``slop`` positions of the last.
+
+        The index keeps no positions (they made the index twice as slow to build and
+        common words slower to read): the documents with all the words are checked on
+        their stored text, analyzed as the index does, section by section.
+        """
+        key = ("\x00phrase", f"{slop} " + " ".join(words))
+        mask = self.term_masks.get(key)
+        if mask is not None:
+            return mask
+        candidates = self.alive
+        for word in dict.fromkeys(words):
+            candidates &= self._term(searcher, "text", word)
+        found = [
+            d
+            for d in np.flatnonzero(self.flags(candidates)).tolist()
+            if _has_phrase(searcher.stored_fields(d).get("texts") or (), words, slop)
+        ]
+        mask = _mask_of(found, self.nbits)
+        if len(self.term_masks) >= _TERM_CACHE_SIZE:
+            self.term_masks.clear()
+        self.term_masks[key] = mask
+        return mask
+
+
+def _has_phrase(texts: Sequence[str], words: Sequence[str], slop: int) -> bool:
+    """True when a section of ``texts`` (stored, _STORED_NAMES order) holds the phrase."""
+    slop = max(1, int(slop))
+    for part in _SECTION_SLICES:
+        terms = _terms_of("\n".join(texts[part]))
+        if not terms:
+            continue
+        places: dict[str, list[int]] = {}
+        for position, term in enumerate(terms):
+            places.setdefault(term, []).append(position)
+        ends = places.get(words[0], [])
+        for word in words[1:]:
+            if not ends:
+                break
+            following = places.get(word, [])
+            ends = [p for p in following if any(0 < p - e <= slop for e in ends)]
+        if ends:
+            return True
+    return False
 
 
 def _count_facets(
@@ -766,8 +1004,8 @@ def _build_view(searcher: Searcher, cache: dict[str, _Segment]) -> _View:
     reader = searcher.reader()
     segments: list[tuple[_Segment, int]] = []
     used: dict[str, _Segment] = {}
-    rows: list[_Row | None] = []
     alive = 0
+    nbits = 0
     for leaf, offset in reader.leaf_readers():
         count = leaf.doc_count_all()
         if not count:
@@ -775,14 +1013,12 @@ def _build_view(searcher: Searcher, cache: dict[str, _Segment]) -> _View:
         info = leaf.segment()
         key = info.segment_id() if info is not None else ""
         seg = cache.get(key) if key else None
-        if seg is None or len(seg.rows) != count:
+        if seg is None or seg.count != count:
             seg = _load_segment(leaf, key)
         if key:
             used[key] = seg
         segments.append((seg, offset))
-        if len(rows) < offset:
-            rows.extend([None] * (offset - len(rows)))
-        rows.extend(seg.rows)
+        nbits = max(nbits, offset + count)
         live = seg.valid
         if leaf.has_deletions():
             live &= ~_mask_of(info.deleted_docs(), count)
@@ -790,16 +1026,24 @@ def _build_view(searcher: Searcher, cache: dict[str, _Segment]) -> _View:
     cache.clear()
     cache.update(used)
 
-    nbits = max(len(rows), 1)
+    nbits = max(nbits, 1)
+    ids = np.full(nbits, -1, dtype=np.int64)
+    published = np.zeros(nbits, dtype=np.float64)
+    lengths = np.zeros(nbits, dtype=np.float64)
     masks: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     for seg, offset in segments:
+        ids[offset : offset + seg.count] = seg.ids
+        published[offset : offset + seg.count] = seg.published
+        lengths[offset : offset + seg.count] = seg.lengths
         for name, by_value in seg.masks.items():
             merged = masks[name]
             for value, mask in by_value.items():
                 merged[value] = merged.get(value, 0) | (mask << offset)
     return _View(
         nbits=nbits,
-        rows=rows,
+        ids=ids,
+        published=published,
+        lengths=lengths,
         alive=alive,
         count=alive.bit_count(),
         masks=masks,
@@ -990,6 +1234,21 @@ def _cut(text: str, start: int, stop: int) -> tuple[int, int]:
     return start, stop
 
 
+def _snippet_sources(texts: Sequence[str]) -> list[str]:
+    """Where a hit's snippet comes from: the first with a match, else the first non-empty.
+
+    Summary, innovation, the other body sections, title (from the stored ``texts``).
+    """
+    by_name = dict(zip(_STORED_NAMES, texts, strict=False))
+    details = "\n".join(t for name in _DETAIL_SECTIONS if (t := by_name.get(name)))
+    return [
+        by_name.get("summary", ""),
+        by_name.get("innovation", ""),
+        details,
+        by_name.get("title", ""),
+    ]
+
+
 def highlight(texts: Sequence[str], terms: set[str], width: int = _SNIPPET_CHARS) -> str:
     """HTML snippet of the first text with matches (else of the first non-empty text).
 
@@ -1084,7 +1343,7 @@ class SearchIndex:
                 f"the search index at {self.path} was built by another version; {_REBUILD_CMD}"
             )
         try:
-            return index.open_dir(str(self.path), indexname=_INDEXNAME, schema=SCHEMA)
+            return _MappedStorage(self.path).open_index(_INDEXNAME, schema=SCHEMA)
         except Exception as exc:
             raise SearchUnavailable(
                 f"the search index at {self.path} cannot be read ({exc}); {_REBUILD_CMD}"
@@ -1158,7 +1417,7 @@ class SearchIndex:
     def _writer(self) -> Any:
         ix = self._open_ix()
         try:
-            return ix.writer(timeout=self.writer_timeout)
+            return ix.writer(timeout=self.writer_timeout, codec=_codec())
         except LockError as exc:
             raise self._locked_error() from exc
         except OSError as exc:
@@ -1235,32 +1494,21 @@ class SearchIndex:
                 old_lock.release()
             raise
         try:
-            ix = index.create_in(str(tmp), SCHEMA, indexname=_INDEXNAME)
+            storage = _MappedStorage(tmp)
+            ix = storage.create_index(SCHEMA, indexname=_INDEXNAME)
             (tmp / _MARKER).write_text(f"schema {SCHEMA_VERSION}\n", encoding="utf-8")
             # Peek at the first records: only a big rebuild is worth worker processes.
             source = iter(records)
             head = list(itertools.islice(source, self.parallel_threshold))
             procs = min(2, os.cpu_count() or 1) if len(head) >= self.parallel_threshold else 1
-            if procs > 1:
-                # One segment per worker and no final merge: ~1.9x faster on two cores.
-                writer = ix.writer(procs=procs, limitmb=128, multisegment=True)
+            unique = _first_of_each_id(itertools.chain(head, source))
+            if procs > 1 and "fork" in multiprocessing.get_all_start_methods():
+                _warm_terms(head)  # the workers inherit the stems (Sastrawi is slow)
+                count = _parallel_build(storage, tmp, unique, procs)
             else:
-                writer = ix.writer(limitmb=256)
-            seen: set[str] = set()
-            try:
-                for record in itertools.chain(head, source):
-                    doc = document_for(record)
-                    if doc["id"] in seen:
-                        continue
-                    seen.add(doc["id"])
-                    writer.add_document(**doc)
-                    count += 1
-            except BaseException:
-                _cancel(writer)
-                raise
-            writer.commit(merge=False)
+                count = _build_segments(ix, unique)
             with ix.reader() as reader:
-                indexed = reader.doc_count()
+                indexed = reader.doc_count() - reader.doc_frequency("id", _VOCABULARY_ID)
             if indexed != count:  # a worker process failed: keep the old index
                 raise SearchUnavailable(
                     f"the rebuild indexed {indexed} of {count} records; the old index is kept"
@@ -1305,11 +1553,15 @@ class SearchIndex:
     def stamps(self) -> dict[int, str]:
         """id -> updated_at as indexed, so a caller can sync the index with the database."""
         with self._lock:
-            _, view = self._state()
-            rows = view.rows
-            return {
-                row.id: row.updated_at for d in _bits_of(view.alive) if (row := rows[d]) is not None
-            }
+            searcher, view = self._state()
+            stamps: dict[int, str] = {}
+            for leaf, offset in searcher.reader().leaf_readers():
+                count = leaf.doc_count_all()
+                live = view.flags(view.alive)[offset : offset + count]
+                for docnum, row in enumerate(_meta_rows(leaf)):
+                    if row is not None and live[docnum]:
+                        stamps[row.id] = row.updated_at
+            return stamps
 
     def search(
         self,
@@ -1354,7 +1606,7 @@ class SearchIndex:
             scored: list[tuple[float, int]] = []
             if start < total:
                 if parsed is None or not parsed.scored or sort == "newest":
-                    page_docs = view.newest_page(matched, total, start, stop)
+                    page_docs = view.newest_page(matched, start, stop)
                     scored = [(0.0, d) for d in page_docs]
                 else:
                     boosts = dict.fromkeys(_positive_terms(parsed.query), 1.0)
@@ -1364,14 +1616,21 @@ class SearchIndex:
             terms = _positive_terms(parsed.query) if parsed is not None else set()
             hits = []
             for score, docnum in scored:
-                row = view.rows[docnum]
-                if row is None:
+                doc_id = int(view.ids[docnum])
+                if doc_id < 0:
                     continue
-                stored = searcher.stored_fields(docnum)
-                texts = [stored.get(name) or "" for name in _HIGHLIGHT_SOURCES]
-                hits.append(Hit(id=row.id, score=score, highlight=highlight(texts, terms)))
+                texts = _snippet_sources(searcher.stored_fields(docnum).get("texts") or ())
+                hits.append(Hit(id=doc_id, score=score, highlight=highlight(texts, terms)))
             suggestion = _suggestion(searcher, view, q) if q.strip() else None
             return SearchResult(total=total, hits=hits, facets=facets, suggestion=suggestion)
+
+    def warm(self) -> None:
+        """Open the searcher and build what the first search would (a server's start-up)."""
+        with self._lock:
+            _, view = self._state()
+            view.newest()
+            view.norms()
+        parse_query("warm up")
 
     def suggest(self, q: str) -> str | None:
         """The query with misspelled words corrected, or None when nothing is better."""
@@ -1391,7 +1650,7 @@ class SearchIndex:
             cached = view.similar_cache.get(key)
             if cached is not None:
                 return list(cached)
-            docnum = view.by_id.get(int(id))
+            docnum = view.docnum_of(int(id))
             found = [] if docnum is None else _similar(searcher, view, docnum, limit)
             if len(view.similar_cache) >= _SIMILAR_CACHE_SIZE:
                 view.similar_cache.clear()
@@ -1428,16 +1687,259 @@ def _spelling_words(searcher: Searcher, view: _View) -> list[frozenset[str]]:
     return out
 
 
-def _cancel(writer: Any) -> None:
-    """Cancel a writer, stopping the worker processes of a parallel one.
+class _FieldWriter(W3FieldWriter):
+    """Whoosh 2.7's W3 field writer with a leaner loop over the sorted postings.
 
-    (Whoosh's MpWriter.cancel only flags its workers in the parent process; they
-    would wait for work forever and keep the interpreter from exiting.)
+    The same calls and the same bytes as ``FieldWriter.add_postings`` (tests compare
+    the two), without its per-posting order checks (the pool sorts), length lookups
+    (see ``_codec``) and ``add_posting``'s type assertions: ~40 % of the CPU time of
+    writing a segment. Anything unexpected goes to Whoosh's own loop.
     """
-    for task in getattr(writer, "tasks", ()):
-        task.terminate()
-        task.join(5)
-    writer.cancel()
+
+    def add_postings(self, schema: Any, lengths: Any, items: Iterable[Any]) -> None:
+        if lengths is not None or not _LEAN_POSTINGS:
+            super().add_postings(schema, lengths, items)
+            return
+        lastfn: str | None = None
+        lasttext: bytes | None = None
+        writer: Any = None
+        ids: Any = None
+        weights: Any = None
+        values: list[bytes] = []
+        limit = 0
+        for fieldname, btext, docnum, weight, value in items:
+            if fieldname != lastfn:
+                if lasttext is not None:
+                    self.finish_term()
+                if lastfn is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                lastfn, lasttext = fieldname, None
+            if docnum == -1:  # Whoosh's marker for spelling-only words
+                continue
+            if btext != lasttext:
+                if lasttext is not None:
+                    self.finish_term()
+                self.start_term(btext)
+                lasttext = btext
+                writer = self._postwriter
+                ids, weights, values = writer._ids, writer._weights, writer._values
+                limit = writer._blocklimit
+            if len(ids) >= limit:
+                writer._write_block()  # starts new lists
+                ids, weights, values = writer._ids, writer._weights, writer._values
+            ids.append(docnum)
+            weights.append(weight)
+            if weight > writer._maxweight:
+                writer._maxweight = weight
+            if value:
+                values.append(value)
+        if lasttext is not None:
+            self.finish_term()
+        if lastfn is not None:
+            self.finish_field()
+
+
+#: Use ``_FieldWriter``'s loop (False: Whoosh's own, for comparison in the tests).
+_LEAN_POSTINGS = True
+
+
+class _Codec(W3Codec):
+    """Whoosh's W3 codec without per-block length stats, writing with ``_FieldWriter``.
+
+    The stats (shortest and longest document of a block) serve only Whoosh's own
+    scorers, which this module does not use, and gathering them looked up a document
+    length for every posting: a third of the CPU time of indexing.
+    """
+
+    length_stats = False
+
+    def field_writer(self, storage: Any, segment: Any) -> Any:
+        return _FieldWriter(self, storage, segment)
+
+
+def _codec() -> W3Codec:
+    """The codec of our writers: bigger posting blocks (fewer to write and read)."""
+    return _Codec(blocklimit=_BLOCK_LIMIT, compression=1)
+
+
+# -- building a new index -------------------------------------------------------------
+
+_BATCH = 250  # records per message to a worker process
+_LIMIT_MB = 256  # a writer's posting buffer before it spills sorted runs to disk
+_SEGMENT_DOCS = 8000  # documents per segment of a rebuild (~1.1 million postings)
+_VOCABULARY_ID = "vocabulary"  # the id of a segment's spelling vocabulary document
+
+
+def _first_of_each_id(records: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    seen: set[int] = set()
+    for record in records:
+        key = int(record["id"])
+        if key not in seen:
+            seen.add(key)
+            yield record
+
+
+def _warm_terms(records: Iterable[Mapping[str, Any]]) -> None:
+    for record in records:
+        for names, _ in SECTION_WEIGHTS:
+            for name in names:
+                _term_bytes_of(_text(record.get(name)))
+
+
+class _LeanPool(PostingPool):
+    """Whoosh's posting pool with a cheaper ``add`` (one call per posting).
+
+    The same sorted runs; only the memory estimate is coarser (a fixed size per
+    posting instead of one computed from each posting's parts).
+    """
+
+    _POSTING_BYTES = 160
+
+    def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128, **kwargs: Any):
+        super().__init__(tempstore, segment, limitmb=limitmb, **kwargs)
+        self.fieldnames.update(name for name, f in SCHEMA.items() if f.indexed)
+        self._max_items = max(1, self.limit // self._POSTING_BYTES)
+
+    def add(self, item: Any) -> None:
+        current = self.current
+        current.append(item)
+        if len(current) >= self._max_items:
+            self.save()
+
+
+def _new_writer(ix: Any) -> Any:
+    writer = ix.writer(limitmb=_LIMIT_MB, codec=_codec())
+    pool = getattr(writer, "pool", None)
+    if (
+        pool is not None and type(pool) is PostingPool and not pool.current
+    ):  # whoosh 2.7's pool, still empty
+        writer.pool = _LeanPool(writer._tempstorage, writer.newsegment, limitmb=_LIMIT_MB)
+    return writer
+
+
+def _build_segments(ix: Any, records: Iterable[Mapping[str, Any]]) -> int:
+    """Index ``records`` into new segments of ``ix``; returns how many.
+
+    A segment every ``_SEGMENT_DOCS`` records keeps the posting pool in memory: past
+    ``_LIMIT_MB`` Whoosh spills sorted runs to disk and merges them back one posting
+    at a time in Python, which took longer than the indexing itself.
+
+    The spelling words go into one vocabulary document per segment, each word
+    weighted by the number of documents that have it, instead of a posting per
+    document: a fifth of all postings. That document has no row (``meta``), so it is
+    never listed, counted or matched; suggestions read the words' weights. (Words of
+    documents deleted later stay in it until the next rebuild.)
+    """
+    count = 0
+    source = iter(records)
+    while True:
+        chunk = list(itertools.islice(source, _SEGMENT_DOCS))
+        if not chunk and count:
+            return count
+        writer = _new_writer(ix)
+        vocabulary: Counter[str] = Counter()
+        try:
+            for record in chunk:
+                doc = document_for(record)
+                vocabulary.update(_spelling_of(doc.pop("spell")).keys())
+                writer.add_document(**doc)
+            if vocabulary:
+                writer.add_document(id=_VOCABULARY_ID, spell=dict(vocabulary))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(merge=False)
+        count += len(chunk)
+        if len(chunk) < _SEGMENT_DOCS:
+            return count
+
+
+def _build_part(path: str, jobs: Any, results: Any) -> None:
+    """A worker process: index batches of records from ``jobs`` into an index at ``path``."""
+    # The posting pool holds millions of tuples, which each full collection would walk
+    # (a quarter of the CPU time); nothing here makes reference cycles worth collecting.
+    gc.disable()
+    try:
+        ix = _MappedStorage(path).create_index(SCHEMA, indexname=_INDEXNAME)
+        batches = iter(jobs.get, None)
+        results.put(_build_segments(ix, itertools.chain.from_iterable(batches)))
+    except BaseException as exc:
+        results.put(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
+        raise
+
+
+def _put(jobs: Any, item: Any, workers: Sequence[Any]) -> None:
+    """Queue work, failing instead of waiting forever when every worker has died."""
+    while True:
+        try:
+            jobs.put(item, timeout=1.0)
+            return
+        except queue.Full:
+            if not any(worker.is_alive() for worker in workers):
+                raise SearchUnavailable("the worker processes of the rebuild died") from None
+
+
+def _parallel_build(
+    storage: Any, tmp: Path, records: Iterable[Mapping[str, Any]], procs: int
+) -> int:
+    """Index ``records`` with ``procs`` worker processes, one segment each, no merge.
+
+    Each worker builds a small index of its own in ``tmp``; their segments then go
+    into the index at ``tmp`` under one table of contents (as Whoosh's MpWriter does
+    with ``multisegment=True``, whose workers we cannot give a lighter pool).
+    """
+    context = multiprocessing.get_context("fork")
+    jobs = context.Queue(procs * 4)
+    results = context.Queue()
+    parts = [Path(tempfile.mkdtemp(prefix="part-", dir=tmp)) for _ in range(procs)]
+    workers = [
+        context.Process(target=_build_part, args=(str(part), jobs, results), daemon=True)
+        for part in parts
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        sent = 0
+        batch: list[Mapping[str, Any]] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= _BATCH:
+                _put(jobs, batch, workers)
+                sent += len(batch)
+                batch = []
+        if batch:
+            _put(jobs, batch, workers)
+            sent += len(batch)
+        for _ in workers:
+            _put(jobs, None, workers)
+        counts: list[Any] = []
+        while len(counts) < len(workers):
+            try:
+                counts.append(results.get(timeout=1.0))
+            except queue.Empty:
+                if not any(worker.is_alive() for worker in workers):
+                    break  # one died without a word (killed): reported below
+        for worker in workers:
+            worker.join()
+    except BaseException:
+        for worker in workers:
+            worker.terminate()
+            worker.join(5)
+        raise
+    failed = [c for c in counts if isinstance(c, BaseException)]
+    if failed or any(w.exitcode != 0 for w in workers) or sum(counts) != sent:
+        raise SearchUnavailable(f"a worker process of the rebuild failed ({failed or 'exit'})")
+    segments = []
+    for part in parts:
+        segments += TOC.read(_MappedStorage(part), _INDEXNAME, schema=SCHEMA).segments
+        for name in os.listdir(part):
+            if not _TOC_RE.match(name) and not name.endswith("_WRITELOCK"):
+                os.replace(part / name, tmp / name)
+        shutil.rmtree(part)
+    TOC(SCHEMA, segments, 1).write(storage, _INDEXNAME)
+    clean_files(storage, _INDEXNAME, 1, segments)
+    return sent
 
 
 def _suggestion(searcher: Searcher, view: _View, q: str) -> str | None:
@@ -1455,7 +1957,9 @@ def _suggestion(searcher: Searcher, view: _View, q: str) -> str | None:
         # One edit away: check every candidate against the vocabulary (fast and exact).
         near = [c for c in _edits1(word) if any(c in words for words in vocabulary)]
         if near:
-            return max(near, key=lambda c: (reader.doc_frequency("spell", c), c))
+            # the weight: documents with the word (see _build_segments), occurrences
+            # for documents indexed one by one
+            return max(near, key=lambda c: (reader.frequency("spell", c), c))
         if len(word) > 4:
             # Two edits away: Whoosh's automaton, limited to words sharing 2 letters.
             found = view.corrector.suggest(word, limit=1, maxdist=2, prefix=2)
@@ -1487,7 +1991,9 @@ def _suggestion(searcher: Searcher, view: _View, q: str) -> str | None:
 
 def _similar(searcher: Searcher, view: _View, docnum: int, limit: int) -> list[int]:
     reader = searcher.reader()
-    stored = searcher.stored_fields(docnum)
+    stored = dict(
+        zip(_STORED_NAMES, searcher.stored_fields(docnum).get("texts") or (), strict=False)
+    )
     text = " ".join(stored.get(k) or "" for k in ("title", "title", "summary", "innovation"))
     tf = Counter(t for w in TOKEN_RE.findall(text) if (t := index_term(w)) is not None)
     n_docs = max(1, view.count)
@@ -1508,7 +2014,6 @@ def _similar(searcher: Searcher, view: _View, docnum: int, limit: int) -> list[i
     candidates &= view.alive & ~(1 << docnum)
     out = []
     for _, d in view.rank(searcher, boosts, candidates, limit):
-        row = view.rows[d]
-        if row is not None:
-            out.append(row.id)
+        if view.ids[d] >= 0:
+            out.append(int(view.ids[d]))
     return out

@@ -6,15 +6,16 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from .. import taxonomy
 from ..extensions import db
 from ..models import Innovation, InnovationSector, Region
 from ..search import FACETS, SearchResult
-from .catalogue import region_ref, to_record
+from .catalogue import _iso, region_ref, to_record
 from .indexing import get_index
 
 MAX_QUERY_CHARS = 500
@@ -163,14 +164,111 @@ def load_published(ids: Sequence[int]) -> dict[int, Innovation]:
     return {row.id: row for row in rows}
 
 
+def _region(code: str | None, name: str | None) -> dict[str, str | None] | None:
+    return None if code is None else {"code": code, "name": name}
+
+
+@lru_cache(maxsize=4)
+def _result_query(locale: str) -> Any:
+    """The columns of a result, for ``ids``: built once (building costs more than running)."""
+    innovation = Innovation.__table__
+    province = Region.__table__.alias("province")
+    regency = Region.__table__.alias("regency")
+    name = "name" if locale == "id" else "name_en"
+    c = innovation.c
+    return (
+        select(
+            c.id,
+            c.slug,
+            c.title,
+            c.summary,
+            c.focus,
+            c.stage,
+            c.innovator_name,
+            c.innovator_type,
+            c.started_on,
+            c.published_at,
+            province.c.code,
+            province.c[name],
+            regency.c.code,
+            regency.c[name],
+        )
+        .select_from(
+            innovation.outerjoin(province, province.c.code == c.province_code).outerjoin(
+                regency, regency.c.code == c.regency_code
+            )
+        )
+        .where(c.id.in_(bindparam("ids", expanding=True)), c.status == "published")
+    )
+
+
+@lru_cache(maxsize=1)
+def _sectors_query() -> Any:
+    sector = InnovationSector.__table__.c
+    return (
+        select(sector.innovation_id, sector.sector)
+        .where(sector.innovation_id.in_(bindparam("ids", expanding=True)))
+        .order_by(sector.sector)
+    )
+
+
+def load_result_items(ids: Sequence[int], locale: str = "id") -> dict[int, dict[str, Any]]:
+    """``result_item`` of each published innovation among ``ids``, without url and highlight.
+
+    Selects only the columns a result shows (two prepared Core queries, no ORM objects):
+    a third of the cost of loading the rows and calling ``result_item``.
+    """
+    if not ids:
+        return {}
+    connection = db.session.connection()
+    rows = connection.execute(_result_query(locale), {"ids": list(ids)}).all()
+    sectors: dict[int, list[str]] = {}
+    found = [row[0] for row in rows]
+    for innovation_id, sector in connection.execute(_sectors_query(), {"ids": found}):
+        sectors.setdefault(innovation_id, []).append(sector)
+    items = {}
+    for (
+        id_,
+        slug,
+        title,
+        summary,
+        focus,
+        stage,
+        innovator_name,
+        innovator_type,
+        started_on,
+        published_at,
+        province_code,
+        province_name,
+        regency_code,
+        regency_name,
+    ) in rows:
+        items[id_] = {
+            "id": id_,
+            "slug": slug,
+            "title": title,
+            "summary": summary,
+            "sectors": sectors.get(id_, []),
+            "focus": focus,
+            "stage": stage,
+            "innovator_name": innovator_name,
+            "innovator_type": innovator_type,
+            "province": _region(province_code, province_name),
+            "regency": _region(regency_code, regency_name),
+            "started_on": started_on.isoformat() if started_on else None,
+            "published_at": _iso(published_at),
+        }
+    return items
+
+
 def search_page(
     params: SearchParams, *, url_for_slug: Callable[[str], str], locale: str = "id"
 ) -> dict[str, Any]:
     """The API's result object (DESIGN.md: GET /api/v1/innovations)."""
     result = run_search(params)
-    rows = load_published([hit.id for hit in result.hits])
+    rows = load_result_items([hit.id for hit in result.hits], locale)
     items = [
-        result_item(rows[hit.id], hit.highlight, url_for_slug(rows[hit.id].slug), locale)
+        rows[hit.id] | {"url": url_for_slug(rows[hit.id]["slug"]), "highlight": hit.highlight}
         for hit in result.hits
         if hit.id in rows
     ]

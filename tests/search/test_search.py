@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import fields
 from whoosh import index as whoosh_index
 
 from registry import search as search_module
@@ -205,7 +206,7 @@ def test_document_for_is_pure_and_complete() -> None:
     assert set(doc) <= set(SCHEMA.names())
     assert doc["id"] == "2"
     assert "Jakarta" in doc["text"] and "Sehat Bersama" in doc["text"]
-    assert doc["summary"] == rec["summary"]
+    assert doc["texts"][:2] == (rec["title"], rec["summary"])
 
 
 # -- searching ---------------------------------------------------------------------------------
@@ -285,11 +286,7 @@ def test_facets_count_all_matches_not_just_the_page(ix: SearchIndex) -> None:
     assert result.facets["sector"]["kesehatan"] == 3
 
 
-@pytest.mark.parametrize("walk_limit", [20_000, 0])  # walk the order, or sort the matches
-def test_empty_query_lists_newest_first_and_sort_newest(
-    ix: SearchIndex, monkeypatch: pytest.MonkeyPatch, walk_limit: int
-) -> None:
-    monkeypatch.setattr(search_module, "_WALK_LIMIT", walk_limit)
+def test_empty_query_lists_newest_first_and_sort_newest(ix: SearchIndex) -> None:
     assert ids(ix.search("", per_page=10)) == NEWEST_FIRST
     assert ids(ix.search("", sort="newest", per_page=10)) == NEWEST_FIRST
     assert ids(ix.search("daring", sort="newest")) == [5, 4]
@@ -357,6 +354,10 @@ def test_suggestion_for_misspelled_words(ix: SearchIndex) -> None:
     assert ix.search("pelayanan").suggestion is None  # unknown form, known stem
     assert ix.search("xqzvwk").suggestion is None  # nothing close
     assert ix.search("").suggestion is None
+    # a rebuild keeps the words in a vocabulary document; an upsert indexes them per document
+    ix.upsert([record(7, "Lumbung pangan desa", "Cadangan beras warga.")])
+    assert ix.search("lumbun pangan").suggestion == "lumbung pangan"
+    assert ix.search("").total == len(CATALOGUE) + 1  # the vocabulary is no result
 
 
 def test_highlight_marks_matches_and_escapes_html(tmp_path: Path) -> None:
@@ -453,6 +454,7 @@ def test_parallel_rebuild(tmp_path: Path) -> None:
     assert index.rebuild(CATALOGUE) == len(CATALOGUE)
     assert index.search("").total == len(CATALOGUE)
     assert ids(index.search("pelayanan")) == [1]
+    assert index.search("vaksinsi").suggestion == "vaksinasi"
     assert sorted(os.listdir(tmp_path)) == ["index"]
     index.close()
 
@@ -544,3 +546,172 @@ def test_writes_are_seen_by_an_already_open_searcher(ix: SearchIndex) -> None:
     assert ix.remove([1]) == 1
     assert 1 not in ix.stamps()
     assert ix.search("").total == len(CATALOGUE) - 1
+
+
+# -- phrases on stored text -----------------------------------------------------------------------
+
+
+def test_phrases_are_checked_on_the_stored_text(ix: SearchIndex) -> None:
+    # record 1's title: "Layanan antar obat untuk pasien isolasi mandiri"
+    assert ids(ix.search('"antar obat"')) == [1]
+    assert ids(ix.search('"obat antar"')) == []
+    assert ids(ix.search('"obat pasien"')) == [1]  # across a stopword ("untuk")
+    assert ids(ix.search('"pelayanan antar"')) == [1]  # stemmed like the index
+    assert ids(ix.search('"antar pasien"')) == []
+    assert ids(ix.search('"antar pasien"~2')) == [1]  # slop: one word between
+    # title ends "mandiri", summary starts "Puskesmas": a phrase never spans sections
+    assert ix.search("mandiri puskesmas").total == 1
+    assert ids(ix.search('"mandiri puskesmas"')) == []
+    assert ids(ix.search('"dinas sosial"')) == [4]  # the innovator's name is a section too
+    assert ids(ix.search('"antar obat" -isolasi')) == []
+
+
+# -- the fast paths against Whoosh's own ----------------------------------------------------------
+
+
+def _index_items(field: Any, value: str, generic: bool) -> list[tuple[bytes, int, float, bytes]]:
+    items = fields.FieldType.index(field, value) if generic else field.index(value)
+    return sorted((t, n, round(w, 6), v) for t, n, w, v in items)
+
+
+def test_field_indexing_equals_the_analyzer_chain() -> None:
+    extra = record(
+        9,
+        "Ÿoga & COVID-19: relawan pelayanan di RT/RW 05",
+        "The volunteers' vaccinations — di rumah, di rumah!",
+        background="Pelayanan pelayanan layanan.",
+    )
+    for rec in [*CATALOGUE, extra]:
+        doc = document_for(rec)
+        for name in ("text", "spell"):
+            fast = _index_items(SCHEMA[name], doc[name], generic=False)
+            assert fast and fast == _index_items(SCHEMA[name], doc[name], generic=True)
+
+
+def _dump(path: Path) -> dict[str, Any]:
+    """Every term's postings and every stored document of an index, by document id.
+
+    The spelling words as word -> documents with it: a rebuild keeps them in a
+    vocabulary document per segment, weighted by that count.
+    """
+    ix = whoosh_index.open_dir(str(path), indexname="MAIN")
+    vocabulary = search_module._VOCABULARY_ID
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        ids_by_docnum = {d: fields_["id"] for d, fields_ in reader.iter_docs()}
+        postings: dict[tuple[str, bytes], list[tuple[str, float]]] = {}
+        spelling: dict[bytes, float] = {}
+        for fieldname, text in reader.all_terms():
+            matcher = reader.postings(fieldname, text)
+            found = []
+            while matcher.is_active():
+                found.append((ids_by_docnum[matcher.id()], round(matcher.weight(), 6)))
+                matcher.next()
+            if fieldname == "spell":
+                by_vocabulary = sum(w for i, w in found if i == vocabulary)
+                spelling[text] = by_vocabulary + len([i for i, _ in found if i != vocabulary])
+            elif text != vocabulary.encode():
+                postings[(fieldname, text)] = sorted(found)
+        stored = {f["id"]: f for _, f in reader.iter_docs() if f["id"] != vocabulary}
+    return {"postings": postings, "spelling": spelling, "stored": stored}
+
+
+def test_rebuild_writes_what_whoosh_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small posting blocks, so that terms span several blocks.
+    monkeypatch.setattr(search_module, "_BLOCK_LIMIT", 2)
+    ours = SearchIndex(tmp_path / "ours")
+    ours.rebuild(CATALOGUE)
+    (tmp_path / "plain").mkdir()
+    plain = whoosh_index.create_in(str(tmp_path / "plain"), SCHEMA, indexname="MAIN")
+    writer = plain.writer()  # Whoosh's own pool, codec and postings loop
+    for rec in CATALOGUE:
+        writer.add_document(**document_for(rec))
+    writer.commit()
+    assert _dump(tmp_path / "ours") == _dump(tmp_path / "plain")
+    monkeypatch.setattr(search_module, "_LEAN_POSTINGS", False)
+    ours.parallel_threshold = 3  # worker processes, one segment each
+    ours.rebuild(CATALOGUE)
+    assert _dump(tmp_path / "ours") == _dump(tmp_path / "plain")
+    ours.close()
+
+
+def test_block_reads_equal_stepping_through_postings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "_BLOCK_LIMIT", 2)
+    index = SearchIndex(tmp_path / "index")
+    index.rebuild(CATALOGUE)
+    index.upsert([record(7, "Vaksinasi lansia keliling", "Tim vaksinasi di rumah.")])
+    index.remove([2])  # a deletion: the postings still list it, callers mask it
+    searcher, _ = index._state()
+    reader = searcher.reader()
+    terms = [text for fieldname, text in reader.all_terms() if fieldname == "text"]
+    assert len(terms) > 50
+    found = 0
+    for term in terms:
+        monkeypatch.setattr(search_module, "_BLOCK_READS", True)
+        fast = search_module._postings(reader, "text", term)
+        monkeypatch.setattr(search_module, "_BLOCK_READS", False)
+        stepped = search_module._postings(reader, "text", term)
+        assert fast[0].tolist() == stepped[0].tolist()
+        assert fast[1].tolist() == pytest.approx(stepped[1].tolist())
+        found += len(fast[0]) > 2  # several blocks
+    assert found >= 3
+    index.close()
+
+
+def test_index_files_are_read_in_place(ix: SearchIndex) -> None:
+    # CompoundStorage opens the parts of a segment with our subset(), not a copy:
+    # if a Whoosh upgrade changes that, searching still works but memory grows.
+    searcher, _ = ix._state()
+    leaf = searcher.reader().leaf_readers()[0][0]
+    parts = leaf._storage
+    parts = getattr(parts, "a", parts)  # an OverlayStorage puts the compound file first
+    assert type(parts).__name__ == "CompoundStorage"
+    opened = parts.open_file(parts.list()[0])
+    assert isinstance(opened, search_module._MappedFile)
+    assert isinstance(opened.subset(0, 4), search_module._MappedFile)
+
+
+def test_mapped_file_reads_like_a_file(tmp_path: Path) -> None:
+    import pickle
+
+    (tmp_path / "f").write_bytes(b"line one\nline two\n" + pickle.dumps({"a": [1, 2]}))
+    mapped = search_module._MappedStorage(tmp_path).open_file("f")
+    assert mapped.readline() == b"line one\n"
+    assert mapped.read(4) == b"line" and mapped.tell() == 13
+    assert mapped.readline() == b" two\n"
+    assert mapped.read_pickle() == {"a": [1, 2]}
+    assert mapped.read() == b""
+    mapped.seek(-3, os.SEEK_END)
+    assert mapped.tell() == len((tmp_path / "f").read_bytes()) - 3
+    assert mapped.get(5, 3) == b"one" and mapped.tell() == len((tmp_path / "f").read_bytes()) - 3
+    assert mapped.subset(5, 8).read() == b"one\nline"
+    (tmp_path / "empty").write_bytes(b"")  # cannot be mapped: a plain file instead
+    with search_module._MappedStorage(tmp_path).open_file("empty") as plain:
+        assert plain.read() == b""
+
+
+def test_warm_builds_the_view_before_the_first_search(ix: SearchIndex) -> None:
+    ix.close()
+    assert ix._view is None
+    ix.warm()
+    assert ix._view is not None and ix._view.count == len(CATALOGUE)
+    assert ids(ix.search("pelayanan")) == [1]
+
+
+def test_a_failed_worker_keeps_the_old_index(
+    ix: SearchIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(rec: Any) -> Any:
+        if rec["id"] == 4:
+            raise ValueError("cannot index this one")
+        return document_for(rec)
+
+    monkeypatch.setattr(search_module, "document_for", broken)
+    ix.parallel_threshold = 2
+    with pytest.raises(SearchUnavailable, match="worker"):
+        ix.rebuild(CATALOGUE[:3] + [record(10, "Baru", "Inovasi baru."), CATALOGUE[3]])
+    assert not multiprocessing.active_children()
+    assert ix.search("").total == len(CATALOGUE)
+    assert sorted(os.listdir(tmp_path)) == ["index"]
