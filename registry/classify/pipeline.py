@@ -10,6 +10,9 @@
   regression (``learned_weight``), calibrated by Platt scaling fitted on cross-validated
   decision values, then shifted to the base rate of real harvests (``prior``); ``score`` is
   that probability.
+* :class:`StructuralStack`: that score, then a small sign-constrained logistic regression over
+  its cross-validated decision value and the rubric's structural features
+  (:data:`STACK_FEATURES`, from ``structure.py``), folded back into one weight vector.
 * :class:`LinearMultiLabel`, :class:`LinearMulticlass`: sectors (one-vs-rest), focus and
   innovator type (multinomial), trained on the innovations only, since those heads answer
   "as if the post were an innovation".
@@ -37,7 +40,16 @@ from threadpoolctl import threadpool_limits
 from ..taxonomy import FOCUSES, INNOVATOR_TYPES, SECTORS
 from . import rules
 from .predict import CompiledModel, feature_values
-from .rules import DEFAULT_FLAGS, FLAGS, LEX_INDEX, LEXICON_FEATURES, Analysis
+from .rules import (
+    DEFAULT_FLAGS,
+    FLAGS,
+    LEX_INDEX,
+    LEXICON_FEATURES,
+    SHAPE_FEATURES,
+    SHAPE_NEGATIVE,
+    SHAPE_POSITIVE,
+    Analysis,
+)
 
 SECTOR_SLUGS = tuple(SECTORS)
 FOCUS_SLUGS = tuple(FOCUSES)
@@ -195,6 +207,126 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
 
 
+#: the features the structural stack weighs, with the sign the rubric gives them: the shape
+#: of an innovation (+1) and the shapes of the rubric's negatives (-1)
+STACK_FEATURES: tuple[tuple[str, int], ...] = (
+    *((f"[shape:{f}]", 1) for f in SHAPE_POSITIVE),
+    *((f"[shape:{f}]", -1) for f in SHAPE_NEGATIVE),
+    ("[neg:appeal]", -1),
+    ("[neg:politics]", -1),
+    ("[first_person]", -1),
+    ("[flag:question]", -1),
+    ("[flag:reply]", -1),
+)
+
+
+def fit_signed_logistic(
+    X: np.ndarray,
+    y: np.ndarray,
+    signs: Sequence[int],
+    C: float = 1.0,
+    sample_weight: np.ndarray | None = None,
+    center: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
+    """L2-regularized logistic regression whose coefficients keep given signs (+1: >= 0,
+    -1: <= 0, 0: free); the intercept is free and unpenalized. The penalty pulls the
+    coefficients towards ``center`` (zeros by default): a prior the data must overcome.
+    Returns (coef, intercept)."""
+    from scipy.optimize import minimize
+
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n, k = X.shape
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    c0 = np.zeros(k) if center is None else np.asarray(center, dtype=np.float64)
+
+    def loss(p: np.ndarray) -> tuple[float, np.ndarray]:
+        z = X @ p[:k] + p[k]
+        d = p[:k] - c0
+        value = float(w @ (np.logaddexp(0.0, z) - y * z)) + 0.5 / C * float(d @ d)
+        residual = w * (1.0 / (1.0 + np.exp(-z)) - y)
+        return value, np.append(X.T @ residual + d / C, residual.sum())
+
+    bounds = [(0.0, None) if s > 0 else (None, 0.0) if s < 0 else (None, None) for s in signs]
+    found = minimize(
+        loss, np.zeros(k + 1), jac=True, method="L-BFGS-B", bounds=[*bounds, (None, None)]
+    )
+    return found.x[:k].copy(), float(found.x[k])
+
+
+class StructuralStack(CalibratedLinear):
+    """:class:`CalibratedLinear` on every feature but the shape ones, then a small,
+    sign-constrained logistic regression over its cross-validated decision value and the
+    structural features of :data:`STACK_FEATURES` (the rubric's shape of an innovation and of
+    its negatives), fitted with balanced classes. The stack is linear, so it folds into one
+    coefficient vector: ``a * base + sum(w_j * shape_j)``; Platt scaling is then fitted on the
+    stack's own cross-validated decision values. ``C_stack`` regularizes the stack."""
+
+    def __init__(
+        self,
+        C: float = 1.0,
+        class_weight: str | None = None,
+        learned_weight: float = 1.0,
+        cv: int = 5,
+        prior: float | None = None,
+        random_state: int = 0,
+        C_stack: float = 1.0,
+        column_value: float = 1.0,
+        stack_prior: float = 0.0,
+    ) -> None:
+        super().__init__(C, class_weight, learned_weight, cv, prior, random_state)
+        self.C_stack = C_stack
+        self.column_value = column_value
+        self.stack_prior = stack_prior
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        prior_coef: np.ndarray | None = None,
+        prior_intercept: float = 0.0,
+        stack_columns: Sequence[int] = (),
+        stack_signs: Sequence[int] = (),
+    ) -> Self:
+        y = np.asarray(y, dtype=np.int64)
+        columns = np.asarray(stack_columns, dtype=np.int64)
+        keep = np.ones(X.shape[1])
+        keep[columns] = 0.0
+        super().fit(X @ sp.diags(keep), y, prior_coef, prior_intercept)
+        self.base_coef_, self.base_intercept_ = self.coef_, self.intercept_
+        value = float(self.column_value) or 1.0
+        Z = np.column_stack([self.cv_decision_, X[:, columns].toarray() / value])
+        signs = [1, *stack_signs]
+        n_pos = max(int(y.sum()), 1)
+        n_neg = max(len(y) - n_pos, 1)
+        weight = np.where(y == 1, len(y) / (2 * n_pos), len(y) / (2 * n_neg))
+        center = float(self.stack_prior) * np.asarray(signs, dtype=np.float64)
+        center[0] = 1.0 if self.stack_prior else 0.0
+        coef, intercept = fit_signed_logistic(Z, y, signs, self.C_stack, weight, center)
+        self.stack_coef_ = coef
+        self.stack_intercept_ = intercept
+        folded = coef[0] * self.base_coef_
+        folded[columns] += coef[1:] / value
+        self.coef_ = np.ascontiguousarray(folded, dtype=np.float64)
+        self.intercept_ = float(coef[0] * self.base_intercept_ + intercept)
+        cv_decision = np.zeros(len(y), dtype=np.float64)
+        n_splits = min(self.cv, int(np.bincount(y, minlength=2).min()))
+        if n_splits >= 2:
+            folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state + 1)
+            for train, test in folds.split(Z, y):
+                c, b = fit_signed_logistic(
+                    Z[train], y[train], signs, self.C_stack, weight[train], center
+                )
+                cv_decision[test] = Z[test] @ c + b
+        else:
+            cv_decision = Z @ coef + intercept
+        self.cv_decision_ = cv_decision
+        platt = LogisticRegression(C=1e4, solver="lbfgs").fit(cv_decision.reshape(-1, 1), y)
+        self.platt_a_ = float(platt.coef_[0, 0])
+        self.platt_b_ = float(platt.intercept_[0])
+        return self
+
+
 class LinearMultiLabel(BaseEstimator):
     """One logistic regression per label (``Y`` is an indicator matrix); a post gets every label
     whose probability reaches ``threshold``, and at least its most probable one."""
@@ -301,7 +433,13 @@ class PostModel(BaseEstimator):
     the training data. The seed set is written by the team and is meant to be hard: its
     negatives use the innovation vocabulary far more often than real harvests do, so a model
     trained on it alone learns that "inovasi", "relawan" or "donasi" mean little, which is
-    false on real posts. ``prior`` is the share of
+    false on real posts. With ``stack`` (the default) a :class:`StructuralStack` then weighs
+    that score against the rubric's structural features (``C_stack`` its regularization,
+    ``stack_features`` a subset of :data:`STACK_FEATURES` by name, ``stack_prior`` the
+    value its weights are pulled towards, with their signs; 0 pulls them to 0).
+    ``actor_weight`` is added to the innovator-type logit of the structural actor
+    (``rules.structural_actor``: the first actor named that is not a beneficiary).
+    ``prior`` is the share of
     innovations expected among harvested posts (see :class:`CalibratedLinear`); ``threshold``
     turns the score into ``is_innovation`` (None: chosen on the cross-validated scores).
     """
@@ -317,10 +455,15 @@ class PostModel(BaseEstimator):
         rule_prior: bool = True,
         learned_weight: float = 0.25,
         author_weight: float = 1.5,
+        actor_weight: float = 4.0,
         prior: float | None = 0.075,
         threshold: float | None = None,
         cv: int = 5,
         random_state: int = 0,
+        stack: bool = True,
+        C_stack: float = 1.0,
+        stack_features: tuple[str, ...] | None = None,
+        stack_prior: float = 0.0,
     ) -> None:
         self.featurizer = featurizer
         self.C = C
@@ -331,10 +474,15 @@ class PostModel(BaseEstimator):
         self.rule_prior = rule_prior
         self.learned_weight = learned_weight
         self.author_weight = author_weight
+        self.actor_weight = actor_weight
         self.prior = prior
         self.threshold = threshold
         self.cv = cv
         self.random_state = random_state
+        self.stack = stack
+        self.C_stack = C_stack
+        self.stack_features = stack_features
+        self.stack_prior = stack_prior
 
     # -- training
     def fit(self, X: Sequence[Any], y: Sequence[Mapping[str, Any]] | None = None) -> Self:
@@ -352,18 +500,49 @@ class PostModel(BaseEstimator):
         prior_coef, prior_intercept = (
             rule_prior(self.featurizer_) if self.rule_prior else (None, 0.0)
         )
-        self.innovation_ = CalibratedLinear(
-            C=self.C,
-            class_weight=self.class_weight,
-            learned_weight=self.learned_weight,
-            cv=self.cv,
-            prior=self.prior,
-            random_state=self.random_state,
-        ).fit(F, targets["is_innovation"], prior_coef, prior_intercept)
+        offset = self.featurizer_.n_terms_
+        shape_columns = [offset + LEX_INDEX[name] for name in SHAPE_FEATURES]
+        # the shape features serve the stack only: every other head sees them as zeros
+        keep = np.ones(F.shape[1])
+        keep[shape_columns] = 0.0
+        F_heads = F @ sp.diags(keep)
+        chosen = [
+            (name, sign)
+            for name, sign in STACK_FEATURES
+            if self.stack_features is None or name in self.stack_features
+        ]
+        if self.stack:
+            self.innovation_ = StructuralStack(
+                C=self.C,
+                class_weight=self.class_weight,
+                learned_weight=self.learned_weight,
+                cv=self.cv,
+                prior=self.prior,
+                random_state=self.random_state,
+                C_stack=self.C_stack,
+                column_value=self.featurizer_.lexicon_weight,
+                stack_prior=self.stack_prior,
+            ).fit(
+                F,
+                targets["is_innovation"],
+                prior_coef,
+                prior_intercept,
+                [offset + LEX_INDEX[name] for name, _ in chosen],
+                [sign for _, sign in chosen],
+            )
+        else:  # the shape features stay out, as before they existed
+            self.innovation_ = CalibratedLinear(
+                C=self.C,
+                class_weight=self.class_weight,
+                learned_weight=self.learned_weight,
+                cv=self.cv,
+                prior=self.prior,
+                random_state=self.random_state,
+            ).fit(F_heads, targets["is_innovation"], prior_coef, prior_intercept)
         positive = np.flatnonzero(targets["is_innovation"] == 1)
         if len(positive) == 0:
             raise ValueError("the training data holds no innovation (is_innovation = 1)")
-        Fp = F[positive]
+        Fp = F_heads[positive]
         self.sectors_ = LinearMultiLabel(C=self.C_sectors).fit(Fp, targets["sectors"][positive])
         focus = [targets["focus"][i] for i in positive]
         has_focus = [i for i, f in enumerate(focus) if f in FOCUSES]
@@ -423,6 +602,7 @@ class PostModel(BaseEstimator):
             threshold=self.threshold_,
             sector_threshold=self.sectors_.threshold,
             author_weight=self.author_weight,
+            actor_weight=self.actor_weight,
         )
 
     def analyze(self, posts: Sequence[Any]) -> list[Analysis]:

@@ -85,6 +85,7 @@ class CompiledModel:
         threshold: float,
         sector_threshold: float,
         author_weight: float,
+        actor_weight: float = 0.0,
     ) -> None:
         self.vocabulary = vocabulary
         self.column_values = np.ascontiguousarray(column_values, dtype=np.float64)
@@ -97,6 +98,7 @@ class CompiledModel:
         self.threshold_ = float(threshold)
         self.sector_threshold = float(sector_threshold)
         self.author_weight = float(author_weight)
+        self.actor_weight = float(actor_weight)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -131,11 +133,16 @@ class CompiledModel:
         masks = (sectors @ (1 << np.arange(n_s))).tolist()
         focus = out[:, 1 + n_s : 1 + n_s + n_f].argmax(axis=1).tolist()
         actor_logits = out[:, 1 + n_s + n_f :]
+        actor_weight = self.actor_weight
         for i, a in enumerate(analyses):
+            named = rules.structural_actor(a)
+            if named is not None and actor_weight:
+                # the actor the text's structure names (not a beneficiary): a push towards it
+                actor_logits[i, _ACTORS.index(named)] += actor_weight
             if a.author_cue is not None:
                 # the handle names the actor ("DinkesPemkotMalang"): decisive when the text
                 # names none, otherwise a push towards it
-                boost = self.author_weight if rules.actor_cue(a) is not None else 100.0
+                boost = self.author_weight if named is not None else 100.0
                 actor_logits[i, _ACTORS.index(a.author_cue)] += boost
         actor = actor_logits.argmax(axis=1).tolist()
         scores = np.round(probability, 6)  # as printed; is_innovation agrees with it exactly

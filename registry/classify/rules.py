@@ -26,6 +26,8 @@ from typing import Any, Final
 
 from ..taxonomy import FOCUSES, INNOVATOR_TYPES, SECTORS
 from .gazetteer import RegionMatch, find_region
+from .structure import TOKEN_BITS as STRUCTURE_BITS
+from .structure import detect as detect_structure
 from .text import (
     STOPWORDS,
     STOPWORDS_EN,
@@ -374,6 +376,7 @@ _ONE_PERSON: Final = frozenset({"seorang", "a", "an", "sang", "si", "one"})
 _ACTOR_IDS: Final = tuple(GROUP_INDEX[f"actor:{t}"] for t in ACTOR_TYPES)
 _ACTOR_ANY: Final = (*_ACTOR_IDS, GROUP_INDEX["role"])
 _SECTOR_IDS: Final = tuple(GROUP_INDEX[f"sector:{s}"] for s in SECTOR_SLUGS)
+_MINISTRY_GROUPS: Final = (GROUP_INDEX["actor:kementerian-lembaga"],)
 NEGATIVE_GROUPS: Final = tuple(g for g in GROUPS if g.startswith("neg:"))
 
 # words that name an actor only as part of a longer name: "kota" alone is not the city
@@ -482,6 +485,9 @@ _EN_ONLY: Final = STOPWORDS_EN - STOPWORDS_ID
 # pseudo-groups, kept apart from the lexicon groups (negative ids): where the words only one
 # language uses are, and where two-word lexicon phrases may start
 _ID_WORD, _EN_WORD, _PHRASE_HEAD = -1, -2, -3
+# ... and the word lists of the structural detectors a token is in, as bits: group id
+# _BITS_BASE - bits (so the detectors need no pass of their own over the tokens)
+_BITS_BASE: Final = -1000
 
 
 def _learn_token(token: str) -> str:
@@ -491,12 +497,17 @@ def _learn_token(token: str) -> str:
     else:
         stemmed = stem(token)
         found = WORD_GROUPS.get(token) or WORD_GROUPS.get(stemmed) or ()
+        if not found and token.startswith(("kemen", "kementerian")) and len(token) > 5:
+            found = _MINISTRY_GROUPS  # every "Kemen..." is a ministry ("Kemenkop", "Kemenpora")
         if token in _ID_ONLY:
             found = (*found, _ID_WORD)
         elif token in _EN_ONLY:
             found = (*found, _EN_WORD)
         if token in _PHRASE_FIRST:
             found = (*found, _PHRASE_HEAD)
+        bits = STRUCTURE_BITS.get(token)
+        if bits:
+            found = (*found, _BITS_BASE - bits)  # the detector word lists it is in
     if len(_TOKEN_STEM) >= _TOKEN_CACHE_MAX:
         _TOKEN_STEM.clear()
         _TOKEN_GROUPS.clear()
@@ -517,6 +528,8 @@ class Analysis:
     lang: str
     author_cue: str | None
     region: RegionMatch | None
+    shape: tuple[str, ...] = ()  # structural detectors that fired (structure.DETECTORS)
+    mentions: list[tuple[int, int, str]] | None = None  # actor_mentions, once computed
 
 
 def _text_of(post: Mapping[str, Any] | str) -> tuple[str, str, str, str | None]:
@@ -606,6 +619,10 @@ def analyze(post: Mapping[str, Any] | str, with_region: bool = True) -> Analysis
                     positions = groups.setdefault(gid, [])
                     if i not in positions:
                         positions.append(i)
+    bits = 0
+    for gid in [gid for gid in groups if gid <= _BITS_BASE]:
+        bits |= _BITS_BASE - gid
+        del groups[gid]
     id_words = len(groups.pop(_ID_WORD, ()))
     en_words = len(groups.pop(_EN_WORD, ()))
     region = None
@@ -622,6 +639,7 @@ def analyze(post: Mapping[str, Any] | str, with_region: bool = True) -> Analysis
         lang=_language(lang, raw, tokens, id_words, en_words),
         author_cue=_handle_cue(retweeted, author, region),
         region=region,
+        shape=detect_structure(raw, tokens, groups.get(_ACTION), bits) if raw else (),
     )
 
 
@@ -652,6 +670,8 @@ def actor_mentions(analysis: Analysis) -> list[tuple[int, int, str]]:
     A place name alone ("Kota Malang", "Jabar") names no actor; it does with a government word
     or an action beside it ("Dinkes Kota Malang", "Kota Kendari gelar ..."). An occupation
     names an individual only after "seorang" / "a" ("seorang guru")."""
+    if analysis.mentions is not None:
+        return analysis.mentions
     groups = analysis.groups
     tokens = analysis.tokens
     found: list[tuple[int, int, str]] = []
@@ -669,6 +689,7 @@ def actor_mentions(analysis: Analysis) -> list[tuple[int, int, str]]:
             if p > 0 and tokens[p - 1] in _ONE_PERSON
         )
     found.sort()
+    analysis.mentions = found
     return found
 
 
@@ -701,7 +722,17 @@ _INTERACTIONS: Final = (
     "negatives>=2",
 )
 _GROUP_FEATURES: Final = tuple(f"[{g}]" for g in GROUPS)
+# the rubric's structure (see structure.py): conjunctions of an actor (A: a lexicon actor, a
+# named institution or an official handle), a strong action (L), an initiative (I: a thing, a
+# named initiative or an adapted delivery mode) and novelty or research words (N); then the
+# detectors themselves, and the negative shapes (each a detector or its lexicon group)
+SHAPE_POSITIVE: Final = (
+    "A&L", "L&I", "A&I", "A&N", "A&L&I", "N&I", "named_actor", "named_initiative", "delivery",
+)  # fmt: skip
+SHAPE_NEGATIVE: Final = ("plan", "event_prize", "visit", "rule", "stats", "opinion", "ad")
+SHAPE_FEATURES: Final = tuple(f"[shape:{f}]" for f in (*SHAPE_POSITIVE, *SHAPE_NEGATIVE))
 LEXICON_FEATURES: Final[tuple[str, ...]] = (
+    *SHAPE_FEATURES,
     *_GROUP_FEATURES,
     "[actor]",
     *(f"[{f}]" for f in _INTERACTIONS),
@@ -722,7 +753,7 @@ def lexicon_features(a: Analysis, flags: tuple[str, ...] = DEFAULT_FLAGS) -> lis
     of the raw-text flags only those in ``flags`` count."""
     idx = LEX_INDEX
     g = a.groups
-    out = list(g)  # group features come first, in group order
+    out = [gid + _N_SHAPE for gid in g]  # group features come after the shape features
     mentions = actor_mentions(a) if any(gid in g for gid in _ACTOR_ANY) else []
     actor_pos = [m[0] for m in mentions]
     action = g.get(_ACTION)
@@ -765,7 +796,49 @@ def lexicon_features(a: Analysis, flags: tuple[str, ...] = DEFAULT_FLAGS) -> lis
             out.append(idx["[place:" + regency.kind + "]"])
     if a.lang == "en":
         out.append(idx["[lang:en]"])
+    out.extend(_shape_features(a, bool(actor_pos), action, thing))
     return out
+
+
+_N_SHAPE: Final = len(SHAPE_FEATURES)
+_SHAPE_INDEX: Final = {f[7:-1]: i for i, f in enumerate(SHAPE_FEATURES)}
+_SHAPE_OR_GROUP: Final = (
+    ("rule", GROUP_INDEX["neg:rule"]),
+    ("stats", GROUP_INDEX["neg:stats"]),
+    ("opinion", GROUP_INDEX["neg:opinion"]),
+    ("ad", GROUP_INDEX["neg:ad"]),
+    ("ad", GROUP_INDEX["neg:hoax"]),
+)
+
+
+def _shape_features(
+    a: Analysis, lexicon_actor: bool, action: list[int] | None, thing: list[int] | None
+) -> list[int]:
+    """Indices (into :data:`LEXICON_FEATURES`) of the shape features of a post."""
+    shape = a.shape
+    g = a.groups
+    index = _SHAPE_INDEX
+    fired = {name for name in shape if name in index}
+    for name, gid in _SHAPE_OR_GROUP:
+        if gid in g:
+            fired.add(name)
+    actor = lexicon_actor or "named_actor" in fired or "handle_actor" in shape
+    initiative = bool(thing) or "named_initiative" in fired or "delivery" in fired
+    launch = bool(action)
+    novel = _NOVEL in g
+    if actor and launch:
+        fired.add("A&L")
+        if initiative:
+            fired.add("A&L&I")
+    if launch and initiative:
+        fired.add("L&I")
+    if actor and initiative:
+        fired.add("A&I")
+    if actor and novel:
+        fired.add("A&N")
+    if novel and initiative:
+        fired.add("N&I")
+    return [index[name] for name in fired]
 
 
 def terms(a: Analysis, ngram_range: tuple[int, int]) -> Iterable[str]:
@@ -899,7 +972,7 @@ class RuleClassifier:
             if not sectors:
                 sectors = ["kesehatan"]
             focus = SECTOR_FOCUS[sectors[0]]
-            kind = actor_cue(analysis) or analysis.author_cue or "masyarakat-sipil"
+            kind = structural_actor(analysis) or analysis.author_cue or "masyarakat-sipil"
             explain = sorted(fired.items(), key=lambda kv: -abs(kv[1]))[:8]
             out.append(
                 {
@@ -937,3 +1010,92 @@ def keyword_count_score(texts: Iterable[str]) -> list[float]:
         words = TOKEN_RE.findall((text or "").lower())
         out.append(float(sum(w in BASELINE_KEYWORDS for w in words)))
     return out
+
+
+def _words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of ``text``."""
+    return frozenset(text.split())
+
+
+# ------------------------------------------------------------------ the structural actor
+# The guide (section 4): the innovator is "the actor who made or runs the initiative, not the
+# one who posted it, not the beneficiary"; "volunteers of a clinical trial or the people
+# served ('nelayan', 'warga isoman') are not the actor".
+_BENEFICIARY_MARKS: Final = _words(
+    "untuk bagi kepada ke pada buat terhadap sasar menyasar sasaran khusus for to"
+)
+_TRIAL_WORDS: Final = _words("uji klinis klinik trial trials penelitian riset")
+_SUBJECT_WORDS: Final = _words("relawan volunteer volunteers warga residents")
+
+
+# a regional office ("Dinkes", "Puskesmas", "RSUD", "BPBD") belongs to the government of the
+# place named with it: a city's, a regency's, or a province's when only a province is named
+_OFFICE_WORDS: Final = _words(
+    "pemda dinas dinkes disdik dishub dinsos disnaker diskominfo disperindag disnakertrans "
+    "puskesmas rsud satpol bpbd"
+)
+
+
+_OFFICE_LEVEL: Final = {
+    "provinsi": "pemprov", "prov": "pemprov", "province": "pemprov", "provincial": "pemprov",
+    "kota": "pemkot", "city": "pemkot", "kab": "pemkab", "kabupaten": "pemkab",
+    "regency": "pemkab",
+}  # fmt: skip
+# an office is the actor when it opens the text (a headline's subject) or is the agent
+_OFFICE_FIRST: Final = 3
+
+
+def _office_kind(tokens: list[str], position: int, region: RegionMatch | None) -> str | None:
+    """The government a regional office at ``position`` belongs to: the level written after
+    it ("Dinkes Provinsi ...", "Disdik Kota ..."), else that of the place the text names."""
+    for token in tokens[position + 1 : position + 3]:
+        if token in _OFFICE_LEVEL:
+            return _OFFICE_LEVEL[token]
+    if region is None or region.source != "text":
+        return None
+    if region.regency is not None and region.regency.kind in ("kota", "kabupaten"):
+        return "pemkot" if region.regency.kind == "kota" else "pemkab"
+    return "pemprov" if region.province is not None else None
+
+
+def structural_actor(analysis: Analysis) -> str | None:
+    """The innovator type of the first actor the text names that is neither a beneficiary
+    ("untuk warga", "bagi para mahasiswa", "for residents") nor, in a text about a clinical
+    trial, its volunteers or the residents taking part; a regional office counts as the
+    government of the place the text names ("Dinkes Papua Barat" -> pemprov), any
+    "Kemen..." as a ministry. When every actor named is a beneficiary, the first one; None
+    when the text names no actor."""
+    tokens = analysis.tokens
+    groups = analysis.groups
+    has_actor = any(gid in groups for gid in _ACTOR_ANY)
+    offices = [p for p, t in enumerate(tokens[:_OFFICE_FIRST]) if t in _OFFICE_WORDS]
+    if not has_actor and not offices and _OFFICE_WORDS.isdisjoint(tokens):
+        return None  # most posts: nothing names an actor
+    found = [(p, 0, k) for p, _, k in actor_mentions(analysis)] if has_actor else []
+    if "oleh" in tokens or "by" in tokens:
+        offices += [
+            p
+            for p in range(_OFFICE_FIRST, len(tokens))
+            if tokens[p] in _OFFICE_WORDS and tokens[p - 1] in ("oleh", "by")
+        ]
+    for position in offices:
+        office = _office_kind(tokens, position, analysis.region)
+        if office is not None:
+            found.append((position, -1, office))
+    if not found:
+        return None
+    found.sort()
+    trial: bool | None = None
+    for position, _, kind in found:
+        if position and (
+            tokens[position - 1] in _BENEFICIARY_MARKS
+            or (position > 1 and tokens[position - 2] in _BENEFICIARY_MARKS)
+        ):
+            continue  # who is served, not who serves
+        if tokens[position] in _SUBJECT_WORDS:
+            if trial is None:
+                trial = not _TRIAL_WORDS.isdisjoint(tokens)
+            if trial:
+                continue  # "relawan uji klinis": the trial's subjects
+        return kind
+    return found[0][2]

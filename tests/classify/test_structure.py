@@ -1,0 +1,255 @@
+"""The structural detectors (registry/classify/structure.py), the shape features built on them,
+the structural actor for innovator_type, and the sign-constrained stack that weighs them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from registry.classify import rules, structure
+from registry.classify.pipeline import STACK_FEATURES, PostModel, fit_signed_logistic
+from registry.classify.predict import Predictor
+from registry.classify.rules import LEX_INDEX, SHAPE_FEATURES, analyze, structural_actor
+from registry.classify.train import load_seed
+
+
+def shape(text: str) -> set[str]:
+    return set(analyze(text).shape)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Puskesmas Kedungmundu buka layanan vaksinasi malam",
+        "puskesmas kedungmundu buka layanan vaksinasi malam",  # lower case, as tweets are
+        "Warga RW 05 bikin lumbung pangan buat tetangga yang isoman",
+        "Pemerintah Kota Bandung menyediakan rumah isolasi",
+        "Dinkes Kab. Sleman bagikan masker",
+        "Kemenkes luncurkan dasbor tempat tidur rumah sakit",
+        "Universitas Airlangga mengembangkan ventilator",
+    ],
+)
+def test_a_named_actor_is_found(text: str) -> None:
+    assert "named_actor" in shape(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kota Malang masih zona merah",  # a place is no actor
+        "warga di sini pada bingung",
+        "program vaksinasi terus berjalan",
+    ],
+)
+def test_no_named_actor_without_an_institution_and_a_name(text: str) -> None:
+    assert "named_actor" not in shape(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kemenkes menambah fitur di aplikasi PeduliLindungi",
+        'Pemprov Jateng gelar program "Jogo Tonggo" di tiap RW',
+        "Pemprov luncurkan Program “Jogo Tonggo” untuk warga",
+        "warga bikin gerakan jogo tonggo di kampung",
+    ],
+)
+def test_a_named_initiative_is_found(text: str) -> None:
+    assert "named_initiative" in shape(text)
+
+
+def test_a_generic_programme_is_no_named_initiative() -> None:
+    assert "named_initiative" not in shape("program vaksinasi lansia dilanjutkan minggu depan")
+    assert "named_initiative" not in shape("layanan isoman penuh terus")
+
+
+@pytest.mark.parametrize(
+    ("text", "detector"),
+    [
+        ("Vaksinasi drive thru di GOR Saparua", "delivery"),
+        ("Puskesmas vaksinasi door-to-door untuk lansia", "delivery"),
+        ("sembako diantar ke rumah warga isoman", "delivery"),
+        ("Pemprov akan meluncurkan aplikasi baru", "plan"),
+        ("Gubernur berencana membentuk satgas baru", "plan"),
+        ("Webinar inovasi pelayanan publik besok jam 9", "event_prize"),
+        ("Gorontalo raih penghargaan inovasi", "event_prize"),
+        ("Bupati meninjau pelaksanaan vaksinasi di SMP 3", "visit"),
+        ("PSBB Jakarta diperpanjang dua minggu", "rule"),
+        ("PPKM level 4 sampai 16 Agustus", "rule"),
+        ("mulai besok wajib masker di pasar", "rule"),
+        ("jam malam berlaku mulai pukul 20.00", "rule"),
+        ("Kasus positif bertambah 512 hari ini", "stats"),
+        ("3 orang meninggal, 40 sembuh", "stats"),
+        ("gue kesel banget sama antrean vaksin", "opinion"),
+        ("kok gitu sih", "opinion"),
+    ],
+)
+def test_detectors_fire_on_their_shapes(text: str, detector: str) -> None:
+    assert detector in shape(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "detector"),
+    [
+        ("Pemprov meluncurkan aplikasi baru untuk pelaku UMKM", "plan"),
+        ("Vaksinasi Covid 19 untuk lansia di puskesmas", "stats"),  # the 19 of Covid-19
+        ("Kami membuka layanan konsultasi isoman gratis", "opinion"),  # an office's "we"
+        ("Pemkot buka layanan konsultasi", "rule"),
+    ],
+)
+def test_detectors_stay_quiet_on_other_shapes(text: str, detector: str) -> None:
+    assert detector not in shape(text)
+
+
+def test_an_official_handle_in_a_retweet_names_the_actor() -> None:
+    assert "handle_actor" in shape("RT @pemkotmalang: layanan antar obat gratis untuk warga")
+    assert "handle_actor" not in shape("RT @dimas_dailyy482: layanan antar obat gratis")
+
+
+def test_detect_gives_the_same_answer_with_and_without_the_token_bits() -> None:
+    for row in load_seed()[:300]:
+        a = analyze(row)
+        text = row["text"][: rules.MAX_CHARS]
+        assert structure.detect(text, a.tokens, a.groups.get(rules.GROUP_INDEX["action"])) == (
+            a.shape
+        )
+    # the pseudo-groups that carry the bits never leak into the lexicon groups
+    assert all(gid >= 0 for gid in analyze("Pemkot Bandung buka drive thru").groups)
+
+
+def test_shape_features_are_conjunctions_of_the_rubric_parts() -> None:
+    a = analyze("Pemkot Bandung meluncurkan aplikasi antar sembako gratis untuk warga isoman")
+    names = {rules.LEXICON_FEATURES[i] for i in rules.lexicon_features(a)}
+    assert {"[shape:A&L]", "[shape:L&I]", "[shape:A&I]", "[shape:A&L&I]"} <= names
+    assert "[shape:named_actor]" in names
+    chat = analyze("capek banget sama psbb diperpanjang terus")
+    names = {rules.LEXICON_FEATURES[i] for i in rules.lexicon_features(chat)}
+    assert not any(n.startswith("[shape:A") for n in names)
+    assert "[shape:rule]" in names
+
+
+def test_odd_text_has_no_shape() -> None:
+    assert analyze("").shape == ()
+    assert analyze("🙏🙏🙏").shape == ()
+    assert isinstance(analyze("x" * 100_000).shape, tuple)
+
+
+# --------------------------------------------------------------------------- the actor
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # the beneficiary comes first, the actor after it
+        ("Untuk warga isoman, Kemenkes buka layanan telemedisin gratis", "kementerian-lembaga"),
+        ("bagi mahasiswa terdampak, PT Telkom bagikan kuota gratis", "swasta"),
+        # the volunteers of a clinical trial are not the actor
+        ("Relawan uji klinis vaksin disuntik di Unpad Bandung", "perguruan-tinggi"),
+        # a regional office belongs to the level written after it, else to the place named
+        ("Dinkes Provinsi Sulsel luncurkan chatbot info vaksin", "pemprov"),
+        ("Disdik Kota Tarakan bikin program guru kunjung", "pemkot"),
+        ("Dinkes Papua Barat luncurkan layanan SMS gratis Tanya Covid", "pemprov"),
+        ("RSUD Pringsewu punya ruang isolasi dari kontainer", "pemkab"),
+        # every Kemen... is a ministry
+        ("Kemenkop UKM buka pelatihan jualan online gratis", "kementerian-lembaga"),
+        ("Komunitas ojol bikin dapur umum buat sesama driver", "masyarakat-sipil"),
+    ],
+)
+def test_structural_actor(text: str, kind: str) -> None:
+    assert structural_actor(analyze(text)) == kind
+
+
+def test_structural_actor_is_none_without_an_actor() -> None:
+    assert structural_actor(analyze("vaksinasi lansia dilanjutkan besok")) is None
+    assert structural_actor(analyze("")) is None
+
+
+def test_structural_actor_beats_the_first_mention_on_the_seed_innovations() -> None:
+    rows = [r for r in load_seed() if r["is_innovation"] and r.get("innovator_type")]
+    analyses = [analyze(r) for r in rows]
+    first = sum(
+        (rules.actor_cue(a) or a.author_cue) == r["innovator_type"]
+        for r, a in zip(rows, analyses, strict=True)
+    )
+    structural = sum(
+        (structural_actor(a) or a.author_cue) == r["innovator_type"]
+        for r, a in zip(rows, analyses, strict=True)
+    )
+    assert structural > first
+
+
+def test_the_rules_use_the_structural_actor() -> None:
+    a = analyze("Untuk warga isoman, Kemenkes buka layanan telemedisin gratis")
+    (line,) = rules.RuleClassifier().predict_analyses([a])
+    assert line["innovator_type"] == "kementerian-lembaga"
+
+
+# --------------------------------------------------------------------------- the stack
+
+
+def test_signed_logistic_keeps_the_signs() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 2, size=(400, 2)).astype(float)
+    y = (X[:, 0] > 0.5).astype(float)  # feature 0 predicts the class, feature 1 is noise
+    free, _ = fit_signed_logistic(X, y, [0, 0])
+    assert free[0] > 1.0
+    held, _ = fit_signed_logistic(X, y, [-1, 0])  # told it may only lower the score
+    assert held[0] == pytest.approx(0.0, abs=1e-6)
+    centred, _ = fit_signed_logistic(
+        np.zeros((50, 1)), np.r_[np.ones(25), np.zeros(25)], [1], center=np.array([2.0])
+    )
+    assert centred[0] == pytest.approx(2.0, abs=1e-3)  # no evidence: the prior stays
+
+
+@pytest.fixture(scope="module")
+def stacked() -> PostModel:
+    rows = load_seed()[::3]
+    return PostModel(cv=3).fit(rows, rows)
+
+
+def test_the_stack_weights_keep_the_rubric_signs(stacked: PostModel) -> None:
+    inn = stacked.innovation_
+    assert inn.stack_coef_[0] > 0  # the learned score still counts
+    for (name, sign), weight in zip(STACK_FEATURES, inn.stack_coef_[1:], strict=True):
+        assert weight * sign >= -1e-9, name
+
+
+def test_the_stack_folds_into_the_one_weight_matrix(stacked: PostModel) -> None:
+    inn = stacked.innovation_
+    offset = stacked.featurizer_.n_terms_
+    value = stacked.featurizer_.lexicon_weight
+    for j, (name, _) in enumerate(STACK_FEATURES):
+        column = offset + LEX_INDEX[name]
+        expected = inn.stack_coef_[0] * inn.base_coef_[column] + inn.stack_coef_[1 + j] / value
+        assert inn.coef_[column] == pytest.approx(expected)
+        assert stacked.weights_[column, 0] == pytest.approx(expected)
+    # the other heads never see the shape columns
+    shape_columns = [offset + LEX_INDEX[n] for n in SHAPE_FEATURES]
+    assert not stacked.weights_[shape_columns, 1:].any()
+
+
+def test_without_the_stack_the_shape_features_weigh_nothing() -> None:
+    rows = load_seed()[::4]
+    model = PostModel(stack=False, cv=3).fit(rows, rows)
+    offset = model.featurizer_.n_terms_
+    assert not model.weights_[[offset + LEX_INDEX[n] for n in SHAPE_FEATURES]].any()
+
+
+def test_the_shape_of_an_innovation_raises_the_score(stacked: PostModel) -> None:
+    predictor = Predictor(stacked, "test")
+    innovation, plan = predictor.predict_batch(
+        [
+            {"text": "Pemkot Bandung meluncurkan aplikasi antar sembako gratis buat warga isoman"},
+            {"text": "Pemkot Bandung akan meluncurkan aplikasi antar sembako buat warga isoman"},
+        ]
+    )
+    assert innovation["score"] > plan["score"]
+    assert any(term.startswith("[shape:") for term, _ in plan["explain"])
+
+
+def test_the_structural_actor_moves_the_innovator_type(stacked: PostModel) -> None:
+    predictor = Predictor(stacked, "test")
+    (line,) = predictor.predict_batch(
+        [{"text": "Untuk warga isoman, Kemenkes buka layanan telemedisin gratis 24 jam"}]
+    )
+    assert line["innovator_type"] == "kementerian-lembaga"
