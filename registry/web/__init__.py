@@ -33,6 +33,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.add_template_global(wib, "wib")
     app.add_template_global(field_attrs, "field_attrs")
+    app.add_template_global(_explain_label, "explain_label")
 
     @app.before_request
     def _check_database() -> Any:
@@ -81,6 +82,14 @@ def register_web(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
         return _error(exc.code or 500, exc.name, exc.description or "")
+
+
+def _explain_label(term: str) -> tuple[str, bool]:
+    from flask_babel import get_locale
+
+    from .explain_labels import describe
+
+    return describe(str(term), str(get_locale() or "id"))
 
 
 def wib(value: dt.datetime | None) -> str:

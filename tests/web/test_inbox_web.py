@@ -318,3 +318,17 @@ def test_enter_in_a_field_presses_the_bulk_action_not_a_cards_approve(ctx, curat
     first_submit = re.search(r'<button type="submit"[^>]*>', form)
     assert first_submit is not None
     assert 'name="bulk"' in first_submit.group(0)
+
+
+def test_classifier_features_are_shown_in_words(ctx, curator_client):
+    make_candidate(
+        "Puskesmas Garuda membuka layanan vaksinasi drive thru",
+        explain=[["[shape:named_actor]", 0.9], ["[actor:pemkot]", 0.4], ["[neg:stats]", -0.3]],
+    )
+    html = page(curator_client)
+    assert "[shape:named_actor]" not in html and "pelaku bernama" in html
+    assert "kata pelaku: Pemerintah Kota" in html
+    assert "angka kasus" in html
+    flask_babel.refresh()
+    english = page(curator_client, "/curate/inbox/?lang=en")
+    assert "named actor" in english and "case numbers" in english
