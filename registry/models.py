@@ -429,3 +429,18 @@ class Post(db.Model):  # type: ignore[name-defined]
     )
 
     candidate: Mapped[Candidate] = relationship(back_populates="posts")
+
+
+class HarvestTombstone(db.Model):  # type: ignore[name-defined]
+    """A post taken down: harvests and imports never store it (or a repost of it) again."""
+
+    __tablename__ = "harvest_tombstone"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_harvest_tombstone_platform_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(200))
+    taken_down_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(254), default="")

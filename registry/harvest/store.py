@@ -8,15 +8,17 @@ touched candidates), so a page of 1,000 posts costs a handful of round trips.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import JSON, bindparam, insert, literal, select, text, union_all, update
+from sqlalchemy.types import TypeDecorator
 
-from ..models import Candidate, HarvestError, Innovation, Post, utcnow
+from ..models import Candidate, HarvestError, HarvestTombstone, Innovation, Post, utcnow
 from .base import HarvestedPost, ItemError
 from .dedup import (
     CandidateIndex,
@@ -30,6 +32,10 @@ from .dedup import (
 log = logging.getLogger(__name__)
 
 CHUNK = 500  # values per IN (...) list
+# PostgreSQL: refresh the planner's statistics of post and candidate once this run has stored
+# this many posts and more than ANALYZE_GROWTH times what the table held at the last refresh
+ANALYZE_MIN_ROWS = 5000
+ANALYZE_GROWTH = 3
 MATCH_STATUSES = ("submitted", "in_review", "published", "revision_requested")
 MAX_MERGE_HOPS = 20
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'()]+", re.IGNORECASE)
@@ -64,6 +70,43 @@ def _clean_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean_json(v) for v in value]
     return value
+
+
+class EncodedJSON(TypeDecorator[Any]):
+    """A JSON column's value passed as text already encoded (by :func:`encode_json`): the
+    column's own JSON type would encode every value again, row by row."""
+
+    impl = JSON
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> None:
+        return None
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_EMPTY: dict[type, str] = {dict: "{}", list: "[]"}
+
+
+def encode_json(value: Any) -> str | None:
+    """``value`` as JSON text that PostgreSQL and SQLite both store (see :func:`_clean`)."""
+    if value is None:
+        return None
+    if not value and type(value) in _EMPTY:
+        return _EMPTY[type(value)]
+    encoded: str = _dumps(value)
+    if "\\u0000" in encoded:
+        return str(_dumps(_clean_json(value)))
+    if not encoded.isascii():
+        try:
+            encoded.encode("utf-8")
+        except UnicodeEncodeError:
+            return str(_dumps(_clean_json(value)))
+    return encoded
+
+
+def _encoded(table: Any, *names: str) -> dict[str, Any]:
+    """Bound values for ``names``, JSON columns of ``table``, given as :func:`encode_json` text."""
+    return {n: bindparam(n, type_=EncodedJSON()) for n in names if n in table.c}
 
 
 def normalize_url(url: str) -> str:
@@ -141,7 +184,8 @@ class CatalogueMatcher:
 @dataclass
 class PageResult:
     new: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # stored already, or taken down (counted in taken_down too)
+    taken_down: int = 0
     errors: int = 0
     new_candidates: int = 0
     new_candidate_ids: list[int] = field(default_factory=list)
@@ -156,6 +200,7 @@ class _Group:
     posts: list[int] = field(default_factory=list)
     text: str | None = None  # the new representative text, when it changes
     rep: int | None = None  # index of the representative post among the page's new posts
+    words: int = 0  # dedup words of the new text
     matches: int | None = None
 
 
@@ -191,6 +236,13 @@ class PageStore:
         self.now = now
         self._rows: dict[int, Any] = {}
         self._scores: dict[int, dict[str, Any]] = {}
+        self._added: dict[int, int] = {}  # key -> the page's post whose fingerprint it holds
+        self._rep_words: dict[int, tuple[str, int]] = {}  # candidate -> (text, dedup words)
+        dialect = session.get_bind().dialect.name
+        self._sqlite = dialect == "sqlite"
+        self._postgresql = dialect == "postgresql"
+        self._analyzed_rows: int | None = None  # post rows at the last ANALYZE (PostgreSQL)
+        self._stored_since_analyze = 0
 
     # --- the page ----------------------------------------------------------------------
     def store(self, posts: Sequence[HarvestedPost], errors: Sequence[ItemError] = ()) -> PageResult:
@@ -199,8 +251,18 @@ class PageStore:
             self._store_errors(errors, self.platform or (posts[0].platform if posts else ""))
             result.errors = len(errors)
         items = self._flatten(posts)
-        known = self._existing(items)
+        known, gone = self._existing(items)
         fresh = [p for p in items if (p.platform, p.external_id) not in known]
+        if gone:
+            # taken down: neither the post nor a repost of it is stored again
+            kept = [
+                p
+                for p in fresh
+                if (p.platform, p.external_id) not in gone
+                and not (p.repost_of_id and (p.platform, str(p.repost_of_id)) in gone)
+            ]
+            result.taken_down = len(fresh) - len(kept)
+            fresh = kept
         result.duplicates = len(items) - len(fresh)
         if not fresh:
             return result
@@ -215,6 +277,7 @@ class PageStore:
         self._score(groups, fresh)
         ids = self._write_candidates(groups, fresh, harvested_at)
         self._write_posts(fresh, fps, targets, keeps_signature, ids, harvested_at)
+        self._keep_statistics(len(fresh))
         result.new = len(fresh)
         created = [ids[g.key] for g in groups.values() if g.row is None]
         result.new_candidates = len(created)
@@ -255,20 +318,34 @@ class PageStore:
                 (reposts if p.repost_of_id else originals).append(p)
         return originals + reposts
 
-    def _existing(self, items: Sequence[HarvestedPost]) -> set[tuple[str, str]]:
-        by_platform: dict[str, list[str]] = {}
+    def _existing(
+        self, items: Sequence[HarvestedPost]
+    ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        """The page's posts stored already, and the ids taken down (tombstoned) among the
+        page's posts and the originals its reposts point to: one query per 500 posts."""
+        by_platform: dict[str, list[HarvestedPost]] = {}
         for p in items:
-            by_platform.setdefault(p.platform, []).append(p.external_id)
-        found: set[tuple[str, str]] = set()
-        for platform, ids in by_platform.items():
-            for chunk in _chunks(ids):
+            by_platform.setdefault(p.platform, []).append(p)
+        stored: set[tuple[str, str]] = set()
+        gone: set[tuple[str, str]] = set()
+        for platform, posts in by_platform.items():
+            for chunk in _chunks(posts):
+                ids = [p.external_id for p in chunk]
+                originals = {str(p.repost_of_id) for p in chunk if p.repost_of_id}
                 rows = self.session.execute(
-                    select(Post.external_id).where(
-                        Post.platform == platform, Post.external_id.in_(chunk)
+                    union_all(
+                        select(Post.external_id, literal(False)).where(
+                            Post.platform == platform, Post.external_id.in_(ids)
+                        ),
+                        select(HarvestTombstone.external_id, literal(True)).where(
+                            HarvestTombstone.platform == platform,
+                            HarvestTombstone.external_id.in_(originals.union(ids)),
+                        ),
                     )
-                ).scalars()
-                found.update((platform, r) for r in rows)
-        return found
+                )
+                for external_id, tombstoned in rows:
+                    (gone if tombstoned else stored).add((platform, external_id))
+        return stored, gone
 
     # --- grouping ----------------------------------------------------------------------
     def _new_key(self) -> int:
@@ -299,7 +376,8 @@ class PageStore:
                     by_id[(platform, ext)] = cid
 
         targets: list[int] = []
-        for p, fp in zip(fresh, fps, strict=True):
+        self._added = {}
+        for i, (p, fp) in enumerate(zip(fresh, fps, strict=True)):
             target = None
             if p.repost_of_id:
                 target = by_id.get((p.platform, str(p.repost_of_id)))
@@ -310,6 +388,7 @@ class PageStore:
             if target is None:
                 target = self._new_key()
                 self.index.add(target, fp)
+                self._added[target] = i
             targets.append(target)
             by_id[(p.platform, p.external_id)] = target
             if fp.text_hash:
@@ -366,6 +445,7 @@ class PageStore:
                     self.index.remove(t)
                     current = self._new_key()
                     self.index.add(current, fps[i])
+                    self._added[current] = i
                 final[t] = current
             targets[i] = final[t]
 
@@ -384,29 +464,42 @@ class PageStore:
                 )
             group.posts.append(i)
         for group in groups.values():
-            current = len(dedup_tokens(group.row.text)) if group.row is not None else -1
+            current = self._words_of(group.row) if group.row is not None else -1
             best = None
             for i in group.posts:
-                if _is_original(fresh[i]) and fps[i].tokens > current:
+                if fps[i].tokens > current and _is_original(fresh[i]):
                     best, current = i, fps[i].tokens
             if best is None and group.row is None:
                 best = group.posts[0]
             if best is not None:
-                group.rep = best
+                group.rep, group.words = best, fps[best].tokens
                 post = fresh[best]
                 group.text = _clean(
                     post.text if _is_original(post) else strip_repost_prefix(post.text)
                 )
-                if fps[best].hashvalues is not None and self.index.get(group.key) is not fps[best]:
+                if fps[best].hashvalues is not None and self._added.get(group.key) != best:
                     self.index.add(group.key, fps[best])
+                    self._added[group.key] = best
             if group.row is None or group.row.matches_innovation_id is None:
-                urls: set[str] = set()
-                for i in group.posts:
-                    urls |= post_urls(fresh[i])
-                group.matches = self.matcher.by_urls(urls)
+                if self.matcher.links:
+                    urls: set[str] = set()
+                    for i in group.posts:
+                        urls |= post_urls(fresh[i])
+                    group.matches = self.matcher.by_urls(urls)
                 if group.matches is None and group.text is not None:
                     group.matches = self.matcher.by_title(group.text)
         return groups
+
+    def _words_of(self, row: Any) -> int:
+        """How many dedup words a stored candidate's text has (remembered per candidate)."""
+        cached = self._rep_words.get(row.id)
+        if cached is not None and cached[0] == row.text:
+            return cached[1]
+        words = len(dedup_tokens(row.text))
+        if len(self._rep_words) >= 200_000:
+            self._rep_words.clear()
+        self._rep_words[row.id] = (row.text, words)
+        return words
 
     # --- scoring -----------------------------------------------------------------------
     def _score(self, groups: Mapping[int, _Group], fresh: Sequence[HarvestedPost]) -> None:
@@ -473,8 +566,8 @@ class PageStore:
                     "text": group.text,
                     "lang": _clean(scored.get("lang") or (rep.lang if rep else None), 8) or None,
                     "score": scored.get("score", 0.0),
-                    "predicted": scored.get("predicted", {}),
-                    "explain": scored.get("explain", []),
+                    "predicted": encode_json(scored.get("predicted", {})),
+                    "explain": encode_json(scored.get("explain", [])),
                     "model_version": scored.get("model_version", ""),
                     "province_code": scored.get("province_code"),
                 }
@@ -483,7 +576,7 @@ class PageStore:
                 new_rows.append(
                     {
                         "status": "new",
-                        "platforms": sorted(platforms),
+                        "platforms": encode_json(sorted(platforms)),
                         "post_count": len(posts),
                         "first_seen": min(seen),
                         "last_seen": max(seen),
@@ -501,7 +594,7 @@ class PageStore:
                 {
                     "b_id": group.key,
                     "b_n": len(posts),
-                    "b_platforms": sorted(platforms | set(row.platforms or [])),
+                    "b_platforms": encode_json(sorted(platforms | set(row.platforms or []))),
                     "b_first": min([*seen, row.first_seen] if row.first_seen else seen),
                     "b_last": max([*seen, row.last_seen] if row.last_seen else seen),
                     "b_now": now,
@@ -511,27 +604,34 @@ class PageStore:
                 texts.append({"b_id": group.key, **{f"b_{k}": v for k, v in text_values.items()}})
             if group.matches is not None:
                 matches.append({"b_id": group.key, "b_match": group.matches})
+        table = Candidate.__table__
         if new_rows:
-            # Core, not ORM, bulk statements: the ORM splits rows by which values are None
-            table = Candidate.__table__
-            inserted = (
-                self.session.execute(
-                    insert(table).returning(table.c.id, sort_by_parameter_order=True), new_rows
+            if self._postgresql:
+                inserted = self._copy_new(table, new_rows)
+            else:
+                # Core, not ORM, bulk statements: the ORM splits rows by which values are None.
+                # SQLAlchemy would insert one row per statement to return ids in parameter
+                # order on SQLite; a multi-row insert numbers its rows in order (max(id) + 1
+                # each, under the database's write lock), so the sorted ids are in that order
+                statement = (
+                    insert(table)
+                    .values(_encoded(table, "platforms", "predicted", "explain"))
+                    .returning(table.c.id)
                 )
-                .scalars()
-                .all()
-            )
+                inserted = sorted(self.session.execute(statement, new_rows).scalars())
             for key, cid in zip(new_keys, inserted, strict=True):
                 ids[key] = cid
                 self.index.rekey(key, cid)
-        table = Candidate.__table__
+        for group in groups.values():
+            if group.text is not None:
+                self._rep_words[ids[group.key]] = (group.text, group.words)
         if counts:
             self.session.execute(
                 update(table)
                 .where(table.c.id == bindparam("b_id"))
                 .values(
                     post_count=table.c.post_count + bindparam("b_n"),
-                    platforms=bindparam("b_platforms", type_=table.c.platforms.type),
+                    platforms=bindparam("b_platforms", type_=EncodedJSON()),
                     first_seen=bindparam("b_first"),
                     last_seen=bindparam("b_last"),
                     updated_at=bindparam("b_now"),
@@ -541,6 +641,8 @@ class PageStore:
         if texts:
             names = ("text", "lang", "score", "predicted", "explain", "model_version")
             values = {n: bindparam(f"b_{n}", type_=table.c[n].type) for n in names}
+            for n in ("predicted", "explain"):
+                values[n] = bindparam(f"b_{n}", type_=EncodedJSON())
             values["province_code"] = bindparam("b_province_code", type_=table.c.province_code.type)
             self.session.execute(
                 update(table).where(table.c.id == bindparam("b_id")).values(**values), texts
@@ -576,8 +678,8 @@ class PageStore:
                     "text": _clean(p.text),
                     "lang": _clean(p.lang, 8) or None,
                     "created_at": p.created_at,
-                    "metrics": _clean_json(p.metrics or {}),
-                    "media": _clean_json(p.media or []),
+                    "metrics": encode_json(p.metrics or {}),
+                    "media": encode_json(p.media or []),
                     "reply_to_id": _clean(p.reply_to_id, 200) or None,
                     "repost_of_id": _clean(p.repost_of_id, 200) or None,
                     "quote_of_id": _clean(p.quote_of_id, 200) or None,
@@ -585,10 +687,67 @@ class PageStore:
                     "source_id": self.source_id,
                     "run_id": self.run_id,
                     "harvested_at": now,
-                    "raw": _clean_json(p.raw) if p.raw is not None else None,
+                    "raw": encode_json(p.raw),
                     "text_hash": fp.text_hash,
                     "signature": fp.signature() if keep else None,
                     "candidate_id": ids[target],
                 }
             )
-        self.session.execute(insert(Post.__table__), rows)
+        table = Post.__table__
+        if self._postgresql:
+            self._copy(table, rows)
+        else:
+            statement = insert(table).values(_encoded(table, "metrics", "media", "raw"))
+            self.session.execute(statement, rows)
+
+    # --- PostgreSQL: COPY ----------------------------------------------------------------
+    # An INSERT of a page costs psycopg more than the data: it parses the statement's
+    # thousands of placeholders, or adapts row by row. COPY streams the rows.
+
+    def _copy_new(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+        """COPY new rows into ``table`` with ids taken from its sequence; the ids in order."""
+        ids = sorted(
+            self.session.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"table": table.name, "n": len(rows)},
+            ).scalars()
+        )
+        self._copy(table, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+        return ids
+
+    def _copy(self, table: Any, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        names = list(rows[0])
+        quote = self.session.get_bind().dialect.identifier_preparer.quote
+        statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+        connection = self.session.connection().connection.driver_connection
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[n] for n in names])
+
+    def _keep_statistics(self, stored: int) -> None:
+        """PostgreSQL plans the page's lookups (posts by id, by text hash) from table statistics
+        that a bulk import outruns: autovacuum analyzes a table long after it grew from nothing
+        to 100,000 rows, and meanwhile an IN list of 500 ids is checked against every stored
+        post. Analyze when this run has grown the tables a few times over."""
+        if not self._postgresql:
+            return
+        if self._analyzed_rows is None:
+            self._analyzed_rows = max(
+                0,
+                int(
+                    self.session.execute(
+                        text("SELECT reltuples FROM pg_class WHERE oid = 'post'::regclass")
+                    ).scalar_one()
+                ),
+            )
+        self._stored_since_analyze += stored
+        grown = self._stored_since_analyze
+        if grown >= ANALYZE_MIN_ROWS and grown > ANALYZE_GROWTH * self._analyzed_rows:
+            self.session.execute(text("ANALYZE post, candidate"))
+            self._analyzed_rows += grown
+            self._stored_since_analyze = 0

@@ -15,7 +15,15 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
-from ..models import Candidate, CandidateDecision, HarvestRun, HarvestSource, Post, utcnow
+from ..models import (
+    Candidate,
+    CandidateDecision,
+    HarvestRun,
+    HarvestSource,
+    HarvestTombstone,
+    Post,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -199,13 +207,15 @@ class Takedown:
 def takedown_post(platform: str, external_id: str, *, actor: str) -> Takedown | None:
     """Delete a post and its payload (privacy: a takedown request or a deletion at the source),
     with the reposts that carry its text; fix its candidate, deleting it when it is left empty
-    and still new. None when no such post is stored."""
+    and still new. A tombstone (platform and id, who and when) keeps later harvests and imports
+    from storing the post or a repost of it again. None when no such post is stored."""
     post = db.session.execute(
         select(Post).where(Post.platform == platform, Post.external_id == str(external_id))
     ).scalar_one_or_none()
     if post is None:
         return None
     post_id, home = post.id, post.candidate_id
+    tombstone(platform, str(external_id), actor=actor)
     candidate_ids = {home}
     reposts = db.session.execute(
         select(Post.id, Post.candidate_id).where(
@@ -239,3 +249,19 @@ def takedown_post(platform: str, external_id: str, *, actor: str) -> Takedown | 
     db.session.flush()
     log.info("takedown of %s post %s by %s (%d posts)", platform, external_id, actor, len(ids))
     return Takedown(len(ids), home, deleted_candidate)
+
+
+def tombstone(platform: str, external_id: str, *, actor: str) -> HarvestTombstone:
+    """Mark a post as taken down for good (kept when it is marked already)."""
+    found = db.session.execute(
+        select(HarvestTombstone).where(
+            HarvestTombstone.platform == platform, HarvestTombstone.external_id == external_id
+        )
+    ).scalar_one_or_none()
+    if found is None:
+        found = HarvestTombstone(
+            platform=platform, external_id=external_id, taken_down_at=utcnow(), actor=actor[:254]
+        )
+        db.session.add(found)
+        db.session.flush()
+    return found

@@ -77,6 +77,28 @@ def test_signature_round_trip():
     assert dedup.fingerprint("terlalu pendek").signature() is None  # short: exact copies only
 
 
+def test_bigram_hashes_are_the_crc_of_the_bigram_text():
+    import zlib
+
+    import numpy as np
+
+    words = ["dinas", "kesehatan", "ñandú", "x" * 150, "é", "a"]
+    got = dedup.bigram_hashes(np.array([dedup._word(w) for w in words], dtype=np.uint64))
+    want = [zlib.crc32(f"{a} {b}".encode()) for a, b in zip(words, words[1:], strict=False)]
+    assert got.tolist() == want  # so signatures stored before stay comparable
+
+
+def test_index_rekey_is_undone_by_a_rollback():
+    index = dedup.CandidateIndex(max_entries=10)
+    index.add(-1, dedup.fingerprint(BASE))
+    index.begin()
+    index.rekey(-1, 7)
+    assert index.find(dedup.fingerprint(BASE + " #covid")) == 7 and -1 not in index
+    index.rollback()
+    assert -1 in index and 7 not in index
+    assert index.find(dedup.fingerprint(BASE + " #covid")) == -1
+
+
 def test_index_rollback_forgets_the_page():
     index = dedup.CandidateIndex(max_entries=10)
     index.add(1, dedup.fingerprint(BASE))

@@ -126,3 +126,42 @@ def test_takedown_deletes_the_post_and_fixes_its_candidate(app, tmp_path):
         assert db.session.execute(select(Candidate.id)).scalars().all() == [group.id]
     missing = cli(app, "takedown", "file", "zzz")
     assert missing.exit_code == 1 and "no file post zzz is stored" in missing.output
+
+
+def test_a_takedown_sticks_through_reimports(app, tmp_path):
+    from registry.models import HarvestRun, HarvestTombstone
+
+    path = tmp_path / "posts.jsonl"
+    rows = [
+        {"id": "a", "text": TEXT + " https://t.co/1"},
+        {"id": "b", "text": "Harga beras naik lagi di pasar induk, pedagang mengeluh sepi"},
+        {"id": "c", "text": "RT @desa: " + TEXT, "repost_of_id": "a"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert cli(app, "import", str(path), "--format", "jsonl").exit_code == 0
+    result = cli(app, "takedown", "file", "a")
+    assert result.exit_code == 0 and "deleted 2 post(s)" in result.output  # a and its repost
+    # the same file again, and a new file holding the post and a new repost of it
+    again = cli(app, "import", str(path), "--format", "jsonl")
+    assert again.exit_code == 0 and "3 fetched, 0 new, 3 duplicates" in again.output
+    other = tmp_path / "more.jsonl"
+    other.write_text(
+        json.dumps({"id": "a", "text": TEXT})
+        + "\n"
+        + json.dumps({"id": "d", "text": "RT @desa: " + TEXT, "repost_of_id": "a"})
+        + "\n"
+        + json.dumps({"id": "e", "text": "Posko vaksin keliling dibuka di balai desa tiap Sabtu"})
+        + "\n",
+        encoding="utf-8",
+    )
+    assert cli(app, "import", str(other), "--format", "jsonl").exit_code == 0
+    with app.app_context():
+        ids = db.session.execute(select(Post.external_id).order_by(Post.id)).scalars().all()
+        assert ids == ["b", "e"]
+        (stone,) = db.session.execute(select(HarvestTombstone)).scalars()
+        assert (stone.platform, stone.external_id, stone.actor) == ("file", "a", "cli")
+        last = db.session.execute(select(HarvestRun).order_by(HarvestRun.id.desc())).scalars()
+        run = next(iter(last))
+        assert (run.fetched, run.new, run.duplicates) == (3, 1, 2)
+    # taking it down again keeps one tombstone
+    assert cli(app, "takedown", "file", "a").exit_code == 1
