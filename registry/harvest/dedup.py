@@ -58,6 +58,40 @@ _NUMBER_TAG = re.compile(r"(?<![\w#&])#\d+\b")
 _TRAILING_TAGS = re.compile(r"(?:[\s.,;:!?|/·\-–—]*#\w+)+[\s.,;:!?|/·\-–—]*$")
 _ELLIPSIS_END = re.compile(r"(?:…|\.\.\.+)\s*$")
 _TOKEN = re.compile(r"[^\W_]+")
+_HASHTAG = re.compile(r"#(\w+)")
+
+_region_keys: dict[str, str] | None = None
+
+
+def region_keys() -> dict[str, str]:
+    """Folded one-word place name (also a several-word name written as one hashtag:
+    "kotabandung", "jawabarat") -> a key naming the regions it may mean ("32.04|32.73" for
+    "bandung"). Built once from the taxonomy: a token's lookup is then one dict probe."""
+    global _region_keys
+    if _region_keys is None:
+        from ..taxonomy import region_name_index
+
+        keys: dict[str, str] = {}
+        for name, regions in region_name_index().items():
+            key = "|".join(sorted({r.code for r in regions}))
+            for form in (name, name.replace(" ", "")):
+                if form.isalnum():
+                    keys.setdefault(_fold(form), key)
+        _region_keys = keys
+    return _region_keys
+
+
+def text_regions(tokens: Iterable[str]) -> frozenset[str]:
+    """The places the dedup words name, as :func:`region_keys` keys."""
+    keys = region_keys()
+    return frozenset(key for t in tokens if (key := keys.get(t)) is not None)
+
+
+def regions_agree(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Two texts may be copies unless each names a place the other does not ("... Surabaya"
+    vs "... Malang"); a copy that names none, or drops or adds one (cut short, a tag
+    appended), may still be one."""
+    return not a or not b or a <= b or b <= a
 
 
 def _fold(text: str) -> str:
@@ -93,8 +127,15 @@ def dedup_tokens(text: str) -> list[str]:
     if "…" in text or "..." in text:
         text, cut = _ELLIPSIS_END.subn("", text.rstrip())
         truncated = bool(cut)
+    places: list[str] = []
     if "#" in text:
-        text = _TRAILING_TAGS.sub(" ", _NUMBER_TAG.sub(" ", text))
+        text = _NUMBER_TAG.sub(" ", text)
+        trailing = _TRAILING_TAGS.search(text)
+        if trailing is not None:
+            # a trailing tag naming a place stays: "#Bandung" and "#Bogor" are two posts
+            keys = region_keys()
+            places = [tag for t in _HASHTAG.findall(trailing.group()) if (tag := _fold(t)) in keys]
+            text = text[: trailing.start()]
         text = _ELLIPSIS_END.sub("", text.rstrip())
     tokens = _TOKEN.findall(_fold(text))
     if truncated and len(tokens) > 1:
@@ -104,6 +145,8 @@ def dedup_tokens(text: str) -> list[str]:
         start += 1
     while end > start and tokens[end - 1].isdigit():
         end -= 1
+    if places:
+        return [*tokens[start:end], *places]
     return tokens[start:end]
 
 
@@ -224,25 +267,37 @@ class Fingerprint:
     prefix: int = 0  # hash of the first PREFIX_WORDS words; 0 when shorter
     hashvalues: np.ndarray | None = None  # uint32[NUM_PERM]; None: too short for near matches
     bands: tuple[int, ...] = ()  # band_hashes of hashvalues
+    regions: frozenset[str] = frozenset()  # the places the text names (text_regions)
 
     def signature(self) -> bytes | None:
-        """The bytes stored in Post.signature."""
+        """The bytes stored in Post.signature: header, signature, then the places named
+        (comma-separated; absent in signatures stored before places were compared)."""
         if self.hashvalues is None:
             return None
-        return _HEADER.pack(SIGNATURE_VERSION, min(self.shingles, 0xFFFF), self.prefix) + (
-            self.hashvalues.astype("<u4", copy=False).tobytes()
+        return (
+            _HEADER.pack(SIGNATURE_VERSION, min(self.shingles, 0xFFFF), self.prefix)
+            + self.hashvalues.astype("<u4", copy=False).tobytes()
+            + ",".join(sorted(self.regions)).encode("ascii")
         )
 
 
 def parse_signature(data: bytes | None) -> Fingerprint | None:
     """A stored signature back as a fingerprint (None for another version or garbage)."""
-    if not data or len(data) != _HEADER.size + 4 * NUM_PERM:
+    size = _HEADER.size + 4 * NUM_PERM
+    if not data or len(data) < size:
         return None
     version, shingles, prefix = _HEADER.unpack_from(data)
     if version != SIGNATURE_VERSION:
         return None
-    values = np.frombuffer(data, dtype="<u4", offset=_HEADER.size).astype(np.uint32)
-    return Fingerprint(0, "", shingles, prefix, values, tuple(band_hashes(values).tolist()))
+    values = np.frombuffer(data, dtype="<u4", count=NUM_PERM, offset=_HEADER.size)
+    values = values.astype(np.uint32)
+    try:
+        tail = bytes(data[size:]).decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    regions = frozenset(tail.split(",")) if tail else frozenset()
+    bands = tuple(band_hashes(values).tolist())
+    return Fingerprint(0, "", shingles, prefix, values, bands, regions)
 
 
 def fingerprints(texts: Iterable[str]) -> list[Fingerprint]:
@@ -257,6 +312,7 @@ def fingerprints(texts: Iterable[str]) -> list[Fingerprint]:
         tokens = dedup_tokens(text)
         fp = Fingerprint(len(tokens), text_hash(tokens))
         if len(tokens) >= MIN_NEAR_WORDS:
+            fp.regions = text_regions(tokens)
             if len(tokens) >= PREFIX_WORDS:
                 fp.prefix = _crc(" ".join(tokens[:PREFIX_WORDS])) or 1
             hashes = [known(t) for t in tokens]
@@ -319,6 +375,8 @@ def similar(a: Fingerprint, b: Fingerprint) -> bool:
     """Near copies, or one a truncated copy of the other."""
     if a.hashvalues is None or b.hashvalues is None:
         return False
+    if not regions_agree(a.regions, b.regions):
+        return False
     return _similar(jaccard(a.hashvalues, b.hashvalues), a.shingles, b.shingles)
 
 
@@ -352,6 +410,7 @@ class CandidateIndex:
         self._bands = np.zeros((0, BANDS), dtype=np.uint64)
         self._shingles = np.zeros(0, dtype=np.int32)
         self._prefix_of = np.zeros(0, dtype=np.uint32)
+        self._regions: list[frozenset[str]] = []  # slot -> the places its text names
         # band hash -> the slot holding it, or a list of slots when several do
         self._tables: list[dict[int, int | list[int]]] = [{} for _ in range(BANDS)]
         self._prefixes: dict[int, int] = {}  # prefix hash -> slot (the newest)
@@ -381,6 +440,7 @@ class CandidateIndex:
             int(self._prefix_of[slot]),
             self._values[slot].copy(),
             tuple(self._bands[slot].tolist()),
+            self._regions[slot],
         )
 
     # --- journal -----------------------------------------------------------------------
@@ -451,6 +511,7 @@ class CandidateIndex:
         self._prefix_of = grown(self._prefix_of)
         self._free.extend(range(capacity - 1, size - 1, -1))
         self._keys.extend([0] * (capacity - size))
+        self._regions.extend([frozenset()] * (capacity - size))
 
     def _add(self, key: int, fp: Fingerprint) -> None:
         assert fp.hashvalues is not None
@@ -464,6 +525,7 @@ class CandidateIndex:
         self._bands[slot] = bands
         self._shingles[slot] = fp.shingles
         self._prefix_of[slot] = fp.prefix
+        self._regions[slot] = fp.regions
         for table, h in zip(self._tables, bands, strict=True):
             held = table.get(h)
             if held is None:
@@ -517,7 +579,11 @@ class CandidateIndex:
         best, best_j = None, -1.0
         for slot, n in zip(found, same, strict=True):
             j = n / NUM_PERM
-            if j > best_j and _similar(j, fp.shingles, int(self._shingles[slot])):
+            if (
+                j > best_j
+                and _similar(j, fp.shingles, int(self._shingles[slot]))
+                and regions_agree(fp.regions, self._regions[slot])
+            ):
                 best, best_j = slot, j
         return None if best is None else self._keys[best]
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
@@ -186,19 +186,37 @@ class Runner:
 
     # --- the loop ----------------------------------------------------------------------
     def _claim(self, source: HarvestSource) -> None:
-        now = self.clock()
+        """Mark ``source`` as being run, or raise AlreadyRunning. The check and the new run are
+        made under a lock of the source row (FOR UPDATE on PostgreSQL; on SQLite the UPDATE
+        takes the database's write lock first) held until the run row is committed, so two
+        workers claiming at once cannot both see "nothing running"."""
+        now, source_id, name = self.clock(), source.id, source.name
+        db.session.commit()  # the lock must be the first thing this transaction does
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(
+                update(HarvestSource)
+                .where(HarvestSource.id == source_id)
+                .values(last_run_at=HarvestSource.last_run_at),
+                execution_options={"synchronize_session": False},
+            )
+        else:
+            db.session.execute(
+                select(HarvestSource.id).where(HarvestSource.id == source_id).with_for_update()
+            )
         running = db.session.execute(
             select(HarvestRun).where(
-                HarvestRun.source_id == source.id, HarvestRun.status == RUNNING
+                HarvestRun.source_id == source_id, HarvestRun.status == RUNNING
             )
         ).scalars()
-        for other in running:
+        for other in list(running):
             if (now - other.started_at).total_seconds() < self.settings.stale_after:
-                raise AlreadyRunning(f"source {source.name} is being harvested (run {other.id})")
+                other_id = other.id
+                db.session.rollback()  # releases the lock
+                raise AlreadyRunning(f"source {name} is being harvested (run {other_id})")
             other.status = FAILED
             other.stop_reason = "abandoned: the process running it stopped"
             other.finished_at = now
-        db.session.commit()
+        # no commit: _start commits the new run, which releases the lock
 
     def _start(self, *, kind: str, label: str, source_id: int | None) -> HarvestRun:
         run = HarvestRun(

@@ -28,7 +28,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from .. import jobs, taxonomy
 from ..extensions import db
-from ..models import Candidate, CandidateDecision, Innovation, Post, User, utcnow
+from ..models import (
+    Candidate,
+    CandidateDecision,
+    HarvestSource,
+    Innovation,
+    Post,
+    User,
+    utcnow,
+)
 from . import catalogue, harvesting
 from .validation import MAX_LINKS, MAX_SECTION_CHARS, MAX_SUMMARY_WORDS, ValidationError, clean
 
@@ -80,6 +88,7 @@ class InboxParams:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     province: str | None = None
+    source: str | None = None  # a harvest source's name
     sort: str = "score"
     page: int = 1
     per_page: int = 20
@@ -101,6 +110,8 @@ class InboxParams:
             out["date_to"] = self.date_to.isoformat()
         if self.province:
             out["province"] = self.province
+        if self.source:
+            out["source"] = self.source
         if self.sort != "score":
             out["sort"] = self.sort
         return out
@@ -187,6 +198,9 @@ def parse_params(args: Any, *, per_page_default: int = 20, per_page_max: int = 1
                 "province", f"unknown province {raw_province!r}; use a code such as 32"
             )
         province = region.code
+    source = (args.get("source") or "").strip() or None
+    if source is not None and _source_id(source) is None:
+        raise ParamError("source", f"unknown harvest source {source!r}")
     sort = (args.get("sort") or "score").strip().lower()
     if sort not in SORTS:
         raise ParamError("sort", f"must be one of: {', '.join(SORTS)}")
@@ -198,10 +212,15 @@ def parse_params(args: Any, *, per_page_default: int = 20, per_page_max: int = 1
         date_from=date_from,
         date_to=date_to,
         province=province,
+        source=source,
         sort=sort,
         page=_int(args, "page", 1, 1, 1_000_000),
         per_page=_int(args, "per_page", per_page_default, 1, per_page_max),
     )
+
+
+def _source_id(name: str) -> int | None:
+    return db.session.scalar(select(HarvestSource.id).where(HarvestSource.name == name))
 
 
 def escape_like(text: str) -> str:
@@ -222,12 +241,14 @@ def list_candidates(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     province: str | None = None,
+    source: str | None = None,
     sort: str = "score",
     page: int = 1,
     per_page: int = 20,
 ) -> CandidatePage:
     """A page of candidates. ``status`` "all" lists every status; ``platform`` (one or several:
     OR) keeps candidates with a post from it; the date range keeps candidates seen within it;
+    ``source`` (a harvest source's name) keeps candidates with a post it harvested;
     ``sort`` is score (highest first), newest (last seen) or uncertainty (closest to the
     model's threshold first: the most useful to label next)."""
     if sort not in SORTS:
@@ -252,6 +273,10 @@ def list_candidates(
         conditions.append(first < _jakarta_midnight_utc(date_to + dt.timedelta(days=1)))
     if province:
         conditions.append(Candidate.province_code == province)
+    if source:
+        conditions.append(
+            exists().where(Post.candidate_id == Candidate.id, Post.source_id == _source_id(source))
+        )
     where = and_(*conditions) if conditions else None
 
     count = select(func.count(Candidate.id))
@@ -279,6 +304,7 @@ def list_page(params: InboxParams) -> CandidatePage:
         date_from=params.date_from,
         date_to=params.date_to,
         province=params.province,
+        source=params.source,
         sort=params.sort,
         page=params.page,
         per_page=params.per_page,

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..models import (
     Candidate,
     CandidateDecision,
+    HarvestError,
     HarvestRun,
     HarvestSource,
     HarvestTombstone,
@@ -214,7 +215,7 @@ def takedown_post(platform: str, external_id: str, *, actor: str) -> Takedown | 
     ).scalar_one_or_none()
     if post is None:
         return None
-    post_id, home = post.id, post.candidate_id
+    post_id, home, taken_text, taken_hash = post.id, post.candidate_id, post.text, post.text_hash
     tombstone(platform, str(external_id), actor=actor)
     candidate_ids = {home}
     reposts = db.session.execute(
@@ -224,7 +225,14 @@ def takedown_post(platform: str, external_id: str, *, actor: str) -> Takedown | 
     ).all()
     ids = [post_id, *(r.id for r in reposts)]
     candidate_ids.update(r.candidate_id for r in reposts)
+    ids.extend(_rt_copies(candidate_ids, taken_text, taken_hash, exclude=set(ids)))
     db.session.execute(delete(Post).where(Post.id.in_(ids)))
+    db.session.execute(
+        delete(HarvestError).where(
+            HarvestError.platform == platform,
+            HarvestError.payload.contains(str(external_id), autoescape=True),
+        )
+    )
     db.session.expire_all()
     deleted_candidate = False
     for cid in candidate_ids:
@@ -246,9 +254,64 @@ def takedown_post(platform: str, external_id: str, *, actor: str) -> Takedown | 
                 .where(CandidateDecision.candidate_id == cid)
                 .values(text="")
             )
+    _blank_copies(taken_text)
     db.session.flush()
+    db.session.expire_all()
     log.info("takedown of %s post %s by %s (%d posts)", platform, external_id, actor, len(ids))
     return Takedown(len(ids), home, deleted_candidate)
+
+
+def _rt_copies(
+    candidate_ids: set[int], text: str, text_hash: str, *, exclude: set[int]
+) -> list[int]:
+    """Posts of these candidates that are "RT @user: <text>" copies of the taken-down text
+    (old-style retweets carry no repost id), whole or cut short."""
+    from ..harvest.dedup import is_rt_text, strip_repost_prefix
+
+    found = []
+    for row in db.session.execute(
+        select(Post.id, Post.text, Post.text_hash).where(Post.candidate_id.in_(candidate_ids))
+    ):
+        if row.id in exclude or not is_rt_text(row.text):
+            continue
+        copied = strip_repost_prefix(row.text)
+        cut = copied.rstrip().removesuffix("…").removesuffix("...").rstrip()
+        if (text_hash and row.text_hash == text_hash) or (cut and text.startswith(cut)):
+            found.append(row.id)
+    return found
+
+
+def _blank_copies(text: str) -> None:
+    """Blank the candidate and decision texts that still hold the taken-down text (candidates
+    whose posts moved on a merge keep their text; decisions keep the text as decided)."""
+    from ..harvest.dedup import dedup_tokens, strip_repost_prefix, text_hash
+
+    if not text.strip():
+        return
+    forms = {text, text.strip(), strip_repost_prefix(text)}
+    wanted = text_hash(dedup_tokens(text))
+    for model in (Candidate, CandidateDecision):
+        column = model.text
+        db.session.execute(
+            update(model).where(column.in_(forms)).values(text=""),
+            execution_options={"synchronize_session": False},
+        )
+        if not wanted:
+            continue
+        # the same text up to links, mentions, trailing tags or numbering: compared in Python
+        # among the texts holding its first word (takedowns are rare: a scan is fine)
+        words = dedup_tokens(text)[:1]
+        if not words:
+            continue
+        rows = db.session.execute(
+            select(model.id, column).where(column != "", column.ilike(f"%{words[0]}%"))
+        ).all()
+        stale = [r.id for r in rows if text_hash(dedup_tokens(r.text)) == wanted]
+        if stale:
+            db.session.execute(
+                update(model).where(model.id.in_(stale)).values(text=""),
+                execution_options={"synchronize_session": False},
+            )
 
 
 def tombstone(platform: str, external_id: str, *, actor: str) -> HarvestTombstone:

@@ -17,7 +17,7 @@ from wtforms.validators import Length, NumberRange, Optional
 from .. import taxonomy
 from ..extensions import db
 from ..models import Candidate, CandidateDecision, Innovation, Post, User
-from ..services import curation
+from ..services import curation, harvesting
 from .curate import curator_required
 from .public import current_locale
 
@@ -143,6 +143,7 @@ def index() -> Any:
         reasons=reason_choices(),
         platforms=PLATFORM_LABELS,
         provinces=[(p.code, p.label(current_locale())) for p in taxonomy.provinces()],
+        sources=harvesting.list_sources(),
         page_url=lambda n: url_for("inbox.index", **params.as_args(), page=n),
         here=request.full_path.rstrip("?"),
         nav="inbox",

@@ -297,6 +297,11 @@ def _candidate_paths() -> dict[str, Any]:
                     query("date_to", {"type": "string", "format": "date"}, "seen on or before"),
                     query("province", {"type": "string"}, "predicted province (code or name)"),
                     query(
+                        "source",
+                        {"type": "string"},
+                        "name of a harvest source: candidates with a post it harvested",
+                    ),
+                    query(
                         "sort",
                         {"type": "string", "enum": list(curation.SORTS)},
                         "score (default), newest, or uncertainty (most useful to label next)",

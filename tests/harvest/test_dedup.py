@@ -292,3 +292,82 @@ def test_candidate_matching_a_catalogue_innovation_is_flagged(ctx, tmp_path, inn
     assert {
         flagged[c] for c, row in by_id.items() if row.matches_innovation_id == innovation.id
     } == {"1", "2"}
+
+
+def test_takedown_after_a_merge_leaves_no_copy_of_the_text(ctx, tmp_path):
+    from registry.models import CandidateDecision, HarvestError
+    from registry.services import curation
+    from registry.services.harvesting import takedown_post
+
+    rows = [
+        {"id": "1", "text": BASE},
+        {"id": "2", "text": OTHER},
+        {"id": "3", "text": "RT @dinkes_bdg: " + BASE[:100] + "…"},
+        {"id": "4"},  # malformed: a HarvestError row holding the payload
+    ]
+    path = write_jsonl(tmp_path / "a.jsonl", rows)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "1", "text": BASE, "oops": [1]})[:-1] + "\n")
+    runner().import_file(path, "jsonl")
+    db.session.add(HarvestError(platform="file", position="x", message="m", payload='{"id": "1"'))
+    db.session.commit()
+    first, second = sorted(candidates(), key=lambda c: c.id)
+    assert first.text == BASE
+    curation.decide([{"id": first.id, "decision": "merge", "into": {"candidate": second.id}}], "t")
+    db.session.commit()
+    assert takedown_post("file", "1", actor="test").posts_deleted == 2  # with its RT copy
+    db.session.commit()
+    every = [c.text for c in db.session.execute(select(Candidate)).scalars()]
+    every += [d.text for d in db.session.execute(select(CandidateDecision)).scalars()]
+    every += [e.payload for e in db.session.execute(select(HarvestError)).scalars()]
+    every += [p.text for p in db.session.execute(select(Post)).scalars()]
+    assert every and not any(BASE[:60] in text or '"1"' in text for text in every)
+    assert db.session.get(Candidate, second.id).text == OTHER
+
+
+PRESS = (
+    "Pemerintah Kota {city} membuka layanan konsultasi kesehatan gratis lewat telepon dan "
+    "WhatsApp bagi warga yang menjalani isolasi mandiri di rumah selama pandemi. Warga cukup "
+    "menghubungi nomor layanan, lalu dokter puskesmas terdekat akan menelepon balik, memantau "
+    "gejala setiap hari dan mengirim obat bila diperlukan tanpa biaya apa pun"
+)
+
+
+def test_a_trailing_place_tag_stays_in_the_dedup_text():
+    bandung, bogor = dedup.fingerprints(
+        ["Posko relawan dibuka #Bandung", "Posko relawan dibuka #Bogor"]
+    )
+    assert bandung.text_hash != bogor.text_hash
+    assert dedup.dedup_tokens("Posko relawan dibuka #Bandung #covid19") == [
+        "posko",
+        "relawan",
+        "dibuka",
+        "bandung",
+    ]
+
+
+def test_texts_naming_different_places_are_not_copies():
+    surabaya, malang, copy = dedup.fingerprints(
+        [PRESS.format(city="Surabaya"), PRESS.format(city="Malang"), PRESS.format(city="Surabaya")]
+    )
+    assert dedup.jaccard(surabaya.hashvalues, malang.hashvalues) >= dedup.MIN_JACCARD
+    assert not dedup.similar(surabaya, malang)
+    assert dedup.similar(surabaya, copy)
+    index = dedup.CandidateIndex()
+    index.add(1, surabaya)
+    assert index.find(malang) is None and index.find(copy) == 1
+    back = dedup.parse_signature(surabaya.signature())
+    assert back is not None and back.regions == surabaya.regions != frozenset()
+
+
+def test_copies_for_another_place_get_their_own_candidate(ctx, tmp_path):
+    rows = [
+        {"id": "1", "text": PRESS.format(city="Surabaya")},
+        {"id": "2", "text": PRESS.format(city="Malang")},
+        {"id": "3", "text": "Posko relawan dibuka #Bandung"},
+        {"id": "4", "text": "Posko relawan dibuka #Bogor"},
+        {"id": "5", "text": PRESS.format(city="Surabaya") + " https://t.co/x #Surabaya"},
+    ]
+    runner().import_file(write_jsonl(tmp_path / "a.jsonl", rows), "jsonl")
+    assert len(candidates()) == 4
+    assert candidate_of("file", "5") == candidate_of("file", "1")

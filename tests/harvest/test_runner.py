@@ -233,6 +233,35 @@ def test_a_source_already_running_is_not_started_twice(ctx, source, sleep):
         run_scripted(ctx, ScriptedPlatform(make_pages([[1]])), make_runner(sleep), source)
 
 
+def test_two_workers_claiming_one_source_at_once_start_one_run(app, ctx, source, sleep):
+    """The second claim waits for the first worker's lock, then sees its run."""
+    import threading
+
+    first = make_runner(sleep)
+    first._claim(source)  # holds the lock of the source row until the run is committed
+    outcome: list[object] = []
+
+    def second_worker() -> None:
+        with app.app_context():
+            other = db.session.get(HarvestSource, source.id)
+            try:
+                make_runner(Recorder())._claim(other)
+                outcome.append("claimed")
+            except runner_module.AlreadyRunning as exc:
+                outcome.append(exc)
+            finally:
+                db.session.rollback()
+
+    worker = threading.Thread(target=second_worker)
+    worker.start()
+    worker.join(0.5)
+    assert worker.is_alive() and not outcome  # waiting for the lock
+    first._start(kind="source", label="uji", source_id=source.id)
+    worker.join(10)
+    assert len(outcome) == 1 and isinstance(outcome[0], runner_module.AlreadyRunning)
+    assert count(HarvestRun) == 1
+
+
 # --- imports ----------------------------------------------------------------------------
 
 

@@ -72,6 +72,34 @@ def test_filters(ctx):
     assert ids(newest) == [b.id, a.id]
 
 
+def _harvested_by(candidate, name: str) -> None:
+    from registry.services import harvesting
+
+    found = harvesting.get_source(name) or harvesting.add_source(
+        name=name, platform="rss", query=f"https://{name}.example/feed", actor="t"
+    )
+    db.session.execute(
+        Post.__table__.update().where(Post.candidate_id == candidate.id).values(source_id=found.id)
+    )
+    db.session.commit()
+
+
+def test_filter_by_harvest_source(ctx):
+    a = make_candidate("Posko relawan Bandung", score=0.7)
+    b = make_candidate("Dapur umum Sleman", score=0.4)
+    make_candidate("Lumbung pangan desa", score=0.2)
+    _harvested_by(a, "berita-jabar")
+    _harvested_by(b, "berita-diy")
+    assert ids(curation.list_candidates(source="berita-diy")) == [b.id]
+    assert ids(curation.list_candidates(source="berita-jabar")) == [a.id]
+    params = curation.parse_params({"source": "berita-jabar"})
+    assert params.source == "berita-jabar" and params.as_args() == {"source": "berita-jabar"}
+    assert ids(curation.list_page(params)) == [a.id]
+    with pytest.raises(curation.ParamError) as bad:
+        curation.parse_params({"source": "tidak-ada"})
+    assert bad.value.param == "source"
+
+
 def test_parse_params_names_the_bad_parameter(ctx):
     for args, param in [
         ({"status": "maybe"}, "status"),

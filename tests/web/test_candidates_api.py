@@ -102,6 +102,7 @@ def test_filters_and_paging(client, tokens):
         ("?per_page=101", "per_page"),
         ("?sort=best", "sort"),
         ("?date_from=yesterday", "date_from"),
+        ("?source=no-such-source", "source"),
     ],
 )
 def test_bad_parameters(client, tokens, query, param):
@@ -167,3 +168,23 @@ def test_openapi_describes_both(client):
     post = document["paths"]["/api/v1/candidates/decisions"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"]["type"] == "array"
     assert {"401", "403", "400"} <= set(post["responses"])
+
+
+def test_filter_by_harvest_source(client, tokens):
+    from registry.models import Post
+    from registry.services import harvesting
+
+    kept = make_candidate("Posko relawan Bandung")
+    make_candidate("Dapur umum Sleman")
+    source = harvesting.add_source(
+        name="uji", platform="rss", query="https://u.example/f", actor="t"
+    )
+    db.session.execute(
+        Post.__table__.update().where(Post.candidate_id == kept.id).values(source_id=source.id)
+    )
+    db.session.commit()
+    body = get(client, tokens["curator"], "?source=uji").get_json()
+    assert body["total"] == 1 and [c["id"] for c in body["results"]] == [kept.id]
+    spec = client.get("/api/v1/openapi.json").get_json()
+    listed = spec["paths"]["/api/v1/candidates"]["get"]["parameters"]
+    assert "source" in {p.get("name") for p in listed}

@@ -219,6 +219,28 @@ def test_filters_on_the_page(ctx, curator_client):
     assert bad.status_code == 400 and "min_score" in bad.get_data(as_text=True)
 
 
+def test_filter_by_harvest_source_on_the_page(ctx, curator_client):
+    from registry.services import harvesting
+
+    kept = make_candidate("Posko relawan Bandung")
+    make_candidate("Aplikasi bansos Sleman")
+    source = harvesting.add_source(
+        name="jabar", platform="rss", query="https://jabar.example/<feed>", actor="t"
+    )
+    db.session.execute(
+        Post.__table__.update().where(Post.candidate_id == kept.id).values(source_id=source.id)
+    )
+    db.session.commit()
+    html = page(curator_client)
+    assert '<label for="source">' in html and '<option value="jabar">' in html
+    assert "https://jabar.example/&lt;feed&gt;" in html  # the query, escaped
+    html = page(curator_client, "/curate/inbox/?source=jabar")
+    assert "Posko relawan Bandung" in html and "Aplikasi bansos" not in html
+    assert '<option value="jabar" selected>' in html
+    bad = curator_client.get("/curate/inbox/?source=nope")
+    assert bad.status_code == 400 and "source" in bad.get_data(as_text=True)
+
+
 def test_unknown_candidate_is_404(ctx, curator_client):
     assert curator_client.get("/curate/inbox/999999").status_code == 404
     assert db.session.scalar(select(func.count(Candidate.id))) == 0

@@ -13,7 +13,7 @@ import pytest
 
 from registry.extensions import db
 from registry.models import Attachment, Innovation, User
-from registry.services import review
+from registry.services import harvesting, review
 from tests.accounts_helpers import PASSWORD, csrf_token, form_data, login, make_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -169,7 +169,11 @@ def test_csrf_on_every_form(app, client, ctx, innovation_data):
         "campaign_id": 1,
         "slug": row.slug,
         "action": "deactivate",
+        "source_id": harvesting.add_source(
+            name="feed", platform="rss", query="https://a.example/feed.xml", actor="test"
+        ).id,
     }
+    db.session.commit()
     checked = []
     for rule in app.url_map.iter_rules():
         if "POST" not in (rule.methods or ()) or rule.endpoint.startswith("api."):
@@ -177,6 +181,7 @@ def test_csrf_on_every_form(app, client, ctx, innovation_data):
         url = rule.rule
         for name, value in args.items():
             url = re.sub(rf"<(?:[^<>]*:)?{name}>", str(value), url)
+        assert "<" not in url, f"no test value for a parameter of {url}"
         response = client.post(url, data={"title": "x", "decision": "publish", "ids": [row.id]})
         assert response.status_code in (400, 302), (url, response.status_code)
         if response.status_code == 302:  # views that redirect with a message instead
