@@ -38,6 +38,7 @@ from ..models import (
     utcnow,
 )
 from . import catalogue, harvesting
+from .discovery import ParamError  # a bad filter names its parameter, as in search
 from .validation import MAX_LINKS, MAX_SECTION_CHARS, MAX_SUMMARY_WORDS, ValidationError, clean
 
 log = logging.getLogger(__name__)
@@ -65,15 +66,6 @@ QUEUED_FRESH_SECONDS = 3600  # a queued retrain older than this is assumed lost
 
 class Forbidden(PermissionError):
     """Only curators and admins work the inbox."""
-
-
-class ParamError(ValueError):
-    """A bad inbox filter; ``param`` names it (the API answers 400 with it)."""
-
-    def __init__(self, param: str, detail: str):
-        self.param = param
-        self.detail = detail
-        super().__init__(f"{param}: {detail}")
 
 
 # --------------------------------------------------------------------------- listing
