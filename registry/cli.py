@@ -82,8 +82,11 @@ def initialize(*, train_model: bool = True) -> dict[str, Any]:
     )
     model = None
     if train_model:
+        from .classify import store
         from .classify.train import ensure_default_model
 
+        if store.active_version(current_app.config["INSTANCE_DIR"]) is None:
+            click.echo("training the default classifier on the seed set (first run only)...")
         model = ensure_default_model(current_app.config["INSTANCE_DIR"])
     return {
         "regions_changed": regions,

@@ -182,14 +182,29 @@ INLINE_HELP = "Run here even when a broker is configured (default: queue it for 
 @click.argument("names", nargs=-1)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Stop after N posts.")
 @click.option("--inline", is_flag=True, help=INLINE_HELP)
+@click.option(
+    "--due",
+    is_flag=True,
+    help="Only the enabled sources whose interval (--every) has passed: run this from cron "
+    "on a machine without a broker.",
+)
 @with_appcontext
-def run_command(names: tuple[str, ...], limit: int | None, inline: bool) -> None:
+def run_command(names: tuple[str, ...], limit: int | None, inline: bool, due: bool) -> None:
     """Harvest the named sources (all enabled sources when none is named)."""
     from ..services import harvesting
     from .runner import AlreadyRunning, Runner
 
     _ready()
-    if names:
+    if due and names:
+        raise click.UsageError("name sources or use --due, not both")
+    if due:
+        from ..services.scheduling import due_sources
+
+        chosen = due_sources()
+        if not chosen:
+            click.echo("no harvest source is due")
+            return
+    elif names:
         chosen = []
         for name in names:
             source = harvesting.get_source(name)

@@ -59,3 +59,27 @@ def test_inline_flag_runs_here_even_with_a_broker(app, redis_url, tmp_path):  # 
     assert queued(redis_url, "default") == []
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Post)) == 1
+
+
+def test_run_due_takes_only_the_sources_whose_interval_has_passed(app, redis_url):  # noqa: F811
+    import datetime as dt
+
+    for name in ("fresh", "stale", "never"):
+        added = cli(app, "sources", "add", name, "--platform", "rss", "--query",
+                    f"http://127.0.0.1:9/{name}.xml", "--every", "1h")  # fmt: skip
+        assert added.exit_code == 0, added.output
+    with app.app_context():
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        sources = {s.name: s for s in db.session.scalars(select(HarvestSource))}
+        sources["fresh"].last_run_at = now - dt.timedelta(minutes=10)
+        sources["stale"].last_run_at = now - dt.timedelta(hours=2)
+        db.session.commit()
+    use_broker(app, redis_url)
+    try:
+        result = cli(app, "run", "--due")
+        both = cli(app, "run", "--due", "fresh")
+    finally:
+        close_broker(app)
+    assert result.exit_code == 0, result.output
+    assert sorted(m["args"][0] for m in queued(redis_url, "default")) == ["never", "stale"]
+    assert both.exit_code == 2 and "not both" in both.output
