@@ -42,12 +42,17 @@ from ..models import HarvestRun, HarvestSource, utcnow
 from .archives import FileSource, file_fingerprint, resume_applies
 from .base import Page, RateLimited, Source, SourceError, TransientError
 from .dedup import DEFAULT_MAX_ENTRIES, CandidateIndex, index_for
+from .scoring import ScoringProcess
 from .store import CatalogueMatcher, PageResult, PageStore
 
 log = logging.getLogger(__name__)
 
 RUNNING, DONE, STOPPED, FAILED = "running", "done", "stopped", "failed"
 _RUN_KEYS = ("resume", "pending")  # kept in HarvestSource.state beside the incremental state
+# an archive at least this large is scored in a second process ("auto"): below it the fork and
+# the shipping of inputs cost more than the overlap saves (about 12,000 posts of JSONL)
+PROCESS_SCORING_MIN_BYTES = 4 * 1024 * 1024
+SCORING_MODES = ("auto", "inline", "process")
 
 
 @dataclass
@@ -59,6 +64,9 @@ class Settings:
     stale_after: float = 6 * 3600.0  # a "running" run older than this is taken as dead
     index_max_entries: int = DEFAULT_MAX_ENTRIES
     timeout: float = 30.0
+    # "inline": score in this process; "process": imports score in a forked process while
+    # the next page is read; "auto": "process" for large archives on a machine of 2+ cores
+    scoring: str = "auto"
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -74,7 +82,43 @@ class Settings:
             stale_after=value("HARVEST_STALE_AFTER", cls.stale_after),
             index_max_entries=value("HARVEST_INDEX_MAX_CANDIDATES", cls.index_max_entries),
             timeout=value("HARVEST_TIMEOUT", cls.timeout),
+            scoring=value("HARVEST_SCORING", cls.scoring),
         )
+
+
+class _Lookahead:
+    """An iterator of pages that can read its next page early (while a page is scored); an
+    error reading it is raised when that page is asked for, as without the lookahead."""
+
+    def __init__(self, pages: Iterator[Page]) -> None:
+        self._pages = pages
+        self._next: Page | None = None
+        self._error: Exception | None = None
+        self._done = False
+
+    def __iter__(self) -> _Lookahead:
+        return self
+
+    def __next__(self) -> Page:
+        if self._next is not None:
+            page, self._next = self._next, None
+            return page
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        if self._done:
+            raise StopIteration
+        return next(self._pages)
+
+    def fill(self) -> None:
+        if self._next is not None or self._error is not None or self._done:
+            return
+        try:
+            self._next = next(self._pages)
+        except StopIteration:
+            self._done = True
+        except Exception as exc:  # noqa: BLE001 - raised in its turn by __next__
+            self._error = exc
 
 
 class AlreadyRunning(RuntimeError):
@@ -280,12 +324,20 @@ class Runner:
         *,
         query: str,
     ) -> HarvestRun:
+        scorer: ScoringProcess | None = None
         try:
             index = self._index()
+            predictor = self._get_predictor()
+            if predictor is not None and self._scores_in_process(harvester):
+                try:
+                    scorer = ScoringProcess(predictor)
+                except (OSError, AssertionError) as exc:  # e.g. inside a daemonic worker
+                    log.warning("harvest: no scoring process (%s); scoring inline", exc)
             store = PageStore(
                 db.session,
                 index,
-                predictor=self._get_predictor(),
+                predictor=predictor,
+                scorer=scorer,
                 matcher=CatalogueMatcher.load(db.session),
                 query=query,
                 platform=harvester.platform,
@@ -303,6 +355,23 @@ class Runner:
             db.session.rollback()
             self._finish(run, FAILED, f"internal error: {type(exc).__name__}: {exc}"[:2000])
             raise
+        finally:
+            if scorer is not None:
+                scorer.close()
+
+    def _scores_in_process(self, harvester: Source) -> bool:
+        mode = self.settings.scoring
+        if mode not in SCORING_MODES:
+            raise ValueError(f"HARVEST_SCORING must be one of {', '.join(SCORING_MODES)}")
+        if mode == "inline" or not isinstance(harvester, FileSource):
+            return False  # a live source's next page is a network call: not inside a page
+        if mode == "process":
+            return True
+        try:
+            size = harvester.path.stat().st_size
+        except OSError:
+            return False
+        return size >= PROCESS_SCORING_MIN_BYTES and (os.cpu_count() or 1) > 1
 
     def _loop(
         self,
@@ -319,9 +388,9 @@ class Runner:
         while True:
             remaining = None if limit is None else max(0, limit - received)
             try:
-                pages: Iterator[Page] = iter(harvester.pages(state, resume=resume, limit=remaining))
+                pages = _Lookahead(iter(harvester.pages(state, resume=resume, limit=remaining)))
                 for page in pages:
-                    self._store_page(run, store, page, keep)
+                    self._store_page(run, store, page, keep, pages.fill)
                     faults = rate_limits = 0
                     received += len(page.posts)
                     resume = page.resume
@@ -357,13 +426,18 @@ class Runner:
                 return self._finish(run, FAILED, str(exc) or type(exc).__name__)
 
     def _store_page(
-        self, run: HarvestRun, store: PageStore, page: Page, keep: Callable[[Page, bool], None]
+        self,
+        run: HarvestRun,
+        store: PageStore,
+        page: Page,
+        keep: Callable[[Page, bool], None],
+        meanwhile: Callable[[], None] | None = None,
     ) -> None:
         """Store a page, its counts and the checkpoint in one transaction."""
         for attempt in (1, 2):
             store.index.begin()
             try:
-                result = store.store(page.posts, page.errors)
+                result = store.store(page.posts, page.errors, meanwhile=meanwhile)
                 run.pages += 1
                 run.fetched += result.new + result.duplicates
                 run.new += result.new

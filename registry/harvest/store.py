@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,7 @@ from .dedup import (
     is_rt_text,
     strip_repost_prefix,
 )
+from .scoring import ScoringProcess, score_inline
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +219,7 @@ class PageStore:
         index: CandidateIndex,
         *,
         predictor: Any = None,
+        scorer: ScoringProcess | None = None,
         matcher: CatalogueMatcher | None = None,
         query: str = "",
         platform: str = "",
@@ -228,6 +230,7 @@ class PageStore:
         self.session = session
         self.index = index
         self.predictor = predictor
+        self.scorer = scorer  # scores in a forked process (the predictor stays the fallback)
         self.matcher = matcher or CatalogueMatcher(())
         self.query = query
         self.platform = platform
@@ -245,7 +248,15 @@ class PageStore:
         self._stored_since_analyze = 0
 
     # --- the page ----------------------------------------------------------------------
-    def store(self, posts: Sequence[HarvestedPost], errors: Sequence[ItemError] = ()) -> PageResult:
+    def store(
+        self,
+        posts: Sequence[HarvestedPost],
+        errors: Sequence[ItemError] = (),
+        *,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> PageResult:
+        """Store a page in the session's transaction. With a scoring process, ``meanwhile`` is
+        called while it scores (the runner reads the next page then)."""
         result = PageResult()
         if errors:
             self._store_errors(errors, self.platform or (posts[0].platform if posts else ""))
@@ -274,9 +285,13 @@ class PageStore:
         for group in groups.values():
             if group.rep is not None and fps[group.rep].hashvalues is not None:
                 keeps_signature[group.rep] = True
-        self._score(groups, fresh)
+        todo = self._request_scores(groups, fresh)
+        post_rows = self._post_rows(fresh, fps, targets, keeps_signature, harvested_at)
+        if todo and self.scorer is not None and meanwhile is not None:
+            meanwhile()
+        self._receive_scores(todo)
         ids = self._write_candidates(groups, fresh, harvested_at)
-        self._write_posts(fresh, fps, targets, keeps_signature, ids, harvested_at)
+        self._write_posts(post_rows, ids)
         self._keep_statistics(len(fresh))
         result.new = len(fresh)
         created = [ids[g.key] for g in groups.values() if g.row is None]
@@ -502,46 +517,67 @@ class PageStore:
         return words
 
     # --- scoring -----------------------------------------------------------------------
-    def _score(self, groups: Mapping[int, _Group], fresh: Sequence[HarvestedPost]) -> None:
-        """Score every candidate whose text is new, in one batch."""
+    def _request_scores(
+        self, groups: Mapping[int, _Group], fresh: Sequence[HarvestedPost]
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """The candidates whose text is new with their classifier inputs, sent to the scoring
+        process when there is one."""
         self._scores = {}
-        todo = [g for g in groups.values() if g.text is not None and g.rep is not None]
-        if not todo or self.predictor is None:
-            return
-        inputs = []
-        for g in todo:
-            post = fresh[g.rep]  # type: ignore[index]
-            inputs.append(
-                {
-                    "id": g.key,
-                    "text": g.text,
-                    "author": post.author_handle,
-                    "user_location": post.author_location,
-                    "created_at": post.created_at.isoformat() if post.created_at else None,
-                    "lang": post.lang,
-                }
+        if self.predictor is None and self.scorer is None:
+            return []
+        todo = []
+        for g in groups.values():
+            if g.text is None or g.rep is None:
+                continue
+            post = fresh[g.rep]
+            todo.append(
+                (
+                    g.key,
+                    {
+                        "id": g.key,
+                        "text": g.text,
+                        "author": post.author_handle,
+                        "user_location": post.author_location,
+                        "created_at": post.created_at.isoformat() if post.created_at else None,
+                        "lang": post.lang,
+                    },
+                )
             )
+        if todo and self.scorer is not None:
+            try:
+                self.scorer.submit([inputs for _, inputs in todo])
+            except (OSError, ValueError) as exc:
+                self._scorer_failed(exc)
+        return todo
+
+    def _receive_scores(self, todo: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Score every candidate whose text is new, in one batch (or take the scoring
+        process's scores); a broken model leaves them unscored, never the posts unstored."""
+        if not todo:
+            return
+        inputs = [i for _, i in todo]
         try:
-            predictions = list(self.predictor.predict_posts(inputs))
+            if self.scorer is not None:
+                try:
+                    scores = self.scorer.result()
+                except RuntimeError as exc:
+                    if self.scorer.alive or self.predictor is None:
+                        raise
+                    self._scorer_failed(exc)
+                    scores = score_inline(self.predictor, inputs)
+            else:
+                scores = score_inline(self.predictor, inputs)
         except Exception as exc:  # noqa: BLE001 - a broken model leaves posts unscored, not lost
             log.warning("harvest: scoring failed (%s); candidates stay unscored", exc)
             return
-        for g, p in zip(todo, predictions, strict=True):
-            province = p.get("province")
-            self._scores[g.key] = {
-                "score": float(p.get("score") or 0.0),
-                "predicted": {
-                    "sectors": p.get("sectors") or [],
-                    "focus": p.get("focus"),
-                    "innovator_type": p.get("innovator_type"),
-                    "province": province,
-                    "regency": p.get("regency"),
-                },
-                "explain": p.get("explain") or [],
-                "model_version": str(p.get("model_version") or "")[:64],
-                "province_code": province.get("code") if isinstance(province, dict) else None,
-                "lang": p.get("lang"),
-            }
+        for (key, _), values in zip(todo, scores, strict=True):
+            self._scores[key] = values
+
+    def _scorer_failed(self, exc: BaseException) -> None:
+        log.warning("harvest: the scoring process failed (%s); scoring inline", exc)
+        if self.scorer is not None:
+            self.scorer.close()
+        self.scorer = None
 
     # --- writing -----------------------------------------------------------------------
     def _write_candidates(
@@ -656,15 +692,15 @@ class PageStore:
             )
         return ids
 
-    def _write_posts(
+    def _post_rows(
         self,
         fresh: Sequence[HarvestedPost],
         fps: Sequence[Fingerprint],
         targets: Sequence[int],
         keeps_signature: Sequence[bool],
-        ids: Mapping[int, int],
         now: dt.datetime,
-    ) -> None:
+    ) -> list[dict[str, Any]]:
+        """The page's post rows; ``candidate_id`` holds the candidate key until it is written."""
         rows = []
         for p, fp, target, keep in zip(fresh, fps, targets, keeps_signature, strict=True):
             rows.append(
@@ -690,15 +726,49 @@ class PageStore:
                     "raw": encode_json(p.raw),
                     "text_hash": fp.text_hash,
                     "signature": fp.signature() if keep else None,
-                    "candidate_id": ids[target],
+                    "candidate_id": target,
                 }
             )
+        return rows
+
+    def _write_posts(self, rows: list[dict[str, Any]], ids: Mapping[int, int]) -> None:
+        for row in rows:
+            row["candidate_id"] = ids[row["candidate_id"]]
         table = Post.__table__
         if self._postgresql:
             self._copy(table, rows)
+        elif self._sqlite and rows:
+            self._insert_raw(table, rows, encoded=("metrics", "media", "raw"))
         else:
             statement = insert(table).values(_encoded(table, "metrics", "media", "raw"))
             self.session.execute(statement, rows)
+
+    def _insert_raw(
+        self, table: Any, rows: list[dict[str, Any]], encoded: Sequence[str] = ()
+    ) -> None:
+        """SQLite: one executemany through the driver. A Core insert of a page spends more on
+        turning each row into parameters than SQLite spends storing it; the values are
+        converted here with the columns' own bind processors (dates as SQLAlchemy writes them),
+        ``encoded`` columns hold JSON text already."""
+        names = list(rows[0])
+        dialect = self.session.get_bind().dialect
+        processors = [
+            None if n in encoded else table.c[n].type._cached_bind_processor(dialect) for n in names
+        ]
+        converting = [(i, f) for i, f in enumerate(processors) if f is not None]
+        values = []
+        for row in rows:
+            value = [row[n] for n in names]
+            for i, convert in converting:
+                if value[i] is not None:
+                    value[i] = convert(value[i])
+            values.append(tuple(value))
+        quote = dialect.identifier_preparer.quote
+        statement = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+            f"VALUES ({', '.join('?' for _ in names)})"
+        )
+        self.session.connection().exec_driver_sql(statement, values)
 
     # --- PostgreSQL: COPY ----------------------------------------------------------------
     # An INSERT of a page costs psycopg more than the data: it parses the statement's
