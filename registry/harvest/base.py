@@ -12,6 +12,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+# the environment variable that holds a platform's token when a source names none
+DEFAULT_TOKEN_ENV: dict[str, str] = {"twitter": "TWITTER_BEARER_TOKEN"}
+
 
 @dataclass
 class HarvestedPost:

@@ -25,7 +25,6 @@ from .archives import FORMATS
 
 CLI_ACTOR = "cli"
 SHOWN_ERRORS = 10
-DEFAULT_TWITTER_TOKEN_ENV = "TWITTER_BEARER_TOKEN"  # the API needs a token; name the usual one
 
 
 def _ready() -> None:
@@ -67,8 +66,6 @@ def add_source(
     from ..services import harvesting
 
     _ready()
-    if platform == "twitter" and not token_env:
-        token_env = DEFAULT_TWITTER_TOKEN_ENV
     try:
         source = harvesting.add_source(
             name=name,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
+from ..harvest.base import DEFAULT_TOKEN_ENV
 from ..models import (
     Candidate,
     CandidateDecision,
@@ -123,6 +124,8 @@ def add_source(
         "base_url": (base_url or "").strip(),
         "token_env": (token_env or "").strip(),
     }
+    if not values["token_env"]:
+        values["token_env"] = DEFAULT_TOKEN_ENV.get(values["platform"], "")
     _check(values)
     seconds = parse_duration(every)
     if get_source(values["name"]) is not None:

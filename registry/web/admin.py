@@ -185,6 +185,17 @@ def _actor_name() -> str:
     return _user().email
 
 
+def _refused(form: FlaskForm) -> bool:
+    """A posted form that does not validate: 400 for a bad CSRF token, else its errors
+    flashed for the page the caller redirects to."""
+    if form.validate_on_submit():
+        return False
+    if form.csrf_token.errors:
+        abort(400)
+    _flash_form_errors(form)
+    return True
+
+
 def _flash_form_errors(form: FlaskForm) -> None:
     for name, errors in form.errors.items():
         for message in errors:
@@ -211,10 +222,7 @@ def sources() -> Any:
 @admin_required
 def add_source() -> Any:
     form = SourceForm()
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        _flash_form_errors(form)
+    if _refused(form):
         return redirect(url_for("admin.sources"))
     try:
         source = harvesting.add_source(
@@ -242,10 +250,7 @@ def edit_source(source_id: int) -> Any:
     if source is None:
         abort(404)
     form = SourceForm()
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        _flash_form_errors(form)
+    if _refused(form):
         return redirect(url_for("admin.sources"))
     try:
         harvesting.update_source(
@@ -270,10 +275,7 @@ def edit_source(source_id: int) -> Any:
 @admin_required
 def takedown() -> Any:
     form = TakedownForm()
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        _flash_form_errors(form)
+    if _refused(form):
         return redirect(url_for("admin.sources") + "#takedown")
     platform = form.platform.data or ""
     if platform not in TAKEDOWN_PLATFORMS:

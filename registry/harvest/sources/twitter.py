@@ -22,6 +22,7 @@ import requests
 import tweepy
 
 from registry.harvest.base import (
+    DEFAULT_TOKEN_ENV,
     HarvestedPost,
     ItemError,
     Page,
@@ -29,13 +30,14 @@ from registry.harvest.base import (
     SourceError,
     TransientError,
 )
+from registry.harvest.sources.normalize_util import iso_lang as normalize_lang
 
 # tweepy's debug log prints every request's headers, the bearer token included
 logging.getLogger("tweepy.client").setLevel(logging.INFO)
 
 PLATFORM = "twitter"
 API_HOST = "https://api.twitter.com"  # what tweepy.Client puts before every route
-TOKEN_ENV = "TWITTER_BEARER_TOKEN"
+TOKEN_ENV = DEFAULT_TOKEN_ENV[PLATFORM]
 MAX_RESULTS = 100  # the most either search endpoint gives with these expansions
 MIN_RESULTS = 10  # the API refuses fewer
 
@@ -71,8 +73,6 @@ RECENT_WINDOW = dt.timedelta(days=7) - dt.timedelta(hours=1)
 SNOWFLAKE_EPOCH_MS = 1288834974657
 
 # Twitter's own codes that are not languages, and its pre-1989 ISO 639 codes
-NOT_LANGUAGES = {"und", "zxx", "qam", "qct", "qht", "qme", "qst"}
-OLD_LANGUAGE_CODES = {"in": "id", "iw": "he", "ji": "yi"}
 
 
 class _RoutedSession(requests.Session):
@@ -461,17 +461,6 @@ def status_url(external_id: str, handle: str = "") -> str:
     if handle:
         return f"https://x.com/{handle}/status/{external_id}"
     return f"https://twitter.com/i/web/status/{external_id}"
-
-
-def normalize_lang(code: Any) -> str | None:
-    """ISO 639-1 from Twitter's codes: "in" (Indonesian) is "id"; "und", "qme"... are None."""
-    if not isinstance(code, str) or not code:
-        return None
-    code = code.strip().lower().split("-")[0].split("_")[0]
-    if code in NOT_LANGUAGES:
-        return None
-    code = OLD_LANGUAGE_CODES.get(code, code)
-    return code if len(code) == 2 and code.isalpha() else None
 
 
 def _tweet_id(value: Any) -> str:
