@@ -47,11 +47,20 @@ def _round(value: float | None) -> float | None:
 
 
 def _province_code(value: Any) -> str | None:
+    """The 2025 province code a label or a prediction names: a prediction's {"code", "name"},
+    a province or regency code of 2020 or 2025, or a name in Indonesian or English ("Jawa
+    Barat", "West Java", "DKI Jakarta"); a label nothing resolves is compared as written."""
     if isinstance(value, Mapping):
-        value = value.get("code")
-    if isinstance(value, str) and value.strip():
-        return value.strip().split(".")[0]
-    return None
+        value = value.get("code") or value.get("name")
+    if not isinstance(value, str) or not value.strip():
+        return None
+    from ..taxonomy import resolve_region
+
+    text = value.strip()
+    region = resolve_region(text.split(".")[0], level=1) or resolve_region(text, level=1)
+    if region is not None:
+        return region.code
+    return text.split(".")[0]
 
 
 def evaluate_rows(

@@ -25,6 +25,7 @@ from itertools import chain
 from typing import Any, Final
 
 from ..taxonomy import FOCUSES, INNOVATOR_TYPES, SECTORS
+from . import structure
 from .gazetteer import RegionMatch, find_region
 from .structure import TOKEN_BITS as STRUCTURE_BITS
 from .structure import detect as detect_structure
@@ -728,8 +729,11 @@ _GROUP_FEATURES: Final = tuple(f"[{g}]" for g in GROUPS)
 # detectors themselves, and the negative shapes (each a detector or its lexicon group)
 SHAPE_POSITIVE: Final = (
     "A&L", "L&I", "A&I", "A&N", "A&L&I", "N&I", "named_actor", "named_initiative", "delivery",
+    "known_initiative",
 )  # fmt: skip
-SHAPE_NEGATIVE: Final = ("plan", "event_prize", "visit", "rule", "stats", "opinion", "ad")
+SHAPE_NEGATIVE: Final = (
+    "plan", "event_prize", "visit", "rule", "stats", "opinion", "ad", "routine", "foreign",
+)  # fmt: skip
 SHAPE_FEATURES: Final = tuple(f"[shape:{f}]" for f in (*SHAPE_POSITIVE, *SHAPE_NEGATIVE))
 LEXICON_FEATURES: Final[tuple[str, ...]] = (
     *SHAPE_FEATURES,
@@ -823,7 +827,12 @@ def _shape_features(
         if gid in g:
             fired.add(name)
     actor = lexicon_actor or "named_actor" in fired or "handle_actor" in shape
-    initiative = bool(thing) or "named_initiative" in fired or "delivery" in fired
+    initiative = (
+        bool(thing)
+        or "named_initiative" in fired
+        or "delivery" in fired
+        or "known_initiative" in fired
+    )
     launch = bool(action)
     novel = _NOVEL in g
     if actor and launch:
@@ -1067,10 +1076,16 @@ def structural_actor(analysis: Analysis) -> str | None:
     when the text names no actor."""
     tokens = analysis.tokens
     groups = analysis.groups
+    # who runs an initiative known by name, when the text names no one else
+    owner = (
+        structure.known_initiative_owner(tokens) or None
+        if "known_initiative" in analysis.shape
+        else None
+    )
     has_actor = any(gid in groups for gid in _ACTOR_ANY)
     offices = [p for p, t in enumerate(tokens[:_OFFICE_FIRST]) if t in _OFFICE_WORDS]
     if not has_actor and not offices and _OFFICE_WORDS.isdisjoint(tokens):
-        return None  # most posts: nothing names an actor
+        return owner  # most posts: nothing names an actor
     found = [(p, 0, k) for p, _, k in actor_mentions(analysis)] if has_actor else []
     if "oleh" in tokens or "by" in tokens:
         offices += [
@@ -1083,7 +1098,7 @@ def structural_actor(analysis: Analysis) -> str | None:
         if office is not None:
             found.append((position, -1, office))
     if not found:
-        return None
+        return owner
     found.sort()
     trial: bool | None = None
     for position, _, kind in found:
@@ -1098,4 +1113,4 @@ def structural_actor(analysis: Analysis) -> str | None:
             if trial:
                 continue  # "relawan uji klinis": the trial's subjects
         return kind
-    return found[0][2]
+    return owner or found[0][2]

@@ -39,8 +39,9 @@ MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
 #: the layout of meta.json and of the object model.joblib holds (predict.CompiledModel); a
 #: model saved with another format is refused (retrain it). 2: the structural shape features
-#: (rules.SHAPE_FEATURES) come first among the lexicon columns, and actor_weight
-FORMAT = 2
+#: (rules.SHAPE_FEATURES) come first among the lexicon columns, and actor_weight; 3: the
+#: known_initiative, routine and foreign shapes
+FORMAT = 3
 _VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
 
 

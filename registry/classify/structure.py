@@ -89,9 +89,20 @@ _WRITTEN_NAME_RE: Final = re.compile(
 def _written_name_after_noun(raw: str) -> bool:
     for match in _WRITTEN_NAME_RE.finditer(raw):
         before = raw[max(0, match.start() - 20) : match.start()].split()
-        if before and before[-1].lower() in _INITIATIVE_NOUNS:
+        if before and before[-1].lower() in _INITIATIVE_NOUNS and _names_something(match[0]):
             return True
     return False
+
+
+_NAME_WORD_RE: Final = re.compile(r"[^\W\d_]+")
+
+
+def _names_something(written: str) -> bool:
+    """Whether a written name holds a word that is a name: capitals on ordinary words
+    ("Program Vaksinasi Covid", '"Lindungi Diri"') describe a thing, they do not name it."""
+    if any(c.islower() for c in written[1:]) and re.search(r"[a-z][A-Z]", written):
+        return True  # a CamelCase coinage ("PeduliLindungi") is a name whatever its parts
+    return any(_is_name(w.lower()) for w in _NAME_WORD_RE.findall(written))
 
 
 # ways of delivering a service that the rubric and the guide name as adapted for COVID-19
@@ -104,6 +115,57 @@ _DELIVERY_PAIRS: Final = frozenset(
      "tanpa tatap", "rumah ke"]
 )  # fmt: skip
 _DELIVERY_FIRST: Final = frozenset(p.split()[0] for p in _DELIVERY_PAIRS)
+
+# initiatives a curator of Indonesia's COVID-19 response knows by name (national and regional
+# programmes, products and services of 2020-2021, as the normalizer writes them): a post
+# about one of them points to a concrete initiative however it is worded ("relawan uji
+# klinis vaksin Merah Putih", "cara daftar SIKM online"). Brands of imported vaccines are
+# not here: approving or shipping them is news, not an innovation (the guide, section 2).
+_KNOWN_BY_OWNER: Final = {
+    # owner (innovator type, "" where it varies) -> initiatives
+    "kementerian-lembaga": """vaksin merah putih|vaksin nusantara|ri gha|pedulilindungi|
+        peduli lindungi|silacak|inacovid|bersatu lawan covid|prakerja|banpres produktif|bpum|
+        wisma atlet|bdr tvri|guru berbagi|serbuan vaksinasi|vaksinasi merdeka|
+        bangga buatan indonesia""",
+    "perguruan-tinggi": "inavac|genose|vent i|covent|rt lamp",
+    "swasta": "indovac",
+    "pemprov": "jaki|pikobar|jogo tonggo|sikm|ksbb|kolaborasi sosial berskala besar",
+    "masyarakat-sipil": "laporcovid|kawalcovid19|kawalcovid|jogo santri",
+    "": """kampung tangguh|desa tangguh|rs darurat|rumah sakit darurat|sentra vaksin|
+        sentra vaksinasi|gerai vaksin|gerai vaksinasi|lumbung pangan|dapur umum|
+        obat isoman gratis|paket obat isoman|vaksinasi keliling|vaksinasi drive thru|
+        vaksin drive thru|vaksinasi door to door|isoman terpusat|isoter""",
+}
+_KNOWN_INITIATIVES: Final[dict[tuple[str, ...], str]] = {
+    tuple(phrase.split()): owner
+    for owner, phrases in _KNOWN_BY_OWNER.items()
+    for phrase in phrases.split("|")
+}
+_KNOWN_FIRST: Final = frozenset(p[0] for p in _KNOWN_INITIATIVES)
+_KNOWN_LONGEST: Final = max(len(p) for p in _KNOWN_INITIATIVES)
+
+# a routine programme mentioned generically (the rubric: "the vaccination programme
+# continues" is 0): the national programme by its generic name, or people receiving the
+# vaccine ("ratusan personel disuntik vaksin"), with no named initiative or adapted delivery
+_ROUTINE_PAIRS: Final = frozenset(
+    ["program vaksinasi", "program vaksin", "program imunisasi", "program pemerintah",
+     "vaksinasi massal", "disuntik vaksin", "menerima vaksin", "mendapatkan vaksin",
+     "mendapat vaksin", "divaksin covid", "vaccination programme", "vaccination program",
+     "percepatan vaksinasi", "sukseskan vaksinasi", "menyukseskan program", "mendukung program",
+     "dukung program"]
+)  # fmt: skip
+_ROUTINE_FIRST: Final = frozenset(p.split()[0] for p in _ROUTINE_PAIRS)
+
+# the registry is Indonesia's: a post in Malay or about Malaysia's programmes (MySejahtera,
+# "Program Imunisasi COVID-19 Kebangsaan", "klik butang", "kempen") is not one of its
+# innovations however well it describes one. Words Indonesian does not use, and the states
+_FOREIGN: Final = _words(
+    """
+    malaysia mysejahtera kkm kesihatan layari butang kempen hebahan kaunter tarikh percuma
+    selangor sabah sarawak johor kelantan terengganu pahang kedah melaka putrajaya perlis
+    labuan dun pkp singapore singapura philippines filipina
+    """
+)
 
 # --------------------------------------------------------------------------- (d) negative shapes
 # the guide's "plans and promises" (0): nothing launched yet. Only when the plan word sits
@@ -155,6 +217,9 @@ DETECTORS: Final[tuple[str, ...]] = (
     "handle_actor",  # (a) the text retweets or mentions an official-looking account
     "named_initiative",  # (b) an initiative noun with a name, or a CamelCase coinage
     "delivery",  # (b) a delivery mode adapted for COVID-19 (drive-thru, door to door, ...)
+    "known_initiative",  # (b) an initiative known by name (Vaksin Merah Putih, SIKM, ...)
+    "routine",  # (d) a routine programme mentioned generically
+    "foreign",  # (d) Malay, or another country's programme
     "plan",  # (d) a plan or promise right before the action
     "event_prize",  # (d) a webinar, contest or award
     "visit",  # (d) an official's visit or inspection
@@ -176,6 +241,7 @@ _BODY, _HEAD, _NOUN, _DELIVERY, _DELIVERY_PAIR, _EVENT, _VISITING = (1 << i for 
 _RULE, _MEASURE, _MEASURE_RULE, _RULE_PAIR, _COUNT, _CHATTING, _SINGULAR = (
     1 << i for i in range(7, 14)
 )
+_KNOWN, _ROUTINE_PAIR, _ABROAD = (1 << i for i in range(14, 17))
 # token -> the word lists it is in, as bits: one dict lookup per token instead of a set
 # operation per list (the detectors run on every harvested post)
 _BITS: Final[dict[str, int]] = {}
@@ -194,6 +260,9 @@ for _list, _bit in (
     (_COUNT_WORDS, _COUNT),
     (_CHAT, _CHATTING),
     (_FIRST_SINGULAR, _SINGULAR),
+    (_KNOWN_FIRST, _KNOWN),
+    (_ROUTINE_FIRST, _ROUTINE_PAIR),
+    (_FOREIGN, _ABROAD),
 ):
     for _word in _list:
         _BITS[_word] = _BITS.get(_word, 0) | _bit
@@ -228,6 +297,19 @@ def detect(
         bits & _DELIVERY_PAIR and _pairs(tokens, _DELIVERY_FIRST, _DELIVERY_PAIRS)
     ):
         found.append("delivery")
+    known = bool(bits & _KNOWN) and _known_initiative(tokens)
+    if known:
+        found.append("known_initiative")
+    if (
+        bits & _ROUTINE_PAIR
+        and not known
+        and "delivery" not in found
+        and "named_initiative" not in found
+        and _pairs(tokens, _ROUTINE_FIRST, _ROUTINE_PAIRS)
+    ):
+        found.append("routine")
+    if bits & _ABROAD:
+        found.append("foreign")
     if actions:
         for i in actions:
             if (i > 0 and tokens[i - 1] in _PLAN_WORDS) or (i > 1 and tokens[i - 2] in _PLAN_WORDS):
@@ -250,12 +332,42 @@ def detect(
     return tuple(found)
 
 
+# the detectors' own words are never the name that follows them ("Pemerintah Kabupaten
+# (Pemkab) Lebak": the name is Lebak)
+_NOT_NAMES: Final = _INSTITUTION_HEADS | _INITIATIVE_NOUNS | _BETWEEN | _NAMED_BODIES
+
+
+def _known_initiative(tokens: list[str]) -> bool:
+    return known_initiative_owner(tokens) is not None
+
+
+def known_initiative_owner(tokens: list[str]) -> str | None:
+    """The innovator type that runs the first initiative known by name in ``tokens`` ("" when
+    it varies), or None when the tokens name none."""
+    for i, token in enumerate(tokens):
+        if token in _KNOWN_FIRST:
+            for n in range(1, _KNOWN_LONGEST + 1):
+                owner = _KNOWN_INITIATIVES.get(tuple(tokens[i : i + n]))
+                if owner is not None:
+                    return owner
+    return None
+
+
 def _is_name(token: str) -> bool:
     """A proper name or a coinage: a word no dictionary of ours knows ("kedungmundu",
     "pedulilindungi"), or a place the gazetteer knows ("sleman")."""
-    if len(token) < 3 or token in _common_words():
-        return token in _place_words()
-    return token.isalpha()
+    if token in _place_words():
+        return True
+    if len(token) < 3 or token in _common_words() or token in _NOT_NAMES:
+        return False
+    return token.isalpha() and not _root_like(token)
+
+
+def _root_like(token: str) -> bool:
+    """An affixed form of a dictionary root ("pemberian", "menggencarkan", "dibantu")."""
+    from .text import _root_like as root_like
+
+    return root_like(token)
 
 
 def _named_after(tokens: list[str], heads: frozenset[str], numbers: bool = True) -> bool:

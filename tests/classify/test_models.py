@@ -427,6 +427,25 @@ def test_metrics_on_known_answers() -> None:
     assert metrics["focus"] == {"rows": 0, "accuracy": None}
 
 
+@pytest.mark.parametrize(
+    ("label", "predicted", "right"),
+    [
+        ("West Java", {"code": "32", "name": "Jawa Barat"}, True),  # an English name
+        ("Jawa Barat", {"code": "32", "name": "Jawa Barat"}, True),
+        ("DKI Jakarta", {"code": "31", "name": "DKI Jakarta"}, True),
+        ("32.73", {"code": "32", "name": "Jawa Barat"}, True),  # a regency code: its province
+        ("Jawa Timur", {"code": "32", "name": "Jawa Barat"}, False),
+        ("Atlantis", {"code": "32", "name": "Jawa Barat"}, False),  # compared as written
+    ],
+)
+def test_a_province_label_may_be_a_name_or_a_code(
+    label: str, predicted: dict[str, str], right: bool
+) -> None:
+    rows = [{"is_innovation": 1, "province": label}]
+    predictions = [{"score": 0.9, "is_innovation": True, "province": predicted}]
+    assert evaluate_rows(rows, predictions)["province"]["accuracy"] == (1.0 if right else 0.0)
+
+
 def test_precision_at_k_counts_the_top_rows() -> None:
     rows = [{"is_innovation": 1 if i < 5 else 0} for i in range(30)]
     predictions = [{"score": 1 - i / 100, "is_innovation": False} for i in range(30)]

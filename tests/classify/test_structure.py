@@ -101,6 +101,73 @@ def test_detectors_stay_quiet_on_other_shapes(text: str, detector: str) -> None:
     assert detector not in shape(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wakil Walikota meninjau program Vaksinasi Covid-19 di SMA",  # capitals, common words
+        "Program Pemberian Vaksin COVID-19 bergerak",  # an affixed form is no name
+        'Slogan program "Lindungi Diri, Lindungi Semua"',
+    ],
+)
+def test_capitalized_ordinary_words_are_no_named_initiative(text: str) -> None:
+    assert "named_initiative" not in shape(text)
+
+
+def test_an_affixed_word_after_an_institution_is_no_name() -> None:
+    assert "named_actor" not in shape("pemerintah menggencarkan vaksinasi")
+    assert "named_actor" in shape("Pemerintah Kabupaten (Pemkab) Lebak memulai vaksinasi")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kendala uji klinis vaksin Merah Putih makin bertambah",
+        "cara daftar SIKM online selama PSBB",
+        "GeNose C19 buatan UGM dipakai di stasiun",
+        "warga bisa lapor lewat aplikasi #PeduliLindungi",
+    ],
+)
+def test_initiatives_known_by_name_are_found(text: str) -> None:
+    assert "known_initiative" in shape(text)
+
+
+def test_a_known_initiative_gives_its_owner_when_the_text_names_no_actor() -> None:
+    assert structural_actor(analyze("vaksin merah putih butuh relawan uji klinik")) == (
+        "kementerian-lembaga"
+    )
+    assert structural_actor(analyze("GeNose mulai dipakai di bandara")) == "perguruan-tinggi"
+    # an actor the text names wins over the owner the list knows
+    assert structural_actor(analyze("Pemkot Tegal gelar gerai vaksin")) == "pemkot"
+    assert structural_actor(analyze("antre di gerai vaksin")) is None  # owners vary
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("program vaksinasi covid-19 terus berjalan di seluruh daerah", True),
+        ("ratusan personel polres disuntik vaksin covid-19", True),
+        ("pelajar SMP mulai mendapatkan vaksin", True),
+        ("Puskesmas gelar program vaksinasi drive thru untuk lansia", False),  # delivery
+        ("pemerintah mendukung program vaksin Merah Putih", False),  # known by name
+        ("Pemkot luncurkan aplikasi antar obat", False),
+    ],
+)
+def test_a_routine_programme_is_told_from_a_specific_one(text: str, found: bool) -> None:
+    assert ("routine" in shape(text)) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Daftar vaksin melalui aplikasi MySejahtera, layari laman web kami", True),
+        ("Kempen vaksinasi di DUN Semerak, Kelantan", True),
+        ("Pemkot Bandung buka layanan vaksinasi keliling", False),
+    ],
+)
+def test_malay_and_foreign_posts_are_marked(text: str, found: bool) -> None:
+    assert ("foreign" in shape(text)) is found
+
+
 def test_an_official_handle_in_a_retweet_names_the_actor() -> None:
     assert "handle_actor" in shape("RT @pemkotmalang: layanan antar obat gratis untuk warga")
     assert "handle_actor" not in shape("RT @dimas_dailyy482: layanan antar obat gratis")
