@@ -640,7 +640,11 @@ def analyze(post: Mapping[str, Any] | str, with_region: bool = True) -> Analysis
         lang=_language(lang, raw, tokens, id_words, en_words),
         author_cue=_handle_cue(retweeted, author, region),
         region=region,
-        shape=detect_structure(raw, tokens, groups.get(_ACTION), bits) if raw else (),
+        shape=(
+            detect_structure(raw, tokens, groups.get(_ACTION), bits, groups.get(_WEAK))
+            if raw
+            else ()
+        ),
     )
 
 

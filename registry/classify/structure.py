@@ -172,6 +172,7 @@ _FOREIGN: Final = _words(
 # right before the action ("akan meluncurkan", "berencana membuka", "will launch")
 _PLAN_WORDS: Final = _words(
     "akan bakal rencana berencana merencanakan direncanakan wacana mewacanakan usul usulkan "
+    "bersiap siap-siap mempersiapkan "
     "mengusulkan diusulkan segera will plans plan planning proposed proposes"
 )
 # the guide's "events about innovation" and "prizes" (0): webinars, contests and awards talk
@@ -272,13 +273,18 @@ TOKEN_BITS: Final = _BITS
 
 
 def detect(
-    raw: str, tokens: list[str], actions: list[int] | None, bits: int | None = None
+    raw: str,
+    tokens: list[str],
+    actions: list[int] | None,
+    bits: int | None = None,
+    weak_actions: list[int] | None = None,
 ) -> tuple[str, ...]:
     """The detectors (names from :data:`DETECTORS`) that fire for a post: ``raw`` is its text
     as written, ``tokens`` its normalized tokens and ``actions`` the positions of strong
-    actions among them (``rules.analyze``); ``bits``, when given, the union of
-    ``TOKEN_BITS`` over the tokens. Everything but the handle check and written names works
-    on the tokens, so lower-case posts count like edited ones."""
+    actions among them (``rules.analyze``), ``weak_actions`` those of weak ones ("akan membuka"
+    is a plan too); ``bits``, when given, the union of ``TOKEN_BITS`` over the tokens.
+    Everything but the handle check and written names works on the tokens, so lower-case
+    posts count like edited ones."""
     found: list[str] = []
     if bits is None:  # the word lists each token is in (rules.analyze passes them)
         get = _BITS.get
@@ -310,11 +316,10 @@ def detect(
         found.append("routine")
     if bits & _ABROAD:
         found.append("foreign")
-    if actions:
-        for i in actions:
-            if (i > 0 and tokens[i - 1] in _PLAN_WORDS) or (i > 1 and tokens[i - 2] in _PLAN_WORDS):
-                found.append("plan")
-                break
+    for i in (*(actions or ()), *(weak_actions or ())):
+        if (i > 0 and tokens[i - 1] in _PLAN_WORDS) or (i > 1 and tokens[i - 2] in _PLAN_WORDS):
+            found.append("plan")
+            break
     if bits & _EVENT:
         found.append("event_prize")
     if bits & _VISITING:

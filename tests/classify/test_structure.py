@@ -71,6 +71,7 @@ def test_a_generic_programme_is_no_named_initiative() -> None:
         ("sembako diantar ke rumah warga isoman", "delivery"),
         ("Pemprov akan meluncurkan aplikasi baru", "plan"),
         ("Gubernur berencana membentuk satgas baru", "plan"),
+        ("wacana pemerintah buka kembali sekolah", "plan"),  # a weak action too
         ("Webinar inovasi pelayanan publik besok jam 9", "event_prize"),
         ("Gorontalo raih penghargaan inovasi", "event_prize"),
         ("Bupati meninjau pelaksanaan vaksinasi di SMP 3", "visit"),
@@ -177,9 +178,9 @@ def test_detect_gives_the_same_answer_with_and_without_the_token_bits() -> None:
     for row in load_seed()[:300]:
         a = analyze(row)
         text = row["text"][: rules.MAX_CHARS]
-        assert structure.detect(text, a.tokens, a.groups.get(rules.GROUP_INDEX["action"])) == (
-            a.shape
-        )
+        strong = a.groups.get(rules.GROUP_INDEX["action"])
+        weak = a.groups.get(rules.GROUP_INDEX["action_weak"])
+        assert structure.detect(text, a.tokens, strong, None, weak) == a.shape
     # the pseudo-groups that carry the bits never leak into the lexicon groups
     assert all(gid >= 0 for gid in analyze("Pemkot Bandung buka drive thru").groups)
 
