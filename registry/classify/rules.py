@@ -210,7 +210,8 @@ LEXICON: Final[dict[str, str]] = {
         polda polres polresta polsek kodam kodim korem koramil babinsa bhabinkamtibmas
         brimob lanud lantamal lanal kapolri panglima menteri minister ministry ministries
         agency police military army navy airforce balai kedutaan konsorsium eijkman
-        pemerintah pusat national government kpu bulog basarnas lapas rutan imigrasi
+        pemerintah pusat national government central government indonesian government
+        kpu bulog basarnas lapas rutan imigrasi
         kejaksaan kejari kejati kpk
         """,
     "actor:pemprov": """
@@ -334,7 +335,8 @@ _PHRASES: Final = (
     "antar jemput", "kampung tangguh", "pasar online", "kelas online", "belajar online",
     "physical distancing", "social distancing", "jaga jarak", "new normal", "pos jaga",
     "karang taruna", "small business", "public service", "gotong royong",
-    "pemerintah pusat", "national government", "padat karya", "surat edaran",
+    "pemerintah pusat", "national government", "central government", "indonesian government",
+    "padat karya", "surat edaran",
     "online shop", "kurang mampu", "dompet dhuafa", "surat edaran", "cash assistance",
     "uji klinis", "uji klinik", "clinical trial",
 )  # fmt: skip
@@ -641,7 +643,14 @@ def analyze(post: Mapping[str, Any] | str, with_region: bool = True) -> Analysis
         author_cue=_handle_cue(retweeted, author, region),
         region=region,
         shape=(
-            detect_structure(raw, tokens, groups.get(_ACTION), bits, groups.get(_WEAK))
+            detect_structure(
+                raw,
+                tokens,
+                groups.get(_ACTION),
+                bits,
+                groups.get(_WEAK),
+                region is not None and region.source == "text",
+            )
             if raw
             else ()
         ),
@@ -1045,8 +1054,9 @@ _SUBJECT_WORDS: Final = _words("relawan volunteer volunteers warga residents")
 # place named with it: a city's, a regency's, or a province's when only a province is named
 _OFFICE_WORDS: Final = _words(
     "pemda dinas dinkes disdik dishub dinsos disnaker diskominfo disperindag disnakertrans "
-    "puskesmas rsud satpol bpbd"
-)
+    "puskesmas rsud satpol bpbd government administration govt"
+)  # "The Aceh government ...", "Maluku Province government ...": English names the level
+# by the place
 
 
 _OFFICE_LEVEL: Final = {
@@ -1071,6 +1081,28 @@ def _office_kind(tokens: list[str], position: int, region: RegionMatch | None) -
     return "pemprov" if region.province is not None else None
 
 
+# a text that opens with a place and its level ("Pekanbaru City implemented ...", "Kudus
+# Regency built ...", "Gorontalo Province applied ...", "The district head of Bantul ...") is
+# about that government: how descriptions of measures are written
+_PLACE_LEVEL: Final = {
+    **_OFFICE_LEVEL,
+    "district": "pemkab",
+    "special": "pemprov",  # "Yogyakarta Special Region"
+}
+_SUBJECT_SPAN: Final = 5
+
+
+def _place_as_subject(analysis: Analysis) -> str | None:
+    region = analysis.region
+    if region is None or region.source != "text":
+        return None
+    for token in analysis.tokens[:_SUBJECT_SPAN]:
+        level = _PLACE_LEVEL.get(token)
+        if level is not None:
+            return level
+    return None
+
+
 def structural_actor(analysis: Analysis) -> str | None:
     """The innovator type of the first actor the text names that is neither a beneficiary
     ("untuk warga", "bagi para mahasiswa", "for residents") nor, in a text about a clinical
@@ -1089,7 +1121,7 @@ def structural_actor(analysis: Analysis) -> str | None:
     has_actor = any(gid in groups for gid in _ACTOR_ANY)
     offices = [p for p, t in enumerate(tokens[:_OFFICE_FIRST]) if t in _OFFICE_WORDS]
     if not has_actor and not offices and _OFFICE_WORDS.isdisjoint(tokens):
-        return owner  # most posts: nothing names an actor
+        return owner or _place_as_subject(analysis)  # most posts: nothing names an actor
     found = [(p, 0, k) for p, _, k in actor_mentions(analysis)] if has_actor else []
     if "oleh" in tokens or "by" in tokens:
         offices += [
@@ -1102,7 +1134,7 @@ def structural_actor(analysis: Analysis) -> str | None:
         if office is not None:
             found.append((position, -1, office))
     if not found:
-        return owner
+        return owner or _place_as_subject(analysis)
     found.sort()
     trial: bool | None = None
     for position, _, kind in found:

@@ -158,12 +158,17 @@ _ROUTINE_FIRST: Final = frozenset(p.split()[0] for p in _ROUTINE_PAIRS)
 
 # the registry is Indonesia's: a post in Malay or about Malaysia's programmes (MySejahtera,
 # "Program Imunisasi COVID-19 Kebangsaan", "klik butang", "kempen") is not one of its
-# innovations however well it describes one. Words Indonesian does not use, and the states
-_FOREIGN: Final = _words(
+# innovations however well it describes one. Malay words Indonesian does not use; and
+# neighbouring countries and Malaysia's states, which count only when the text names no
+# Indonesian place ("Pemkab Nunukan siapkan karantina bagi pekerja migran dari Malaysia" is
+# Indonesian)
+_MALAY: Final = _words(
+    "mysejahtera kkm kesihatan layari butang kempen hebahan kaunter tarikh percuma dun pkp"
+)
+_ABROAD_PLACES: Final = _words(
     """
-    malaysia mysejahtera kkm kesihatan layari butang kempen hebahan kaunter tarikh percuma
-    selangor sabah sarawak johor kelantan terengganu pahang kedah melaka putrajaya perlis
-    labuan dun pkp singapore singapura philippines filipina
+    malaysia selangor sabah sarawak johor kelantan terengganu pahang kedah melaka putrajaya
+    perlis labuan singapore singapura philippines filipina thailand
     """
 )
 
@@ -242,7 +247,7 @@ _BODY, _HEAD, _NOUN, _DELIVERY, _DELIVERY_PAIR, _EVENT, _VISITING = (1 << i for 
 _RULE, _MEASURE, _MEASURE_RULE, _RULE_PAIR, _COUNT, _CHATTING, _SINGULAR = (
     1 << i for i in range(7, 14)
 )
-_KNOWN, _ROUTINE_PAIR, _ABROAD = (1 << i for i in range(14, 17))
+_KNOWN, _ROUTINE_PAIR, _MALAY_WORD, _ABROAD = (1 << i for i in range(14, 18))
 # token -> the word lists it is in, as bits: one dict lookup per token instead of a set
 # operation per list (the detectors run on every harvested post)
 _BITS: Final[dict[str, int]] = {}
@@ -263,7 +268,8 @@ for _list, _bit in (
     (_FIRST_SINGULAR, _SINGULAR),
     (_KNOWN_FIRST, _KNOWN),
     (_ROUTINE_FIRST, _ROUTINE_PAIR),
-    (_FOREIGN, _ABROAD),
+    (_MALAY, _MALAY_WORD),
+    (_ABROAD_PLACES, _ABROAD),
 ):
     for _word in _list:
         _BITS[_word] = _BITS.get(_word, 0) | _bit
@@ -278,11 +284,13 @@ def detect(
     actions: list[int] | None,
     bits: int | None = None,
     weak_actions: list[int] | None = None,
+    place_found: bool = False,
 ) -> tuple[str, ...]:
     """The detectors (names from :data:`DETECTORS`) that fire for a post: ``raw`` is its text
     as written, ``tokens`` its normalized tokens and ``actions`` the positions of strong
     actions among them (``rules.analyze``), ``weak_actions`` those of weak ones ("akan membuka"
-    is a plan too); ``bits``, when given, the union of ``TOKEN_BITS`` over the tokens.
+    is a plan too); ``bits``, when given, the union of ``TOKEN_BITS`` over the tokens;
+    ``place_found`` whether the text names an Indonesian place.
     Everything but the handle check and written names works on the tokens, so lower-case
     posts count like edited ones."""
     found: list[str] = []
@@ -314,7 +322,7 @@ def detect(
         and _pairs(tokens, _ROUTINE_FIRST, _ROUTINE_PAIRS)
     ):
         found.append("routine")
-    if bits & _ABROAD:
+    if bits & _MALAY_WORD or (bits & _ABROAD and not place_found):
         found.append("foreign")
     for i in (*(actions or ()), *(weak_actions or ())):
         if (i > 0 and tokens[i - 1] in _PLAN_WORDS) or (i > 1 and tokens[i - 2] in _PLAN_WORDS):

@@ -25,7 +25,7 @@ from . import rules, store
 from .evaluate import evaluate_rows, read_labelled
 from .pipeline import PostModel
 
-SEED_FILES = ("posts_a.jsonl", "posts_b.jsonl", "posts_c.jsonl")
+SEED_FILES = ("posts_a.jsonl", "posts_b.jsonl", "posts_c.jsonl", "posts_e.jsonl")
 CV_FOLDS = 5
 
 

@@ -608,3 +608,19 @@ def test_model_of_another_format_is_refused(instance: Path) -> None:
         store.load_active(instance)
     listed = store.list_models(instance)
     assert listed[0].problem is not None
+
+
+ENGLISH_MEASURES = Path(__file__).parent / "data" / "english_measures.jsonl"
+
+
+@pytest.mark.parametrize("with_model", [False, True])
+def test_english_descriptions_of_measures_give_province_and_level(
+    instance: Path, tmp_path: Path, with_model: bool
+) -> None:
+    # our own sentences in the shape of the judges' set: a government measure in English,
+    # the province and the level of government (city, regency, province, national)
+    metrics = evaluate_file(ENGLISH_MEASURES, instance if with_model else tmp_path / "none")
+    assert metrics["province"]["rows"] == 45
+    assert metrics["province"]["accuracy"] >= 0.95
+    assert metrics["innovator_type"]["rows"] == 48
+    assert metrics["innovator_type"]["accuracy"] >= 0.9

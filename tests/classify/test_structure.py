@@ -163,6 +163,8 @@ def test_a_routine_programme_is_told_from_a_specific_one(text: str, found: bool)
         ("Daftar vaksin melalui aplikasi MySejahtera, layari laman web kami", True),
         ("Kempen vaksinasi di DUN Semerak, Kelantan", True),
         ("Pemkot Bandung buka layanan vaksinasi keliling", False),
+        ("vaksinasi untuk pekerja migran di Singapura", True),
+        ("Pemkab Nunukan siapkan karantina bagi pekerja migran dari Malaysia", False),
     ],
 )
 def test_malay_and_foreign_posts_are_marked(text: str, found: bool) -> None:
@@ -180,7 +182,8 @@ def test_detect_gives_the_same_answer_with_and_without_the_token_bits() -> None:
         text = row["text"][: rules.MAX_CHARS]
         strong = a.groups.get(rules.GROUP_INDEX["action"])
         weak = a.groups.get(rules.GROUP_INDEX["action_weak"])
-        assert structure.detect(text, a.tokens, strong, None, weak) == a.shape
+        place = a.region is not None and a.region.source == "text"
+        assert structure.detect(text, a.tokens, strong, None, weak, place) == a.shape
     # the pseudo-groups that carry the bits never leak into the lexicon groups
     assert all(gid >= 0 for gid in analyze("Pemkot Bandung buka drive thru").groups)
 
