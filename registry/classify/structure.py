@@ -124,7 +124,7 @@ _DELIVERY_FIRST: Final = frozenset(p.split()[0] for p in _DELIVERY_PAIRS)
 _KNOWN_BY_OWNER: Final = {
     # owner (innovator type, "" where it varies) -> initiatives
     "kementerian-lembaga": """vaksin merah putih|vaksin nusantara|ri gha|pedulilindungi|
-        peduli lindungi|silacak|inacovid|bersatu lawan covid|prakerja|banpres produktif|bpum|
+        peduli lindungi|silacak|inacovid|prakerja|banpres produktif|bpum|
         wisma atlet|bdr tvri|guru berbagi|serbuan vaksinasi|vaksinasi merdeka|
         bangga buatan indonesia""",
     "perguruan-tinggi": "inavac|genose|vent i|covent|rt lamp",
