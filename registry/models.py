@@ -284,8 +284,10 @@ class HarvestSource(db.Model):  # type: ignore[name-defined]
     token_env: Mapped[str] = mapped_column(String(80), default="")
     every_seconds: Mapped[int] = mapped_column(Integer, default=900)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    # incremental state kept between runs (since_id, min_id, etag, ...) and the position of an
-    # unfinished run (next_token, cursor) so that a rerun resumes
+    # X/Twitter only: search the full archive (/2/tweets/search/all) instead of the last 7 days
+    full_archive: Mapped[bool] = mapped_column(Boolean, default=False)
+    # incremental state kept between runs (since_id, min_id, etag, ...), the position of an
+    # unfinished run (next_token, cursor) so that a rerun resumes, and the recheck cursor
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     last_run_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -310,6 +312,8 @@ class HarvestRun(db.Model):  # type: ignore[name-defined]
     new: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
+    # stored posts removed after the run because the platform no longer has them (recheck)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
     stop_reason: Mapped[str] = mapped_column(Text, default="")
     # where an unfinished run stopped (page cursor, file offset), for the rerun to resume
     checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -444,3 +448,5 @@ class HarvestTombstone(db.Model):  # type: ignore[name-defined]
     external_id: Mapped[str] = mapped_column(String(200))
     taken_down_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(254), default="")
+    # why: empty for a takedown request, "deleted at source" when a recheck found it gone
+    reason: Mapped[str] = mapped_column(String(64), default="")

@@ -8,7 +8,7 @@ incremental and an interrupted run resumes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -63,6 +63,15 @@ class Page:
     state: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class StoredRef:
+    """A stored post a recheck asks the platform about: its external id, and the id the
+    harvested server gave it when that differs (a Mastodon status's local id)."""
+
+    external_id: str
+    local_id: str | None = None
+
+
 class SourceError(Exception):
     """A fetch failed for a reason that waiting will not fix (bad token, unknown query)."""
 
@@ -95,3 +104,14 @@ class Source(Protocol):
         resume: Mapping[str, Any] | None = None,
         limit: int | None = None,
     ) -> Iterator[Page]: ...
+
+
+class Rechecking(Source, Protocol):
+    """A source that can tell which stored posts its platform no longer has (optional: RSS has
+    no such signal). `gone` takes at most `recheck_batch` posts, makes at most a few requests,
+    and returns the external ids of the deleted ones (or those no longer public): a post it
+    cannot judge is never in the set. Faults raise as in `pages`."""
+
+    recheck_batch: int
+
+    def gone(self, posts: Sequence[StoredRef]) -> set[str]: ...

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from .. import jobs
 from ..database import NotInitialized, require_initialized
 from ..extensions import db
-from ..models import HarvestError, HarvestRun
+from ..models import HarvestError, HarvestRun, HarvestSource
 from .archives import FORMATS
 
 CLI_ACTOR = "cli"
@@ -58,9 +58,21 @@ def sources() -> None:
     help="Environment variable holding the access token (twitter: TWITTER_BEARER_TOKEN).",
 )
 @click.option("--every", default="15m", show_default=True, help="Interval: 30s, 15m, 2h, 1d.")
+@click.option(
+    "--full-archive",
+    is_flag=True,
+    help="X/Twitter only: full-archive search (/2/tweets/search/all; the API account must "
+    "have it) instead of the last 7 days.",
+)
 @with_appcontext
 def add_source(
-    name: str, platform: str, query: str, base_url: str, token_env: str, every: str
+    name: str,
+    platform: str,
+    query: str,
+    base_url: str,
+    token_env: str,
+    every: str,
+    full_archive: bool,
 ) -> None:
     """Add a harvest source."""
     from ..services import harvesting
@@ -74,15 +86,42 @@ def add_source(
             base_url=base_url,
             token_env=token_env,
             every=every,
+            full_archive=full_archive,
             actor=CLI_ACTOR,
         )
     except harvesting.SourceInvalid as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.param.replace('_', '-')}") from None
     db.session.commit()
     click.echo(
-        f"added source {source.name} ({source.platform}, every "
+        f"added source {source.name} ({_platform(source)}, every "
         f"{harvesting.format_duration(source.every_seconds)})"
     )
+
+
+def _platform(source: HarvestSource) -> str:
+    return f"{source.platform}, full archive" if source.full_archive else source.platform
+
+
+@sources.command("remove")
+@click.argument("name")
+@with_appcontext
+def remove_source(name: str) -> None:
+    """Delete a harvest source; its posts, candidates and runs are kept."""
+    from ..services import harvesting
+
+    _ready()
+    source = harvesting.get_source(name)
+    if source is None:
+        raise click.BadParameter(f"no source named {name!r}", param_hint="NAME")
+    label = source.name
+    try:
+        harvesting.delete_source(source, actor=CLI_ACTOR)
+    except harvesting.SourceBusy as exc:
+        db.session.rollback()
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"removed source {label} (its posts and runs are kept)")
 
 
 @sources.command("list")
@@ -108,7 +147,7 @@ def list_sources() -> None:
             "\t".join(
                 [
                     s.name,
-                    s.platform,
+                    _platform(s),
                     harvesting.format_duration(s.every_seconds),
                     "yes" if s.enabled else "no",
                     s.query + (f" @ {s.base_url}" if s.base_url else ""),
@@ -123,6 +162,8 @@ def _summary(run: HarvestRun) -> str:
         f"run {run.id} ({run.label}): {run.status}: {run.pages} pages, {run.fetched} fetched, "
         f"{run.new} new, {run.duplicates} duplicates, {run.errors} errors"
     )
+    if run.removed:
+        line += f", {run.removed} removed (deleted at the source)"
     return f"{line} — {run.stop_reason}" if run.stop_reason else line
 
 

@@ -193,7 +193,10 @@ class Runner:
 
         source.last_run_at = self.clock()
         db.session.commit()
-        return self._harvest(run, harvester, incremental, resume, limit, keep, query=source.query)
+        run = self._harvest(run, harvester, incremental, resume, limit, keep, query=source.query)
+        from .recheck import recheck_after_run  # deletions at the source: see recheck.py
+
+        return recheck_after_run(source, run, harvester)
 
     def import_file(
         self, path: str | os.PathLike[str], fmt: str, limit: int | None = None

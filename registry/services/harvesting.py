@@ -6,12 +6,14 @@ does the harvesting itself.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
@@ -105,6 +107,11 @@ def _check(values: dict[str, Any]) -> None:
         raise SourceInvalid("an RSS source needs the feed URL as --base-url or query", "query")
     if values["token_env"] and not _ENV_RE.match(values["token_env"]):
         raise SourceInvalid("--token-env names an environment variable", "token_env")
+    if values.get("full_archive") and values["platform"] != "twitter":
+        raise SourceInvalid(
+            "full-archive search is for X/Twitter sources only (--platform twitter)",
+            "full_archive",
+        )
 
 
 def add_source(
@@ -115,14 +122,16 @@ def add_source(
     base_url: str = "",
     token_env: str = "",
     every: str | int = "15m",
+    full_archive: bool = False,
     actor: str,
 ) -> HarvestSource:
-    values = {
+    values: dict[str, Any] = {
         "name": (name or "").strip(),
         "platform": (platform or "").strip().lower(),
         "query": query or "",
         "base_url": (base_url or "").strip(),
         "token_env": (token_env or "").strip(),
+        "full_archive": bool(full_archive),
     }
     if not values["token_env"]:
         values["token_env"] = DEFAULT_TOKEN_ENV.get(values["platform"], "")
@@ -138,20 +147,29 @@ def add_source(
 
 
 def update_source(source: HarvestSource, *, actor: str, **changes: Any) -> HarvestSource:
-    """Change a source's settings (query, base_url, token_env, every, enabled). A new query or
-    base URL starts the source afresh: its incremental state no longer applies."""
-    values = {
+    """Change a source's settings (query, base_url, token_env, every, enabled, full_archive).
+    A new query or base URL starts the source afresh: its incremental state no longer applies
+    (and a Mastodon source on another instance rechecks only what it stores from then on)."""
+    values: dict[str, Any] = {
         "name": source.name,
         "platform": source.platform,
         "query": changes.get("query", source.query),
         "base_url": changes.get("base_url", source.base_url),
         "token_env": changes.get("token_env", source.token_env),
+        "full_archive": bool(changes.get("full_archive", source.full_archive)),
     }
     _check(values)
-    if values["query"] != source.query or values["base_url"] != source.base_url:
-        source.state = {}
+    moved = values["base_url"] != source.base_url
+    if values["query"] != source.query or moved:
+        from ..harvest.recheck import STATE_KEY, set_floor
+
+        state = source.state or {}
+        source.state = {STATE_KEY: state[STATE_KEY]} if STATE_KEY in state else {}
+        if moved and source.platform == "mastodon":
+            set_floor(source)
     source.query, source.base_url = values["query"], values["base_url"]
     source.token_env = values["token_env"]
+    source.full_archive = values["full_archive"]
     if "every" in changes:
         source.every_seconds = parse_duration(changes["every"])
     if "enabled" in changes:
@@ -159,6 +177,45 @@ def update_source(source: HarvestSource, *, actor: str, **changes: Any) -> Harve
     db.session.flush()
     log.info("harvest source %s changed by %s", source.name, actor)
     return source
+
+
+class SourceBusy(RuntimeError):
+    """A run of the source is going on."""
+
+
+def delete_source(source: HarvestSource, *, actor: str) -> None:
+    """Delete a source. Its posts, candidates and runs stay (their source becomes NULL), and
+    so do its tombstones; refused while a run of it is going on (one that started less than
+    HARVEST_STALE_AFTER ago). The source row is locked first, as a run claiming it does."""
+    from ..harvest.runner import RUNNING, Settings
+
+    stale_after = Settings.from_config(current_app.config).stale_after
+    source_id, name = source.id, source.name
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(
+            update(HarvestSource)
+            .where(HarvestSource.id == source_id)
+            .values(last_run_at=HarvestSource.last_run_at),
+            execution_options={"synchronize_session": False},
+        )
+    else:
+        db.session.execute(
+            select(HarvestSource.id).where(HarvestSource.id == source_id).with_for_update()
+        )
+    since = utcnow() - dt.timedelta(seconds=stale_after)
+    running = db.session.scalar(
+        select(HarvestRun.id).where(
+            HarvestRun.source_id == source_id,
+            HarvestRun.status == RUNNING,
+            HarvestRun.started_at > since,
+        )
+    )
+    if running is not None:
+        raise SourceBusy(f"source {name} is being harvested (run {running}): try again later")
+    db.session.execute(delete(HarvestSource).where(HarvestSource.id == source_id))
+    db.session.flush()
+    db.session.expire_all()
+    log.info("harvest source %s deleted by %s", name, actor)
 
 
 def last_runs(source: HarvestSource, limit: int = 1) -> list[HarvestRun]:
@@ -208,7 +265,9 @@ class Takedown:
     candidate_deleted: bool
 
 
-def takedown_post(platform: str, external_id: str, *, actor: str) -> Takedown | None:
+def takedown_post(
+    platform: str, external_id: str, *, actor: str, reason: str = ""
+) -> Takedown | None:
     """Delete a post and its payload (privacy: a takedown request or a deletion at the source),
     with the reposts that carry its text; fix its candidate, deleting it when it is left empty
     and still new. A tombstone (platform and id, who and when) keeps later harvests and imports
@@ -219,7 +278,7 @@ def takedown_post(platform: str, external_id: str, *, actor: str) -> Takedown | 
     if post is None:
         return None
     post_id, home, taken_text, taken_hash = post.id, post.candidate_id, post.text, post.text_hash
-    tombstone(platform, str(external_id), actor=actor)
+    tombstone(platform, str(external_id), actor=actor, reason=reason)
     candidate_ids = {home}
     reposts = db.session.execute(
         select(Post.id, Post.candidate_id).where(
@@ -260,7 +319,10 @@ def takedown_post(platform: str, external_id: str, *, actor: str) -> Takedown | 
     _blank_copies(taken_text)
     db.session.flush()
     db.session.expire_all()
-    log.info("takedown of %s post %s by %s (%d posts)", platform, external_id, actor, len(ids))
+    why = f", {reason}" if reason else ""
+    log.info(
+        "takedown of %s post %s by %s (%d posts%s)", platform, external_id, actor, len(ids), why
+    )
     return Takedown(len(ids), home, deleted_candidate)
 
 
@@ -317,8 +379,9 @@ def _blank_copies(text: str) -> None:
             )
 
 
-def tombstone(platform: str, external_id: str, *, actor: str) -> HarvestTombstone:
-    """Mark a post as taken down for good (kept when it is marked already)."""
+def tombstone(platform: str, external_id: str, *, actor: str, reason: str = "") -> HarvestTombstone:
+    """Mark a post as taken down for good (kept when it is marked already); `reason` is empty
+    for a takedown request, "deleted at source" when the platform no longer has it."""
     found = db.session.execute(
         select(HarvestTombstone).where(
             HarvestTombstone.platform == platform, HarvestTombstone.external_id == external_id
@@ -326,7 +389,11 @@ def tombstone(platform: str, external_id: str, *, actor: str) -> HarvestTombston
     ).scalar_one_or_none()
     if found is None:
         found = HarvestTombstone(
-            platform=platform, external_id=external_id, taken_down_at=utcnow(), actor=actor[:254]
+            platform=platform,
+            external_id=external_id,
+            taken_down_at=utcnow(),
+            actor=actor[:254],
+            reason=reason[:64],
         )
         db.session.add(found)
         db.session.flush()

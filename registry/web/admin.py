@@ -169,6 +169,7 @@ class SourceForm(FlaskForm):
     )
     every = StringField(_l("Interval"), validators=[DataRequired(), Length(max=20)])
     enabled = BooleanField(_l("Aktif"))
+    full_archive = BooleanField(_l("Cari seluruh arsip (hanya X/Twitter)"))
 
 
 class TakedownForm(FlaskForm):
@@ -232,6 +233,7 @@ def add_source() -> Any:
             base_url=form.base_url.data or "",
             token_env=form.token_env.data or "",
             every=form.every.data or "",
+            full_archive=bool(form.full_archive.data),
             actor=_actor_name(),
         )
     except harvesting.SourceInvalid as exc:
@@ -246,9 +248,7 @@ def add_source() -> Any:
 @bp.post(f"/sources/<{ID}:source_id>")
 @admin_required
 def edit_source(source_id: int) -> Any:
-    source = db.session.get(HarvestSource, source_id)
-    if source is None:
-        abort(404)
+    source = _source(source_id)
     form = SourceForm()
     if _refused(form):
         return redirect(url_for("admin.sources"))
@@ -261,6 +261,7 @@ def edit_source(source_id: int) -> Any:
             token_env=form.token_env.data or "",
             every=form.every.data or "",
             enabled=bool(form.enabled.data),
+            full_archive=bool(form.full_archive.data),
         )
     except harvesting.SourceInvalid as exc:
         db.session.rollback()
@@ -268,6 +269,56 @@ def edit_source(source_id: int) -> Any:
         return redirect(url_for("admin.sources"))
     db.session.commit()
     flash(gettext("Sumber %(name)s disimpan.", name=source.name), "info")
+    return redirect(url_for("admin.sources"))
+
+
+def _source(source_id: int) -> HarvestSource:
+    source = db.session.get(HarvestSource, source_id)
+    if source is None:
+        abort(404)
+    return source
+
+
+@bp.post(f"/sources/<{ID}:source_id>/<any(deactivate, activate):action>")
+@admin_required
+def toggle_source(source_id: int, action: str) -> Any:
+    source = _source(source_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    harvesting.update_source(source, actor=_actor_name(), enabled=action == "activate")
+    db.session.commit()
+    flash(
+        gettext("Sumber %(name)s diaktifkan.", name=source.name)
+        if source.enabled
+        else gettext("Sumber %(name)s dinonaktifkan.", name=source.name),
+        "info",
+    )
+    return redirect(url_for("admin.sources") + f"#source-{source_id}")
+
+
+@bp.post(f"/sources/<{ID}:source_id>/delete")
+@admin_required
+def delete_source(source_id: int) -> Any:
+    source = _source(source_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = source.name
+    try:
+        harvesting.delete_source(source, actor=_actor_name())
+    except harvesting.SourceBusy:
+        db.session.rollback()
+        flash(
+            gettext("Sumber %(name)s sedang dipanen; coba lagi nanti.", name=name),
+            "error",
+        )
+        return redirect(url_for("admin.sources") + f"#source-{source_id}")
+    db.session.commit()
+    flash(
+        gettext(
+            "Sumber %(name)s dihapus; unggahan dan riwayat panennya tetap tersimpan.", name=name
+        ),
+        "info",
+    )
     return redirect(url_for("admin.sources"))
 
 

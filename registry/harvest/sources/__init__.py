@@ -31,7 +31,14 @@ def source_class(platform: str) -> Any:
 def make_source(source_row: Any, token: str | None, timeout: float = 30.0) -> Source:
     """The harvester of a HarvestSource row (platform, query, base_url)."""
     cls = source_class(source_row.platform)
+    options: dict[str, Any] = {}
+    if getattr(source_row, "full_archive", False):
+        options["full_archive"] = True  # X/Twitter only (refused for others when stored)
     source: Source = cls(
-        query=source_row.query, base_url=source_row.base_url or "", token=token, timeout=timeout
+        query=source_row.query,
+        base_url=source_row.base_url or "",
+        token=token,
+        timeout=timeout,
+        **options,
     )
     return source

@@ -9,7 +9,7 @@ URL is the public AppView, which cannot log in) and searches as that account.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -31,6 +31,7 @@ from registry.harvest.base import (
     Page,
     RateLimited,
     SourceError,
+    StoredRef,
     TransientError,
 )
 from registry.harvest.sources.normalize_util import (
@@ -45,6 +46,7 @@ PLATFORM = "bluesky"
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
 LOGIN_SERVICE = "https://bsky.social"
 PAGE_SIZE = 100  # the lexicon's maximum
+GET_POSTS_MAX = 25  # uris per app.bsky.feed.getPosts
 
 
 def normalize_post_view(view: Mapping[str, Any]) -> HarvestedPost:
@@ -166,6 +168,7 @@ def _iso(moment: dt.datetime) -> str:
 
 class BlueskySource:
     platform = PLATFORM
+    recheck_batch = GET_POSTS_MAX
 
     def __init__(
         self,
@@ -287,6 +290,23 @@ class BlueskySource:
                 page.state["stopped"] = f"max_pages ({self.max_pages}) reached"
             yield page
             cursor = next_cursor
+
+    def gone(self, posts: Sequence[StoredRef]) -> set[str]:
+        """The stored posts `app.bsky.feed.getPosts` leaves out: deleted, or their author's
+        account deleted, deactivated or taken down. One request; call `close` when done."""
+        uris = [p.external_id for p in posts if p.external_id.startswith("at://")]
+        uris = uris[:GET_POSTS_MAX]
+        if not uris:
+            return set()
+        client = self._connect()
+        model = models.AppBskyFeedGetPosts.Params(uris=uris)
+        response = self._call(lambda: client.invoke_query("app.bsky.feed.getPosts", params=model))
+        content = response.content
+        views = content.get("posts") if isinstance(content, Mapping) else None
+        if not isinstance(views, list):
+            raise TransientError("Bluesky sent a getPosts body without a list of posts")
+        present = {v.get("uri") for v in views if isinstance(v, Mapping)}
+        return {uri for uri in uris if uri not in present}
 
     def _search(self, client: Client, params: dict[str, Any]) -> Mapping[str, Any]:
         model = models.AppBskyFeedSearchPosts.Params(**params)

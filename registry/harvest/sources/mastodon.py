@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import re
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from registry.harvest.base import (
     Page,
     RateLimited,
     SourceError,
+    StoredRef,
     TransientError,
 )
 from registry.harvest.sources.normalize_util import (
@@ -52,6 +53,7 @@ PAGE_SIZE = 40  # the most Mastodon returns per request
 # Mastodon.py refuses search's max_id/min_id unless it believes the server is at least 2.8;
 # declaring a version spares a request to /api/v1/instance before every harvest.
 ASSUMED_SERVER_VERSION = "4.0.0"
+RECHECK_BATCH = 10  # statuses per `gone` call: one request each
 
 
 def normalize_status(status: Mapping[str, Any]) -> HarvestedPost:
@@ -155,6 +157,7 @@ def _id_key(status_id: str) -> tuple[int, str]:
 
 class MastodonSource:
     platform = PLATFORM
+    recheck_batch = RECHECK_BATCH
 
     def __init__(
         self,
@@ -285,6 +288,57 @@ class MastodonSource:
         except MastodonError as exc:
             raise SourceError(f"Mastodon request failed: {exc}") from exc
         return self._body_items()
+
+    def gone(self, posts: Sequence[StoredRef]) -> set[str]:
+        """The stored statuses this instance answers 404 or 410 for (GET /api/v1/statuses/:id
+        with the instance's own id): deleted, or no longer visible to this client."""
+        found = set()
+        try:
+            for post in posts:
+                local_id = post.local_id or ("" if "://" in post.external_id else post.external_id)
+                if local_id and self._status_gone(local_id):
+                    found.add(post.external_id)
+        finally:
+            self.api.session.close()
+        return found
+
+    def _status_gone(self, local_id: str) -> bool:
+        self._last_response = None
+        try:
+            self.api.status(local_id)
+        except MastodonNotFoundError as exc:
+            if self._says_not_found():
+                return True
+            raise SourceError(
+                f"{self.base_url} answered 404 without Mastodon's error body: is it the "
+                f"instance's base URL? ({exc})"
+            ) from exc
+        except MastodonRatelimitError as exc:
+            raise RateLimited(f"Mastodon rate limit: {exc}", self._retry_after()) from exc
+        except MastodonUnauthorizedError as exc:
+            raise SourceError(f"Mastodon said 401 unauthorized: {exc}") from exc
+        except (MastodonServerError, MastodonNetworkError) as exc:
+            raise TransientError(f"Mastodon unavailable: {exc}") from exc
+        except MastodonAPIError as exc:
+            response = self._last_response
+            if response is not None and response.status_code == 410 and self._says_not_found():
+                return True
+            if response is not None and response.ok:
+                raise TransientError(f"Mastodon sent a broken JSON body: {exc}") from exc
+            raise SourceError(f"Mastodon refused the status lookup: {exc}") from exc
+        except MastodonError as exc:
+            raise SourceError(f"Mastodon request failed: {exc}") from exc
+        return False
+
+    def _says_not_found(self) -> bool:
+        """The last answer is Mastodon's own ({"error": "Record not found"}), not a proxy's or
+        a server's that is no Mastodon: only then does a 404 mean the status is gone."""
+        response = self._last_response
+        try:
+            body = json.loads(response.content) if response is not None else None
+        except ValueError:
+            return False
+        return isinstance(body, Mapping) and isinstance(body.get("error"), str)
 
     def _check_hashtag_timeline(self) -> None:
         """Fail early when the instance says its hashtag feeds are closed to this client.

@@ -15,7 +15,7 @@ import html
 import json
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import requests
@@ -28,6 +28,7 @@ from registry.harvest.base import (
     Page,
     RateLimited,
     SourceError,
+    StoredRef,
     TransientError,
 )
 from registry.harvest.sources.normalize_util import iso_lang as normalize_lang
@@ -40,6 +41,10 @@ API_HOST = "https://api.twitter.com"  # what tweepy.Client puts before every rou
 TOKEN_ENV = DEFAULT_TOKEN_ENV[PLATFORM]
 MAX_RESULTS = 100  # the most either search endpoint gives with these expansions
 MIN_RESULTS = 10  # the API refuses fewer
+LOOKUP_MAX = 100  # ids per GET /2/tweets
+# the problems a tweet lookup reports for a tweet that is deleted or no longer public
+GONE_PROBLEMS = ("/problems/resource-not-found", "/problems/not-authorized-for-resource")
+GONE_TITLES = ("Not Found Error", "Authorization Error")
 
 EXPANSIONS = [
     "author_id",
@@ -98,6 +103,7 @@ class TwitterSource:
     """A v2 search query, newest first, incremental by since_id."""
 
     platform = PLATFORM
+    recheck_batch = LOOKUP_MAX
 
     def __init__(
         self,
@@ -182,6 +188,20 @@ class TwitterSource:
                 resume_at["newest_id"] = newest
             yield Page(posts=posts, errors=errors, resume=resume_at, state=page_state)
 
+    def gone(self, posts: Sequence[StoredRef]) -> set[str]:
+        """The stored tweets X/Twitter no longer shows (GET /2/tweets, one request)."""
+        ids = [p.external_id for p in posts if p.external_id.isdigit()][:LOOKUP_MAX]
+        if not ids:
+            return set()
+        client = self._client()
+        try:
+            body = _call(lambda: client.get_tweets(ids=ids), "lookup")
+        finally:
+            client.session.close()
+        if not isinstance(body, Mapping):
+            raise TransientError("X/Twitter answered a lookup with JSON that is not an object")
+        return tweets_gone(body, ids)
+
     def _client(self) -> Any:
         if not self.token:
             raise SourceError(
@@ -226,30 +246,60 @@ class TwitterSource:
         if next_token:
             params["next_token"] = next_token
         search = client.search_all_tweets if self.full_archive else client.search_recent_tweets
-        try:
-            body = search(self.query, **params)
-        except tweepy.TooManyRequests as exc:
-            raise RateLimited(f"X/Twitter rate limit: {exc}", _retry_after(exc.response)) from exc
-        except tweepy.TwitterServerError as exc:
-            raise TransientError(f"X/Twitter server error: {exc}") from exc
-        except tweepy.HTTPException as exc:
-            raise SourceError(f"X/Twitter refused the search: {exc}") from exc
-        except (
-            requests.Timeout,
-            requests.ConnectionError,
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ) as exc:
-            raise TransientError(f"X/Twitter did not answer: {exc}") from exc
-        except requests.exceptions.JSONDecodeError as exc:  # a truncated or non-JSON body
-            raise TransientError(f"X/Twitter sent an unreadable response: {exc}") from exc
-        except requests.RequestException as exc:  # a malformed base_url: waiting will not help
-            raise SourceError(f"X/Twitter request failed: {exc}") from exc
-        except ValueError as exc:  # tweepy reading a malformed x-rate-limit-reset header
-            raise TransientError(f"X/Twitter sent an unreadable response: {exc}") from exc
+        body = _call(lambda: search(self.query, **params), "search")
         if not isinstance(body, Mapping):
             raise SourceError("X/Twitter answered with JSON that is not a search page")
         return body
+
+
+def _call(request: Callable[[], Any], what: str) -> Any:
+    """One API request, with tweepy's and requests' faults turned into the harvest's."""
+    try:
+        return request()
+    except tweepy.TooManyRequests as exc:
+        raise RateLimited(f"X/Twitter rate limit: {exc}", _retry_after(exc.response)) from exc
+    except tweepy.TwitterServerError as exc:
+        raise TransientError(f"X/Twitter server error: {exc}") from exc
+    except tweepy.HTTPException as exc:
+        raise SourceError(f"X/Twitter refused the {what}: {exc}") from exc
+    except (
+        requests.Timeout,
+        requests.ConnectionError,
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+    ) as exc:
+        raise TransientError(f"X/Twitter did not answer: {exc}") from exc
+    except requests.exceptions.JSONDecodeError as exc:  # a truncated or non-JSON body
+        raise TransientError(f"X/Twitter sent an unreadable response: {exc}") from exc
+    except requests.RequestException as exc:  # a malformed base_url: waiting will not help
+        raise SourceError(f"X/Twitter request failed: {exc}") from exc
+    except ValueError as exc:  # tweepy reading a malformed x-rate-limit-reset header
+        raise TransientError(f"X/Twitter sent an unreadable response: {exc}") from exc
+
+
+def tweets_gone(body: Mapping[str, Any], asked: Sequence[str]) -> set[str]:
+    """The asked ids a GET /2/tweets body reports in its `errors` as not found (deleted) or not
+    authorized (a protected, suspended or withheld account); an id the body neither returns nor
+    explains is not judged."""
+    data = body.get("data")
+    present = {
+        str(t.get("id")) for t in (data if isinstance(data, list) else []) if isinstance(t, Mapping)
+    }
+    wanted = set(asked) - present
+    found: set[str] = set()
+    errors = body.get("errors")
+    for error in errors if isinstance(errors, list) else []:
+        if not isinstance(error, Mapping):
+            continue
+        if error.get("parameter", "ids") != "ids" or error.get("resource_type", "tweet") != "tweet":
+            continue  # e.g. a referenced tweet missing from the includes
+        kind = str(error.get("type") or "")
+        if not (kind.endswith(GONE_PROBLEMS) or error.get("title") in GONE_TITLES):
+            continue
+        tweet_id = str(error.get("resource_id") or error.get("value") or "")
+        if tweet_id in wanted:
+            found.add(tweet_id)
+    return found
 
 
 def normalize_v2_page(
