@@ -8,7 +8,8 @@ score, store) on SQLite and PostgreSQL, and measure dedup quality on real Indone
         .venv/bin/python bench/harvest.py
 
 Each backend runs once per scoring mode (``--scoring inline,process`` by default: the
-classifier in the importing process, then in a forked scoring process; HARVEST_SCORING), in
+classifier in the importing process, then in a forked scoring process that also reads and
+fingerprints the pages ahead of the importer; HARVEST_SCORING), in
 its own process (a fresh instance directory, the default classifier trained
 before the clock starts), so peak RSS is that import's. Results: bench/results/harvest-*.json
 and a table on stdout. The PostgreSQL database named by REGISTRY_BENCH_DATABASE_URL is wiped.

@@ -348,6 +348,29 @@ def fingerprints(texts: Iterable[str]) -> list[Fingerprint]:
     return out
 
 
+def pack_fingerprints(fps: Sequence[Fingerprint]) -> tuple[Any, ...]:
+    """Fingerprints as a few lists and one array, cheap to pickle (to another process)."""
+    near = [i for i, fp in enumerate(fps) if fp.hashvalues is not None]
+    values = np.zeros((len(near), NUM_PERM), dtype=np.uint32)
+    for n, i in enumerate(near):
+        values[n] = fps[i].hashvalues  # type: ignore[assignment]
+    return (
+        [(fp.tokens, fp.text_hash, fp.shingles, fp.prefix, fp.regions) for fp in fps],
+        near,
+        values,
+        [fps[i].bands for i in near],
+    )
+
+
+def unpack_fingerprints(packed: tuple[Any, ...]) -> list[Fingerprint]:
+    fields, near, values, bands = packed
+    out = [Fingerprint(t, h, s, p, None, (), r) for t, h, s, p, r in fields]
+    for n, i in enumerate(near):
+        out[i].hashvalues = values[n]
+        out[i].bands = bands[n]
+    return out
+
+
 def fingerprint(text: str) -> Fingerprint:
     return fingerprints([text])[0]
 

@@ -23,6 +23,7 @@ already stored, ``errors`` the malformed items: fetched = new + duplicates.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import os
 import random
@@ -43,7 +44,7 @@ from .archives import FileSource, file_fingerprint, resume_applies
 from .base import Page, RateLimited, Source, SourceError, TransientError
 from .dedup import DEFAULT_MAX_ENTRIES, CandidateIndex, index_for
 from .scoring import ScoringProcess
-from .store import CatalogueMatcher, PageResult, PageStore
+from .store import CatalogueMatcher, PageResult, PageStore, encode_json, prepare_page
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,49 @@ class _Lookahead:
             self._done = True
         except Exception as exc:  # noqa: BLE001 - raised in its turn by __next__
             self._error = exc
+
+
+class _ReadInChild:
+    """The pages the scoring process reads ahead (with their fingerprints); should it die,
+    the rest is read here, from the position after the last page it handed over."""
+
+    def __init__(
+        self,
+        scorer: ScoringProcess,
+        harvester: Source,
+        state: Mapping[str, Any],
+        resume: Mapping[str, Any] | None,
+        limit: int | None,
+    ) -> None:
+        self._scorer: ScoringProcess | None = scorer
+        self._harvester = harvester
+        self._state = state
+        self._resume = resume
+        self._limit = limit
+        self._here: Iterator[Page] | None = None
+
+    def __iter__(self) -> _ReadInChild:
+        return self
+
+    def __next__(self) -> Page:
+        if self._scorer is not None:
+            try:
+                page: Page = self._scorer.next_page()
+            except RuntimeError:
+                if self._scorer.alive:
+                    raise
+                log.warning("harvest: the scoring process stopped; reading the file here")
+                self._scorer = None
+            else:
+                self._resume = page.resume
+                if self._limit is not None:
+                    self._limit = max(0, self._limit - len(page.posts))
+                return page
+        if self._here is None:
+            self._here = iter(
+                self._harvester.pages(self._state, resume=self._resume, limit=self._limit)
+            )
+        return next(self._here)
 
 
 class AlreadyRunning(RuntimeError):
@@ -328,12 +372,25 @@ class Runner:
         query: str,
     ) -> HarvestRun:
         scorer: ScoringProcess | None = None
+        frozen = False
         try:
             index = self._index()
             predictor = self._get_predictor()
+            if gc.get_freeze_count() == 0:  # unless the process manages that itself
+                # the classifier, gazetteer and index are millions of long-lived objects that
+                # every full collection would walk again (a fifth of an import's CPU): set
+                # them aside for the run (and for the forked scoring process)
+                gc.freeze()
+                frozen = True
             if predictor is not None and self._scores_in_process(harvester):
                 try:
-                    scorer = ScoringProcess(predictor)
+                    # the child reads the file too: a page is read and fingerprinted there
+                    scorer = ScoringProcess(
+                        predictor,
+                        pages=harvester.pages(state, resume=resume, limit=limit),
+                        prepare=prepare_page,
+                        encode=encode_json,
+                    )
                 except (OSError, AssertionError) as exc:  # e.g. inside a daemonic worker
                     log.warning("harvest: no scoring process (%s); scoring inline", exc)
             store = PageStore(
@@ -361,6 +418,8 @@ class Runner:
         finally:
             if scorer is not None:
                 scorer.close()
+            if frozen:
+                gc.unfreeze()
 
     def _scores_in_process(self, harvester: Source) -> bool:
         mode = self.settings.scoring
@@ -388,10 +447,18 @@ class Runner:
     ) -> HarvestRun:
         faults = rate_limits = 0
         received = 0  # posts the source yielded, for the limit
+        read_in_child = store.scorer is not None and store.scorer.reads_pages
         while True:
             remaining = None if limit is None else max(0, limit - received)
             try:
-                pages = _Lookahead(iter(harvester.pages(state, resume=resume, limit=remaining)))
+                if read_in_child and store.scorer is not None:
+                    read: Iterator[Page] = _ReadInChild(
+                        store.scorer, harvester, state, resume, remaining
+                    )
+                else:
+                    read = iter(harvester.pages(state, resume=resume, limit=remaining))
+                read_in_child = False  # a retry reads here
+                pages = _Lookahead(read)
                 for page in pages:
                     self._store_page(run, store, page, keep, pages.fill)
                     faults = rate_limits = 0
@@ -440,7 +507,12 @@ class Runner:
         for attempt in (1, 2):
             store.index.begin()
             try:
-                result = store.store(page.posts, page.errors, meanwhile=meanwhile)
+                result = store.store(
+                    page.posts,
+                    page.errors,
+                    meanwhile=meanwhile,
+                    prepared=getattr(page, "prepared", None),
+                )
                 run.pages += 1
                 run.fetched += result.new + result.duplicates
                 run.new += result.new

@@ -11,28 +11,44 @@ import datetime as dt
 import json
 import logging
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, insert, literal, select, text, union_all, update
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    any_,
+    bindparam,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.types import DateTime, TypeDecorator
 
 from ..models import Candidate, HarvestError, HarvestTombstone, Innovation, Post, utcnow
-from .base import HarvestedPost, ItemError
+from .base import HarvestedPost, ItemError, Page
 from .dedup import (
     CandidateIndex,
     Fingerprint,
     dedup_tokens,
     fingerprints,
     is_rt_text,
+    pack_fingerprints,
     strip_repost_prefix,
+    unpack_fingerprints,
 )
 from .scoring import ScoringProcess, score_inline
 
 log = logging.getLogger(__name__)
 
 CHUNK = 500  # values per IN (...) list
+# parameters per statement
+SQLITE_MAX_PARAMETERS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 # PostgreSQL: refresh the planner's statistics of post and candidate once this run has stored
 # this many posts and more than ANALYZE_GROWTH times what the table held at the last refresh
 ANALYZE_MIN_ROWS = 5000
@@ -105,6 +121,11 @@ def encode_json(value: Any) -> str | None:
     return encoded
 
 
+def _json_text(value: Any) -> str | None:
+    """A JSON value as :func:`encode_json` text, unless it is that text already."""
+    return value if isinstance(value, str) else encode_json(value)
+
+
 def _encoded(table: Any, *names: str) -> dict[str, Any]:
     """Bound values for ``names``, JSON columns of ``table``, given as :func:`encode_json` text."""
     return {n: bindparam(n, type_=EncodedJSON()) for n in names if n in table.c}
@@ -120,10 +141,12 @@ def normalize_url(url: str) -> str:
     return f"{host}/{path}" if path else host
 
 
-def post_urls(post: HarvestedPost) -> set[str]:
-    """The URLs a post carries: in its text, and expanded in its payload's entities."""
+def post_urls(post: HarvestedPost, raw: Any = None) -> set[str]:
+    """The URLs a post carries: in its text, and expanded in its payload's entities (``raw``:
+    the payload when the post no longer carries it)."""
     urls = set(_URL_IN_TEXT.findall(post.text or ""))
-    raw = post.raw if isinstance(post.raw, dict) else {}
+    raw = raw if raw is not None else post.raw
+    raw = raw if isinstance(raw, dict) else {}
     entities = raw.get("entities")
     if isinstance(entities, dict) and isinstance(entities.get("urls"), list):
         for entity in entities["urls"]:
@@ -205,8 +228,54 @@ class _Group:
     matches: int | None = None
 
 
+_TEXT_COLUMNS = (
+    "text", "lang", "score", "predicted", "explain", "model_version", "province_code"
+)  # fmt: skip
+
+
+def _sqlite_datetime(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLAlchemy's SQLite DATETIME bind processor, in C for naive datetimes: the same text
+    ("2020-03-15 00:00:00.000000")."""
+
+    def convert(value: Any) -> Any:
+        if type(value) is dt.datetime and value.tzinfo is None:
+            return value.isoformat(" ", "microseconds")
+        return processor(value)
+
+    return convert
+
+
+def _prefixed(key: int, values: Mapping[str, Any]) -> dict[str, Any]:
+    """An UPDATE's parameters: ``b_id`` and each value as ``b_<column>``."""
+    return {"b_id": key, **{f"b_{k}": v for k, v in values.items()}}
+
+
 def _is_original(post: HarvestedPost) -> bool:
     return not post.repost_of_id and not is_rt_text(post.text)
+
+
+@dataclass
+class PreparedPage(Page):
+    """A page with the fingerprints of its posts (:func:`prepare_page`)."""
+
+    prepared: tuple[Any, ...] | None = None
+
+
+def prepare_page(page: Page) -> PreparedPage:
+    """What storing a page needs that no database can change, computed ahead (in the scoring
+    process), for its posts in :meth:`PageStore._flatten`'s order: their fingerprints, and
+    their payloads as stored (``raw`` then leaves the posts: text pickles faster)."""
+    items = PageStore._flatten(page.posts)
+    raws = [encode_json(p.raw) for p in items]
+    for p in items:
+        p.raw = None
+    return PreparedPage(
+        page.posts,
+        page.errors,
+        page.resume,
+        page.state,
+        (pack_fingerprints(fingerprints(p.text for p in items)), raws),
+    )
 
 
 class PageStore:
@@ -238,6 +307,8 @@ class PageStore:
         self.run_id = run_id
         self.now = now
         self._rows: dict[int, Any] = {}
+        self._fresh: list[HarvestedPost] = []  # the page's new posts
+        self._raws: list[str | None] = []  # and their payloads as stored
         self._scores: dict[int, dict[str, Any]] = {}
         self._added: dict[int, int] = {}  # key -> the page's post whose fingerprint it holds
         self._rep_words: dict[int, tuple[str, int]] = {}  # candidate -> (text, dedup words)
@@ -254,31 +325,47 @@ class PageStore:
         errors: Sequence[ItemError] = (),
         *,
         meanwhile: Callable[[], None] | None = None,
+        prepared: tuple[Any, ...] | None = None,
     ) -> PageResult:
-        """Store a page in the session's transaction. With a scoring process, ``meanwhile`` is
-        called while it scores (the runner reads the next page then)."""
+        """Store a page in the session's transaction. With a scoring process, the page's posts
+        and candidates are written while it scores, and ``meanwhile`` is called before its
+        scores are awaited (the runner reads the next page then); the scores are written
+        before the transaction ends. ``prepared``: :func:`prepare_page`'s fingerprints."""
         result = PageResult()
         if errors:
             self._store_errors(errors, self.platform or (posts[0].platform if posts else ""))
             result.errors = len(errors)
         items = self._flatten(posts)
         known, gone = self._existing(items)
-        fresh = [p for p in items if (p.platform, p.external_id) not in known]
+        fresh_at = [i for i, p in enumerate(items) if (p.platform, p.external_id) not in known]
         if gone:
             # taken down: neither the post nor a repost of it is stored again
             kept = [
-                p
-                for p in fresh
-                if (p.platform, p.external_id) not in gone
-                and not (p.repost_of_id and (p.platform, str(p.repost_of_id)) in gone)
+                i
+                for i in fresh_at
+                if (items[i].platform, items[i].external_id) not in gone
+                and not (
+                    items[i].repost_of_id
+                    and (items[i].platform, str(items[i].repost_of_id)) in gone
+                )
             ]
-            result.taken_down = len(fresh) - len(kept)
-            fresh = kept
+            result.taken_down = len(fresh_at) - len(kept)
+            fresh_at = kept
+        fresh = self._fresh = [items[i] for i in fresh_at]
         result.duplicates = len(items) - len(fresh)
+        if self.scorer is not None:
+            # a page of posts stored already: the pages to come are likely to be so too
+            self.scorer.prepare_pages = len(fresh) * 2 >= len(items)
         if not fresh:
             return result
         harvested_at = self.now()
-        fps = fingerprints(p.text for p in fresh)
+        if prepared is not None:
+            every = unpack_fingerprints(prepared[0])
+            fps = [every[i] for i in fresh_at]
+            self._raws = [prepared[1][i] for i in fresh_at]
+        else:
+            fps = fingerprints(p.text for p in fresh)
+            self._raws = [encode_json(p.raw) for p in fresh]
         targets = self._assign(fresh, fps)
         groups = self._groups(fresh, fps, targets)
         keeps_signature = [False] * len(fresh)
@@ -287,11 +374,18 @@ class PageStore:
                 keeps_signature[group.rep] = True
         todo = self._request_scores(groups, fresh)
         post_rows = self._post_rows(fresh, fps, targets, keeps_signature, harvested_at)
-        if todo and self.scorer is not None and meanwhile is not None:
-            meanwhile()
-        self._receive_scores(todo)
-        ids = self._write_candidates(groups, fresh, harvested_at)
-        self._write_posts(post_rows, ids)
+        if todo and self.scorer is not None:
+            # written unscored while the scoring process works, then given their scores
+            ids = self._write_candidates(groups, fresh, harvested_at, scored=False)
+            self._write_posts(post_rows, ids)
+            if meanwhile is not None:
+                meanwhile()
+            self._receive_scores(todo)
+            self._write_scores(groups, fresh, ids)
+        else:
+            self._receive_scores(todo)
+            ids = self._write_candidates(groups, fresh, harvested_at)
+            self._write_posts(post_rows, ids)
         self._keep_statistics(len(fresh))
         result.new = len(fresh)
         created = [ids[g.key] for g in groups.values() if g.row is None]
@@ -333,6 +427,13 @@ class PageStore:
                 (reposts if p.repost_of_id else originals).append(p)
         return originals + reposts
 
+    def _in(self, column: Any, values: Iterable[Any]) -> Any:
+        """``column IN values``; on PostgreSQL ``= ANY(array)``: one parameter, where psycopg
+        would parse a statement of 500 placeholders again at each call."""
+        if self._postgresql:
+            return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return column.in_(values)
+
     def _existing(
         self, items: Sequence[HarvestedPost]
     ) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
@@ -350,11 +451,11 @@ class PageStore:
                 rows = self.session.execute(
                     union_all(
                         select(Post.external_id, literal(False)).where(
-                            Post.platform == platform, Post.external_id.in_(ids)
+                            Post.platform == platform, self._in(Post.external_id, ids)
                         ),
                         select(HarvestTombstone.external_id, literal(True)).where(
                             HarvestTombstone.platform == platform,
-                            HarvestTombstone.external_id.in_(originals.union(ids)),
+                            self._in(HarvestTombstone.external_id, originals.union(ids)),
                         ),
                     )
                 )
@@ -373,7 +474,7 @@ class PageStore:
         by_hash: dict[str, int] = {}
         for chunk in _chunks(hashes):
             for h, cid in self.session.execute(
-                select(Post.text_hash, Post.candidate_id).where(Post.text_hash.in_(chunk))
+                select(Post.text_hash, Post.candidate_id).where(self._in(Post.text_hash, chunk))
             ):
                 by_hash.setdefault(h, cid)
         originals_wanted: dict[str, list[str]] = {}
@@ -385,7 +486,7 @@ class PageStore:
             for chunk in _chunks(sorted(set(ids))):
                 for ext, cid in self.session.execute(
                     select(Post.external_id, Post.candidate_id).where(
-                        Post.platform == platform, Post.external_id.in_(chunk)
+                        Post.platform == platform, self._in(Post.external_id, chunk)
                     )
                 ):
                     by_id[(platform, ext)] = cid
@@ -431,7 +532,7 @@ class PageStore:
                         Candidate.first_seen,
                         Candidate.last_seen,
                         Candidate.matches_innovation_id,
-                    ).where(Candidate.id.in_(chunk))
+                    ).where(self._in(Candidate.id, chunk))
                 ):
                     self._rows[found.id] = found
             gone = [c for c in missing if c not in self._rows]
@@ -499,11 +600,18 @@ class PageStore:
                 if self.matcher.links:
                     urls: set[str] = set()
                     for i in group.posts:
-                        urls |= post_urls(fresh[i])
+                        urls |= post_urls(fresh[i], self._payload(i))
                     group.matches = self.matcher.by_urls(urls)
                 if group.matches is None and group.text is not None:
                     group.matches = self.matcher.by_title(group.text)
         return groups
+
+    def _payload(self, i: int) -> Any:
+        """The payload of the page's new post ``i`` (decoded again when prepared elsewhere)."""
+        post, raw = self._fresh[i], self._raws[i]
+        if post.raw is None and raw is not None:
+            return json.loads(raw)
+        return post.raw
 
     def _words_of(self, row: Any) -> int:
         """How many dedup words a stored candidate's text has (remembered per candidate)."""
@@ -564,9 +672,9 @@ class PageStore:
                     if self.scorer.alive or self.predictor is None:
                         raise
                     self._scorer_failed(exc)
-                    scores = score_inline(self.predictor, inputs)
+                    scores = score_inline(self.predictor, inputs, encode_json)
             else:
-                scores = score_inline(self.predictor, inputs)
+                scores = score_inline(self.predictor, inputs, encode_json)
         except Exception as exc:  # noqa: BLE001 - a broken model leaves posts unscored, not lost
             log.warning("harvest: scoring failed (%s); candidates stay unscored", exc)
             return
@@ -580,10 +688,32 @@ class PageStore:
         self.scorer = None
 
     # --- writing -----------------------------------------------------------------------
+    def _text_values(self, group: _Group, fresh: Sequence[HarvestedPost]) -> dict[str, Any]:
+        """The columns of a candidate whose text is new, scored or not (yet)."""
+        if group.text is None:
+            return {}
+        scored = self._scores.get(group.key, {})
+        rep = fresh[group.rep] if group.rep is not None else None
+        return {
+            "text": group.text,
+            "lang": _clean(scored.get("lang") or (rep.lang if rep else None), 8) or None,
+            "score": scored.get("score", 0.0),
+            "predicted": _json_text(scored.get("predicted", {})),
+            "explain": _json_text(scored.get("explain", [])),
+            "model_version": scored.get("model_version", ""),
+            "province_code": scored.get("province_code"),
+        }
+
     def _write_candidates(
-        self, groups: Mapping[int, _Group], fresh: Sequence[HarvestedPost], now: dt.datetime
+        self,
+        groups: Mapping[int, _Group],
+        fresh: Sequence[HarvestedPost],
+        now: dt.datetime,
+        *,
+        scored: bool = True,
     ) -> dict[int, int]:
-        """Insert the new candidates and update the touched ones; the id of every key."""
+        """Insert the new candidates and update the touched ones; the id of every key. Not
+        ``scored``: the new texts are written by :meth:`_write_scores` once scored."""
         ids: dict[int, int] = {}
         new_rows: list[dict[str, Any]] = []
         new_keys: list[int] = []
@@ -594,19 +724,6 @@ class PageStore:
             posts = [fresh[i] for i in group.posts]
             seen = [p.created_at or now for p in posts]
             platforms = {p.platform for p in posts}
-            scored = self._scores.get(group.key, {})
-            rep = fresh[group.rep] if group.rep is not None else None
-            text_values: dict[str, Any] = {}
-            if group.text is not None:
-                text_values = {
-                    "text": group.text,
-                    "lang": _clean(scored.get("lang") or (rep.lang if rep else None), 8) or None,
-                    "score": scored.get("score", 0.0),
-                    "predicted": encode_json(scored.get("predicted", {})),
-                    "explain": encode_json(scored.get("explain", [])),
-                    "model_version": scored.get("model_version", ""),
-                    "province_code": scored.get("province_code"),
-                }
             if group.row is None:
                 new_keys.append(group.key)
                 new_rows.append(
@@ -620,7 +737,7 @@ class PageStore:
                         "reason": "",
                         "created_at": now,
                         "updated_at": now,
-                        **text_values,
+                        **self._text_values(group, fresh),
                     }
                 )
                 continue
@@ -636,19 +753,17 @@ class PageStore:
                     "b_now": now,
                 }
             )
-            if text_values:
-                texts.append({"b_id": group.key, **{f"b_{k}": v for k, v in text_values.items()}})
+            if scored and group.text is not None:
+                texts.append(_prefixed(group.key, self._text_values(group, fresh)))
             if group.matches is not None:
                 matches.append({"b_id": group.key, "b_match": group.matches})
         table = Candidate.__table__
         if new_rows:
             if self._postgresql:
                 inserted = self._copy_new(table, new_rows)
+            elif self._sqlite:
+                inserted = self._insert_returning_ids(table, new_rows)
             else:
-                # Core, not ORM, bulk statements: the ORM splits rows by which values are None.
-                # SQLAlchemy would insert one row per statement to return ids in parameter
-                # order on SQLite; a multi-row insert numbers its rows in order (max(id) + 1
-                # each, under the database's write lock), so the sorted ids are in that order
                 statement = (
                     insert(table)
                     .values(_encoded(table, "platforms", "predicted", "explain"))
@@ -674,15 +789,7 @@ class PageStore:
                 ),
                 counts,
             )
-        if texts:
-            names = ("text", "lang", "score", "predicted", "explain", "model_version")
-            values = {n: bindparam(f"b_{n}", type_=table.c[n].type) for n in names}
-            for n in ("predicted", "explain"):
-                values[n] = bindparam(f"b_{n}", type_=EncodedJSON())
-            values["province_code"] = bindparam("b_province_code", type_=table.c.province_code.type)
-            self.session.execute(
-                update(table).where(table.c.id == bindparam("b_id")).values(**values), texts
-            )
+        self._update_texts(texts)
         if matches:
             self.session.execute(
                 update(table)
@@ -691,6 +798,61 @@ class PageStore:
                 matches,
             )
         return ids
+
+    def _write_scores(
+        self, groups: Mapping[int, _Group], fresh: Sequence[HarvestedPost], ids: Mapping[int, int]
+    ) -> None:
+        """After ``_write_candidates(scored=False)``: the new texts of stored candidates, and
+        the scores of the new candidates (inserted unscored)."""
+        self._update_texts(
+            [
+                _prefixed(ids[g.key], self._text_values(g, fresh))
+                for g in groups.values()
+                if g.text is not None and (g.row is not None or g.key in self._scores)
+            ]
+        )
+
+    def _update_texts(self, texts: list[dict[str, Any]]) -> None:
+        if not texts:
+            return
+        if self._postgresql:
+            self._update_texts_copy(texts)
+            return
+        table = Candidate.__table__
+        names = ("text", "lang", "score", "predicted", "explain", "model_version")
+        values = {n: bindparam(f"b_{n}", type_=table.c[n].type) for n in names}
+        for n in ("predicted", "explain"):
+            values[n] = bindparam(f"b_{n}", type_=EncodedJSON())
+        values["province_code"] = bindparam("b_province_code", type_=table.c.province_code.type)
+        self.session.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(**values), texts
+        )
+
+    def _update_texts_copy(self, texts: list[dict[str, Any]]) -> None:
+        """PostgreSQL: the values COPYed into a temporary table, then one UPDATE from it (an
+        executemany costs a statement per row; arrays as parameters are encoded in Python)."""
+        # per transaction: the next one may run on another connection of the pool
+        self.session.execute(
+            text(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS harvest_candidate_text "
+                "(id integer, text text, lang text, score float8, predicted text, "
+                "explain text, model_version text, province_code text) "
+                "ON COMMIT DELETE ROWS"
+            )
+        )
+        columns = ("id", *_TEXT_COLUMNS)
+        self._copy_values(
+            "harvest_candidate_text", columns, [[t[f"b_{n}"] for n in columns] for t in texts]
+        )
+        self.session.execute(
+            text(
+                "UPDATE candidate AS c SET text = v.text, lang = v.lang, score = v.score, "
+                "predicted = CAST(v.predicted AS json), explain = CAST(v.explain AS json), "
+                "model_version = v.model_version, province_code = v.province_code "
+                "FROM harvest_candidate_text AS v WHERE c.id = v.id"
+            )
+        )
+        self.session.execute(text("DELETE FROM harvest_candidate_text"))
 
     def _post_rows(
         self,
@@ -702,7 +864,9 @@ class PageStore:
     ) -> list[dict[str, Any]]:
         """The page's post rows; ``candidate_id`` holds the candidate key until it is written."""
         rows = []
-        for p, fp, target, keep in zip(fresh, fps, targets, keeps_signature, strict=True):
+        for p, fp, target, keep, raw in zip(
+            fresh, fps, targets, keeps_signature, self._raws, strict=True
+        ):
             rows.append(
                 {
                     "platform": _clean(p.platform, 16),
@@ -723,7 +887,7 @@ class PageStore:
                     "source_id": self.source_id,
                     "run_id": self.run_id,
                     "harvested_at": now,
-                    "raw": encode_json(p.raw),
+                    "raw": raw,
                     "text_hash": fp.text_hash,
                     "signature": fp.signature() if keep else None,
                     "candidate_id": target,
@@ -747,15 +911,49 @@ class PageStore:
         self, table: Any, rows: list[dict[str, Any]], encoded: Sequence[str] = ()
     ) -> None:
         """SQLite: one executemany through the driver. A Core insert of a page spends more on
-        turning each row into parameters than SQLite spends storing it; the values are
-        converted here with the columns' own bind processors (dates as SQLAlchemy writes them),
-        ``encoded`` columns hold JSON text already."""
+        turning each row into parameters than SQLite spends storing it."""
+        names, values = self._driver_values(table, rows, encoded)
+        self.session.connection().exec_driver_sql(
+            f"{self._insert_into(table, names)} VALUES ({', '.join('?' for _ in names)})", values
+        )
+
+    def _insert_returning_ids(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+        """SQLite: new rows (JSON columns encoded already) in multi-row INSERTs; their ids in
+        order. A multi-row insert numbers its rows in order (max(id) + 1 each, under the
+        database's write lock), so the sorted ids are in the rows' order."""
+        names, values = self._driver_values(table, rows, ("platforms", "predicted", "explain"))
+        connection = self.session.connection()
+        one = f"({', '.join('?' for _ in names)})"
+        per_statement = max(1, SQLITE_MAX_PARAMETERS // len(names))
+        ids: list[int] = []
+        for chunk in _chunks(values, per_statement):
+            statement = (
+                f"{self._insert_into(table, names)} VALUES {', '.join([one] * len(chunk))} "
+                "RETURNING id"
+            )
+            flat = [v for row in chunk for v in row]
+            ids.extend(connection.exec_driver_sql(statement, tuple(flat)).scalars())
+        return sorted(ids)
+
+    def _insert_into(self, table: Any, names: Sequence[str]) -> str:
+        quote = self.session.get_bind().dialect.identifier_preparer.quote
+        return f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)})"
+
+    def _driver_values(
+        self, table: Any, rows: list[dict[str, Any]], encoded: Sequence[str] = ()
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The rows as the driver's parameters, converted with the columns' own bind
+        processors (dates as SQLAlchemy writes them); ``encoded`` columns hold JSON text
+        already."""
         names = list(rows[0])
         dialect = self.session.get_bind().dialect
-        processors = [
-            None if n in encoded else table.c[n].type._cached_bind_processor(dialect) for n in names
-        ]
-        converting = [(i, f) for i, f in enumerate(processors) if f is not None]
+        converting = []
+        for i, n in enumerate(names):
+            convert = None if n in encoded else table.c[n].type._cached_bind_processor(dialect)
+            if convert is not None:
+                if self._sqlite and isinstance(table.c[n].type, DateTime):
+                    convert = _sqlite_datetime(convert)
+                converting.append((i, convert))
         values = []
         for row in rows:
             value = [row[n] for n in names]
@@ -763,12 +961,7 @@ class PageStore:
                 if value[i] is not None:
                     value[i] = convert(value[i])
             values.append(tuple(value))
-        quote = dialect.identifier_preparer.quote
-        statement = (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-            f"VALUES ({', '.join('?' for _ in names)})"
-        )
-        self.session.connection().exec_driver_sql(statement, values)
+        return names, values
 
     # --- PostgreSQL: COPY ----------------------------------------------------------------
     # An INSERT of a page costs psycopg more than the data: it parses the statement's
@@ -789,15 +982,17 @@ class PageStore:
         return ids
 
     def _copy(self, table: Any, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        names = list(rows[0])
+        if rows:
+            names = list(rows[0])
+            self._copy_values(table.name, names, [[row[n] for n in names] for row in rows])
+
+    def _copy_values(self, table: str, names: Sequence[str], rows: Iterable[Any]) -> None:
         quote = self.session.get_bind().dialect.identifier_preparer.quote
-        statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+        statement = f"COPY {quote(table)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
         connection = self.session.connection().connection.driver_connection
         with connection.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row([row[n] for n in names])
+                copy.write_row(row)
 
     def _keep_statistics(self, stored: int) -> None:
         """PostgreSQL plans the page's lookups (posts by id, by text hash) from table statistics

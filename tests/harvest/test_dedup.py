@@ -77,6 +77,30 @@ def test_signature_round_trip():
     assert dedup.fingerprint("terlalu pendek").signature() is None  # short: exact copies only
 
 
+def test_packed_fingerprints_cross_a_pickle_unchanged():
+    import pickle
+
+    import numpy as np
+
+    texts = [BASE, "RT @x: " + BASE, "", "dua kata", OTHER + " #Surabaya", BASE[:90] + "…"]
+    fps = dedup.fingerprints(texts)
+    back = dedup.unpack_fingerprints(pickle.loads(pickle.dumps(dedup.pack_fingerprints(fps))))
+    assert len(back) == len(fps)
+    assert sum(fp.hashvalues is None for fp in back) == 2  # "" and "dua kata"
+    for a, b in zip(fps, back, strict=True):
+        assert (a.tokens, a.text_hash, a.shingles, a.prefix) == (
+            b.tokens,
+            b.text_hash,
+            b.shingles,
+            b.prefix,
+        )
+        assert (a.bands, a.regions, a.signature()) == (b.bands, b.regions, b.signature())
+        if a.hashvalues is not None:
+            assert b.hashvalues is not None
+            assert np.array_equal(a.hashvalues, b.hashvalues)
+    assert back[4].regions  # a place tag survives the trip
+
+
 def test_bigram_hashes_are_the_crc_of_the_bigram_text():
     import zlib
 

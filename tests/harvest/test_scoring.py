@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from registry.extensions import db
 from registry.harvest.archives import FileSource
@@ -175,3 +175,75 @@ def test_a_fault_reading_ahead_is_raised_when_its_page_is_due():
         next(ahead)
     with pytest.raises(StopIteration):
         next(ahead)
+
+
+def write_rich_archive(path: Path, n: int) -> Path:
+    """write_archive's posts with every generic field in use: links, authors' names and
+    places, dates in several forms, replies, reposts by id, non-ASCII text, broken lines."""
+    lines = write_archive(path, n).read_text(encoding="utf-8").splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        row = json.loads(line)
+        row["url"] = f"https://social.example/{row['author']}/{i}"
+        row["author_name"] = f"Warga {i % 11} — Kota Bandung"
+        row["user_location"] = ("Bandung", "Sleman, DIY", "")[i % 3]
+        row["created_at"] = (
+            f"2020-04-{1 + i % 28:02d}T08:{i % 60:02d}:05Z",
+            f"2020-04-{1 + i % 28:02d}T15:{i % 60:02d}:05.25+07:00",
+            1586000000 + i * 31,
+            "Wed Apr 15 08:00:00 +0000 2020",
+        )[i % 4]
+        if i % 9 == 0:
+            row["reply_to_id"] = f"s{i // 2}"
+        if i % 13 == 0 and i:
+            row["repost_of_id"] = f"s{i - 7}"
+        if i % 17 == 0:
+            row["text"] += " café ☕ ٱلسَّلَامُ"
+        row["extra"] = {"n": i, "score": i / 7, "tags": ["a", "b"][: i % 3]}
+        out.append(json.dumps(row, ensure_ascii=i % 2 == 0))
+        if i % 500 == 250:
+            out.append('{"id": "broken", "text": ')
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
+def every_row() -> list[tuple[Any, ...]]:
+    """Every candidate, post and error row, every column as the database holds it."""
+    connection = db.session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    out: list[tuple[Any, ...]] = []
+    for table in ("candidate", "post", "harvest_error", "harvest_run"):
+        query = f"SELECT * FROM {table} ORDER BY id"
+        if postgresql:  # as text: JSON exactly as stored
+            query = f"SELECT t::text FROM {table} t ORDER BY id"
+        out.extend((table, *row) for row in connection.exec_driver_sql(query))
+    return out
+
+
+def wipe_all() -> None:
+    """Empty the harvest tables so that ids start again from 1."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            text("TRUNCATE post, candidate, harvest_error, harvest_run RESTART IDENTITY CASCADE")
+        )
+        db.session.commit()
+    else:
+        wipe()
+    forget_indexes()
+
+
+def test_process_mode_stores_every_column_as_inline_mode_does(ctx, tmp_path):
+    """Pages read and fingerprinted in the scoring process, candidates written before their
+    scores come: the same rows, column for column, as an import done in one process."""
+    path = write_rich_archive(tmp_path / "rich.jsonl", 2600)
+    stored = {}
+    for mode in ("inline", "process"):
+        wipe_all()
+        first = runner(mode).import_file(path, "jsonl")
+        again = runner(mode).import_file(path, "jsonl")  # every post a duplicate now
+        assert (first.status, first.new, first.errors) == ("done", 2600, 5)
+        assert (again.new, again.duplicates) == (0, 2600)
+        stored[mode] = every_row()
+    assert len(stored["inline"]) > 2600 + 1000
+    assert {r[0] for r in stored["inline"]} == {"candidate", "post", "harvest_error", "harvest_run"}
+    assert stored["process"] == stored["inline"]
