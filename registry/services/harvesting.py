@@ -238,12 +238,20 @@ def candidate_posts(candidate_id: int) -> Iterator[Post]:
 
 def refresh_candidate(candidate: Candidate) -> None:
     """Recompute a candidate's post count, platforms, first/last seen and representative text
-    from its stored posts (after posts left it)."""
+    from its stored posts (after posts left or joined it); when the representative text
+    changed, score it again with the active model (or the keyword rules)."""
     from ..harvest.dedup import dedup_tokens, is_rt_text, strip_repost_prefix
 
     rows = db.session.execute(
         select(
-            Post.platform, Post.created_at, Post.harvested_at, Post.text, Post.repost_of_id
+            Post.platform,
+            Post.created_at,
+            Post.harvested_at,
+            Post.text,
+            Post.repost_of_id,
+            Post.author_handle,
+            Post.author_location,
+            Post.lang,
         ).where(Post.candidate_id == candidate.id)
     ).all()
     candidate.post_count = len(rows)
@@ -251,11 +259,38 @@ def refresh_candidate(candidate: Candidate) -> None:
     seen = [r.created_at or r.harvested_at for r in rows]
     candidate.first_seen = min(seen) if seen else None
     candidate.last_seen = max(seen) if seen else None
-    originals = [r.text for r in rows if not r.repost_of_id and not is_rt_text(r.text)]
-    texts = originals or [strip_repost_prefix(r.text) for r in rows]
-    best = max(texts, key=lambda t: len(dedup_tokens(t)), default="")
-    candidate.text = best
+    originals = [r for r in rows if not r.repost_of_id and not is_rt_text(r.text)]
+    texts = [(r, r.text) for r in originals] or [(r, strip_repost_prefix(r.text)) for r in rows]
+    best = max(texts, key=lambda pair: len(dedup_tokens(pair[1])), default=None)
+    text = best[1] if best else ""
+    if best is not None and text != candidate.text:
+        _rescore(candidate, best[0], text)
+    candidate.text = text
     candidate.updated_at = utcnow()
+
+
+def _rescore(candidate: Candidate, post: Any, text: str) -> None:
+    """The classifier's columns for a candidate whose representative text changed; a model
+    that cannot answer leaves the old ones (a takedown or a merge must not fail on it)."""
+    from ..classify.predict import get_predictor
+    from ..harvest.scoring import score_values
+
+    inputs = {
+        "id": candidate.id,
+        "text": text,
+        "author": post.author_handle,
+        "user_location": post.author_location,
+        "lang": post.lang,
+    }
+    try:
+        (prediction,) = get_predictor(current_app.config.get("INSTANCE_DIR")).predict_posts(
+            [inputs]
+        )
+    except Exception as exc:  # noqa: BLE001 - keep the old score, say why
+        log.warning("candidate %s not rescored: %s", candidate.id, exc)
+        return
+    for name, value in score_values(prediction).items():
+        setattr(candidate, name, value)
 
 
 @dataclass

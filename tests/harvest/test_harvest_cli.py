@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from registry.extensions import db
@@ -126,6 +127,29 @@ def test_takedown_deletes_the_post_and_fixes_its_candidate(app, tmp_path):
         assert db.session.execute(select(Candidate.id)).scalars().all() == [group.id]
     missing = cli(app, "takedown", "file", "zzz")
     assert missing.exit_code == 1 and "no file post zzz is stored" in missing.output
+
+
+def test_a_candidate_whose_text_changes_is_scored_again(app, tmp_path):
+    from registry.classify.predict import get_predictor
+
+    cut = TEXT[:72] + "…"  # a truncated copy: the same candidate, a shorter text
+    path = tmp_path / "posts.jsonl"
+    rows = [{"id": "full", "text": TEXT}, {"id": "cut", "text": cut}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert cli(app, "import", str(path), "--format", "jsonl").exit_code == 0
+    with app.app_context():
+        before = db.session.execute(select(Candidate)).scalar_one()
+        assert before.post_count == 2 and before.text == TEXT
+        old_score = before.score
+    assert cli(app, "takedown", "file", "full").exit_code == 0
+    with app.app_context():
+        after = db.session.execute(select(Candidate)).scalar_one()
+        (expected,) = get_predictor(app.config["INSTANCE_DIR"]).predict_posts(
+            [{"id": 1, "text": cut}]
+        )
+        assert after.text == cut and after.post_count == 1
+        assert after.score == pytest.approx(expected["score"]) != pytest.approx(old_score)
+        assert after.explain == expected["explain"]
 
 
 def test_a_takedown_sticks_through_reimports(app, tmp_path):
