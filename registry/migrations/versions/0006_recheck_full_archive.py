@@ -18,17 +18,19 @@ depends_on = None
 
 
 def upgrade():
-    # server defaults fill the rows that exist already
-    with op.batch_alter_table("harvest_source") as batch:
-        batch.add_column(
-            sa.Column("full_archive", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("harvest_run") as batch:
-        batch.add_column(sa.Column("removed", sa.Integer(), nullable=False, server_default="0"))
-    with op.batch_alter_table("harvest_tombstone") as batch:
-        batch.add_column(
-            sa.Column("reason", sa.String(length=64), nullable=False, server_default="")
-        )
+    # plain ALTER TABLE ... ADD COLUMN on both databases (a batch operation would copy the
+    # table on SQLite); constant server defaults fill the rows that exist already
+    op.add_column(
+        "harvest_source",
+        sa.Column("full_archive", sa.Boolean(), nullable=False, server_default=sa.text("false")),
+    )
+    op.add_column(
+        "harvest_run", sa.Column("removed", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "harvest_tombstone",
+        sa.Column("reason", sa.String(length=64), nullable=False, server_default=""),
+    )
 
 
 def downgrade():
