@@ -204,8 +204,12 @@ class ScoringProcess:
         self.alive = True
         self._closed = False
         if pages is not None:
-            for _ in range(READ_AHEAD):
-                self._ask_page()
+            try:
+                for _ in range(READ_AHEAD):
+                    self._ask_page()
+            except OSError:
+                self.close()  # the child died at once: reap it and its reader, then say so
+                raise
 
     def _ask_page(self, behind: bool = False) -> None:
         """Ask for one more page; prepared unless that is not wanted, or the child is
