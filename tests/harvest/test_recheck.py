@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +23,38 @@ NOW = dt.datetime(2020, 6, 1, 12, 0)
 TAG = "/api/v1/timelines/tag/covid"
 STATUS = "/api/v1/statuses/"
 NOT_FOUND = Reply(404, body={"error": "Record not found"})
+THREAD = "/xrpc/app.bsky.feed.getPostThread"
 
 
 def fixture(*parts: str) -> Any:
     return json.loads(FIXTURES.joinpath(*parts).read_text(encoding="utf-8"))
 
 
-PAGE = fixture("mastodon", "tag_page1.json")
-# 104 is a post of its own; 103 is a boost of 001 (stored as well, one candidate for both)
-OWN, BOOST, ORIGINAL = PAGE[0], PAGE[1], PAGE[1]["reblog"]
+FIXTURE_HOST = "https://mastodon.example"
+REMOTE_ORIGINAL = "https://kota.example/users/relawan/statuses/111999999999999001"
+
+
+def tag_page(base_url: str, remote_original: bool = False) -> list[dict[str, Any]]:
+    """The recorded hashtag page as the instance at base_url writes it: 104 is a status of
+    its own; 103 is a boost of 001 (stored as well, one candidate for both). With
+    remote_original, 001 comes from another server (its uri is there)."""
+    page = json.loads(
+        json.dumps(fixture("mastodon", "tag_page1.json")).replace(FIXTURE_HOST, base_url)
+    )
+    if remote_original:
+        page[1]["reblog"]["uri"] = REMOTE_ORIGINAL
+    return page
+
+
+@dataclass
+class Statuses:
+    own: dict[str, Any]
+    boost: dict[str, Any]
+    original: dict[str, Any]
+
+    @classmethod
+    def of(cls, page: list[dict[str, Any]]) -> Statuses:
+        return cls(page[0], page[1], page[1]["reblog"])
 
 
 def runner() -> Runner:
@@ -49,8 +73,13 @@ def post(external_id: str) -> Post | None:
 @pytest.fixture
 def server():
     with ScriptedServer() as srv:
-        srv.add(TAG, Reply(200, body=PAGE), Reply(200, body=[]))
+        srv.add(TAG, Reply(200, body=tag_page(srv.url)), Reply(200, body=[]))
         yield srv
+
+
+@pytest.fixture
+def st(server) -> Statuses:
+    return Statuses.of(tag_page(server.url))
 
 
 @pytest.fixture
@@ -66,54 +95,77 @@ def status_paths(server: ScriptedServer) -> list[str]:
     return [r.path for r in server.requests if r.path.startswith(STATUS)]
 
 
-def test_a_status_deleted_at_the_source_is_taken_down_after_the_run(ctx, server, source):
-    server.add(STATUS + OWN["id"], NOT_FOUND)
-    server.add(STATUS + BOOST["id"], Reply(200, body=BOOST))
-    server.add(STATUS + ORIGINAL["id"], Reply(200, body=ORIGINAL))
+def test_a_status_deleted_at_the_source_is_taken_down_after_the_run(ctx, server, source, st):
+    server.add(STATUS + st.own["id"], NOT_FOUND)
+    server.add(STATUS + st.boost["id"], Reply(200, body=st.boost))
+    server.add(STATUS + st.original["id"], Reply(200, body=st.original))
     run = runner().run_source(source)
     assert (run.status, run.new, run.removed) == ("done", 3, 1), run.stop_reason
-    assert sorted(status_paths(server)) == sorted(STATUS + s["id"] for s in PAGE + [ORIGINAL])
-    assert post(OWN["uri"]) is None
-    assert post(BOOST["uri"]) is not None and post(ORIGINAL["uri"]) is not None
+    assert sorted(status_paths(server)) == sorted(
+        STATUS + s["id"] for s in (st.own, st.boost, st.original)
+    )
+    assert post(st.own["uri"]) is None
+    assert post(st.boost["uri"]) is not None and post(st.original["uri"]) is not None
     (stone,) = db.session.scalars(select(HarvestTombstone))
-    assert (stone.platform, stone.external_id) == ("mastodon", OWN["uri"])
+    assert (stone.platform, stone.external_id) == ("mastodon", st.own["uri"])
     assert (stone.reason, stone.actor) == ("deleted at source", "recheck of tagar")
     # the deleted post's candidate was new and is now empty: it left the inbox
     assert count(Candidate) == 1
     assert db.session.scalar(select(Candidate.post_count)) == 2
 
 
-def test_an_undone_boost_leaves_its_candidate_with_the_original(ctx, server, source):
-    server.add(STATUS + OWN["id"], Reply(200, body=OWN))
-    server.add(STATUS + BOOST["id"], NOT_FOUND)
-    server.add(STATUS + ORIGINAL["id"], Reply(200, body=ORIGINAL))
+def test_a_status_from_another_server_is_never_removed(ctx):
+    """The instance's 404 for a remote status only says it purged its cached copy."""
+    with ScriptedServer() as server:
+        page = tag_page(server.url, remote_original=True)
+        statuses = Statuses.of(page)
+        own, boost = statuses.own, statuses.boost
+        server.add(TAG, Reply(200, body=page), Reply(200, body=[]))
+        for status in (own, boost, statuses.original):
+            server.add(STATUS + status["id"], NOT_FOUND)
+        row = harvesting.add_source(name="tagar", platform="mastodon", query="#covid",
+                                    base_url=server.url, actor="t")  # fmt: skip
+        db.session.commit()
+        run = runner().run_source(row)
+        asked = status_paths(server)
+    assert (run.status, run.new, run.removed) == ("done", 3, 2), run.stop_reason
+    assert sorted(asked) == sorted(STATUS + s["id"] for s in (own, boost))
+    assert post(own["uri"]) is None and post(boost["uri"]) is None
+    assert post(REMOTE_ORIGINAL) is not None
+    assert count(HarvestTombstone, HarvestTombstone.external_id == REMOTE_ORIGINAL) == 0
+
+
+def test_an_undone_boost_leaves_its_candidate_with_the_original(ctx, server, source, st):
+    server.add(STATUS + st.own["id"], Reply(200, body=st.own))
+    server.add(STATUS + st.boost["id"], NOT_FOUND)
+    server.add(STATUS + st.original["id"], Reply(200, body=st.original))
     run = runner().run_source(source)
     assert run.removed == 1
-    assert post(BOOST["uri"]) is None
-    kept = post(ORIGINAL["uri"])
+    assert post(st.boost["uri"]) is None
+    kept = post(st.original["uri"])
     assert kept is not None
     candidate = db.session.get(Candidate, kept.candidate_id)
     assert candidate.post_count == 1 and candidate.status == "new"
     assert count(Candidate) == 2
 
 
-def test_a_later_import_of_the_deleted_status_is_skipped(ctx, server, source, tmp_path):
-    server.add(STATUS + OWN["id"], NOT_FOUND)
-    server.add(STATUS + BOOST["id"], Reply(200, body=BOOST))
-    server.add(STATUS + ORIGINAL["id"], Reply(200, body=ORIGINAL))
+def test_a_later_import_of_the_deleted_status_is_skipped(ctx, server, source, tmp_path, st):
+    server.add(STATUS + st.own["id"], NOT_FOUND)
+    server.add(STATUS + st.boost["id"], Reply(200, body=st.boost))
+    server.add(STATUS + st.original["id"], Reply(200, body=st.original))
     runner().run_source(source)
     archive = tmp_path / "statuses.json"
-    archive.write_text(json.dumps([OWN]), encoding="utf-8")
+    archive.write_text(json.dumps([st.own]), encoding="utf-8")
     imported = runner().import_file(archive, "mastodon")
     assert (imported.status, imported.new, imported.duplicates) == ("done", 0, 1)
-    assert post(OWN["uri"]) is None
+    assert post(st.own["uri"]) is None
 
 
-def test_a_429_during_the_recheck_keeps_the_posts_and_the_runs_result(ctx, server, source):
+def test_a_429_during_the_recheck_keeps_the_posts_and_the_runs_result(ctx, server, source, st):
     slow = Reply(429, body={"error": "slow"}, headers={"Retry-After": "60"})
-    server.add(STATUS + OWN["id"], slow, NOT_FOUND)  # the second answer goes to the next run
-    server.add(STATUS + BOOST["id"], Reply(200, body=BOOST))
-    server.add(STATUS + ORIGINAL["id"], Reply(200, body=ORIGINAL))
+    server.add(STATUS + st.own["id"], slow, NOT_FOUND)  # the second answer goes to the next run
+    server.add(STATUS + st.boost["id"], Reply(200, body=st.boost))
+    server.add(STATUS + st.original["id"], Reply(200, body=st.original))
     run = runner().run_source(source)
     assert (run.status, run.new, run.removed) == ("done", 3, 0)
     assert run.stop_reason.startswith("recheck paused: Mastodon rate limit")
@@ -123,19 +175,19 @@ def test_a_429_during_the_recheck_keeps_the_posts_and_the_runs_result(ctx, serve
     # the next run: the platform answers again, and the status is gone
     again = runner().run_source(source)
     assert (again.status, again.new, again.removed, again.stop_reason) == ("done", 0, 1, "")
-    assert post(OWN["uri"]) is None
+    assert post(st.own["uri"]) is None
 
 
-def test_a_server_error_or_a_broken_recheck_never_fails_the_harvest(ctx, server, source):
-    server.add(STATUS + OWN["id"], Reply(500, body={"error": "oops"}))
+def test_a_server_error_or_a_broken_recheck_never_fails_the_harvest(ctx, server, source, st):
+    server.add(STATUS + st.own["id"], Reply(500, body={"error": "oops"}))
     run = runner().run_source(source)
     assert run.status == "done" and "recheck paused: Mastodon unavailable" in run.stop_reason
     assert count(Post) == 3
 
 
-def test_batches_move_on_from_a_cursor_and_start_over(ctx, app, server, source):
+def test_batches_move_on_from_a_cursor_and_start_over(ctx, app, server, source, st):
     app.config["HARVEST_RECHECK_POSTS"] = 2
-    for status in (OWN, BOOST, ORIGINAL):
+    for status in (st.own, st.boost, st.original):
         server.add(STATUS + status["id"], Reply(200, body=status))
     runner().run_source(source)
     ids = db.session.scalars(select(Post.id).order_by(Post.id)).all()
@@ -155,17 +207,17 @@ def test_batches_move_on_from_a_cursor_and_start_over(ctx, app, server, source):
     assert len(status_paths(server)) == 5
 
 
-def test_a_failed_run_is_not_rechecked(ctx, server, source):
+def test_a_failed_run_is_not_rechecked(ctx, server, source, st):
     server.add(TAG, Reply(401, body={"error": "The access token is invalid"}))
-    server.add(STATUS + OWN["id"], NOT_FOUND)
-    server.add(STATUS + BOOST["id"], Reply(200, body=BOOST), NOT_FOUND)
-    server.add(STATUS + ORIGINAL["id"], Reply(200, body=ORIGINAL))
+    server.add(STATUS + st.own["id"], NOT_FOUND)
+    server.add(STATUS + st.boost["id"], Reply(200, body=st.boost), NOT_FOUND)
+    server.add(STATUS + st.original["id"], Reply(200, body=st.original))
     runner().run_source(source)  # the page, then the empty page: the 401 is for the next run
-    assert post(OWN["uri"]) is None
+    assert post(st.own["uri"]) is None
     before = len(status_paths(server))
     failed = runner().run_source(source)
     assert failed.status == "failed" and len(status_paths(server)) == before
-    assert post(BOOST["uri"]) is not None
+    assert post(st.boost["uri"]) is not None
 
 
 def test_a_mastodon_source_moved_to_another_instance_rechecks_only_new_posts(ctx, source):
@@ -221,28 +273,45 @@ def test_twitter_source_recheck_with_the_apis_errors_array(ctx, monkeypatch):
     )
 
 
-def test_bluesky_source_recheck_removes_what_get_posts_leaves_out(ctx):
+def test_bluesky_source_recheck_removes_only_what_get_post_thread_finds_gone(ctx):
+    """getPosts leaves out both posts; getPostThread says one is not found and the other's
+    author blocks (or is blocked by) the viewer: only the first is removed."""
     page = fixture("bluesky", "search_page1.json")
-    kept, deleted = page["posts"]
+    blocked, deleted = page["posts"]
+    blocked_thread = {
+        "$type": "app.bsky.feed.defs#blockedPost",
+        "uri": blocked["uri"],
+        "blocked": True,
+        "author": {"did": blocked["author"]["did"], "viewer": {"blockedBy": True}},
+    }
     with ScriptedServer() as server:
         server.add(
             "/xrpc/app.bsky.feed.searchPosts",
             Reply(200, body=page),
             Reply(200, body={"posts": []}),
         )
-        server.add("/xrpc/app.bsky.feed.getPosts", Reply(200, body={"posts": [kept]}))
+        server.add("/xrpc/app.bsky.feed.getPosts", Reply(200, body={"posts": []}))
+        server.add(
+            THREAD,
+            Reply(200, body={"thread": blocked_thread}),
+            Reply(400, body={"error": "NotFound", "message": f"Post not found: {deleted['uri']}"}),
+        )
         row = harvesting.add_source(name="bsky", platform="bluesky", query="covid",
                                     base_url=server.url, actor="t")  # fmt: skip
         db.session.commit()
         run = runner().run_source(row)
+        asked = [r.param("uri") for r in server.requests_to(THREAD)]
+    assert asked == [blocked["uri"], deleted["uri"]]  # stored order: the replies match
     assert (run.status, run.new, run.removed) == ("done", 2, 1), run.stop_reason
-    assert post(deleted["uri"]) is None and post(kept["uri"]) is not None
+    assert post(deleted["uri"]) is None and post(blocked["uri"]) is not None
+    stone = db.session.scalar(select(HarvestTombstone))
+    assert (stone.external_id, stone.reason) == (deleted["uri"], "deleted at source")
 
 
-def test_the_run_record_keeps_the_count(ctx, server, source):
-    server.add(STATUS + OWN["id"], NOT_FOUND)
-    server.add(STATUS + BOOST["id"], NOT_FOUND)
-    server.add(STATUS + ORIGINAL["id"], Reply(200, body=ORIGINAL))
+def test_the_run_record_keeps_the_count(ctx, server, source, st):
+    server.add(STATUS + st.own["id"], NOT_FOUND)
+    server.add(STATUS + st.boost["id"], NOT_FOUND)
+    server.add(STATUS + st.original["id"], Reply(200, body=st.original))
     run = runner().run_source(source)
     stored = db.session.get(HarvestRun, run.id)
     assert stored.removed == 2 and harvesting.last_runs(source)[0].removed == 2

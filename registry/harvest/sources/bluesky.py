@@ -47,6 +47,7 @@ PUBLIC_APPVIEW = "https://public.api.bsky.app"
 LOGIN_SERVICE = "https://bsky.social"
 PAGE_SIZE = 100  # the lexicon's maximum
 GET_POSTS_MAX = 25  # uris per app.bsky.feed.getPosts
+NOT_FOUND_POST = "app.bsky.feed.defs#notFoundPost"
 
 
 def normalize_post_view(view: Mapping[str, Any]) -> HarvestedPost:
@@ -292,8 +293,14 @@ class BlueskySource:
             cursor = next_cursor
 
     def gone(self, posts: Sequence[StoredRef]) -> set[str]:
-        """The stored posts `app.bsky.feed.getPosts` leaves out: deleted, or their author's
-        account deleted, deactivated or taken down. One request; call `close` when done."""
+        """The stored posts the AppView no longer has: deleted, or their author's account
+        deleted, deactivated or taken down; call `close` when done.
+
+        One `app.bsky.feed.getPosts` for the batch. It also leaves out the posts of an author
+        who blocks the viewer or is blocked by it, so each post it leaves out is confirmed with
+        `app.bsky.feed.getPostThread` (one request each): only the NotFound error or a
+        `#notFoundPost` thread counts; a `#blockedPost` (or anything else) keeps the post.
+        """
         uris = [p.external_id for p in posts if p.external_id.startswith("at://")]
         uris = uris[:GET_POSTS_MAX]
         if not uris:
@@ -306,7 +313,26 @@ class BlueskySource:
         if not isinstance(views, list):
             raise TransientError("Bluesky sent a getPosts body without a list of posts")
         present = {v.get("uri") for v in views if isinstance(v, Mapping)}
-        return {uri for uri in uris if uri not in present}
+        return {uri for uri in uris if uri not in present and self._thread_gone(client, uri)}
+
+    def _thread_gone(self, client: Client, uri: str) -> bool:
+        """Whether getPostThread says the post is not found (not blocked, not anything else)."""
+        model = models.AppBskyFeedGetPostThread.Params(uri=uri, depth=0, parent_height=0)
+
+        def ask() -> Any:
+            try:
+                return client.invoke_query("app.bsky.feed.getPostThread", params=model)
+            except BadRequestError as exc:
+                if _xrpc_error(exc) == "NotFound":
+                    return None
+                raise
+
+        response = self._call(ask)
+        if response is None:
+            return True
+        content = response.content
+        thread = content.get("thread") if isinstance(content, Mapping) else None
+        return isinstance(thread, Mapping) and thread.get("$type") == NOT_FOUND_POST
 
     def _search(self, client: Client, params: dict[str, Any]) -> Mapping[str, Any]:
         model = models.AppBskyFeedSearchPosts.Params(**params)
@@ -342,6 +368,13 @@ class BlueskySource:
             raise TransientError(f"Bluesky connection failed: {exc!r}") from exc
         except ValueError as exc:  # a JSON body cut short
             raise TransientError(f"Bluesky sent a broken JSON body: {exc}") from exc
+
+
+def _xrpc_error(exc: RequestErrorBase) -> str | None:
+    """The `error` name of an XRPC error body ({"error": "NotFound", "message": ...})."""
+    content = exc.response.content if exc.response is not None else None
+    name = content.get("error") if isinstance(content, Mapping) else getattr(content, "error", None)
+    return name if isinstance(name, str) else None
 
 
 def _retry_after(exc: RateLimitExceededError) -> float | None:

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from mastodon import Mastodon
@@ -290,17 +291,26 @@ class MastodonSource:
         return self._body_items()
 
     def gone(self, posts: Sequence[StoredRef]) -> set[str]:
-        """The stored statuses this instance answers 404 or 410 for (GET /api/v1/statuses/:id
-        with the instance's own id): deleted, or no longer visible to this client."""
+        """The stored statuses of this instance's own users it answers 404 or 410 for (GET
+        /api/v1/statuses/:id with the instance's own id): deleted, or no longer visible to
+        this client. Statuses from other servers are not judged: an instance purges its cached
+        copies of remote statuses (content cache retention, `tootctl statuses remove`), so its
+        404 says nothing about the original."""
         found = set()
         try:
             for post in posts:
-                local_id = post.local_id or ("" if "://" in post.external_id else post.external_id)
-                if local_id and self._status_gone(local_id):
+                if not post.local_id or not self.is_local(post.external_id):
+                    continue
+                if self._status_gone(post.local_id):
                     found.add(post.external_id)
         finally:
             self.api.session.close()
         return found
+
+    def is_local(self, uri: str) -> bool:
+        """Whether a status uri is on this instance's host (an id without a uri is not)."""
+        origin = _origin(uri) if "://" in uri else ("", None)
+        return bool(origin[0]) and origin == _origin(self.base_url)
 
     def _status_gone(self, local_id: str) -> bool:
         self._last_response = None
@@ -399,6 +409,17 @@ class MastodonSource:
             return max(0.0, (reset_at - server_now).total_seconds())
         except ValueError:
             return None
+
+
+def _origin(url: str) -> tuple[str, int | None]:
+    """Host and port of a URL, the scheme's default port made explicit."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return ("", None)
+    default = {"https": 443, "http": 80}.get(parts.scheme.lower())
+    return ((parts.hostname or "").lower(), port or default)
 
 
 def _server_time(response: requests.Response) -> dt.datetime:
