@@ -28,6 +28,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from ..models import Candidate, HarvestError, HarvestTombstone, Innovation, Post, utcnow
@@ -990,9 +991,16 @@ class PageStore:
         quote = self.session.get_bind().dialect.identifier_preparer.quote
         statement = f"COPY {quote(table)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
         connection = self.session.connection().connection.driver_connection
-        with connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+        try:
+            with connection.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except Exception as exc:
+            # COPY goes round SQLAlchemy: a constraint violation (another import stored one of
+            # these rows meanwhile) is raised as SQLAlchemy's, which the runner retries
+            if str(getattr(exc, "sqlstate", "") or "").startswith("23"):
+                raise IntegrityError(statement, None, exc) from exc
+            raise
 
     def _keep_statistics(self, stored: int) -> None:
         """PostgreSQL plans the page's lookups (posts by id, by text hash) from table statistics

@@ -91,3 +91,22 @@ def test_a_prepared_page_still_matches_the_catalogue_by_its_payload_links(ctx, i
     store.store(page.posts, prepared=page.prepared)
     db.session.commit()
     assert db.session.query(Candidate.matches_innovation_id).scalar() == innovation.id
+
+
+def test_a_row_copied_twice_raises_the_integrity_error_the_runner_retries(ctx):
+    # PostgreSQL writes new rows with COPY, round SQLAlchemy: a post another import stored
+    # meanwhile must still surface as SQLAlchemy's IntegrityError (the runner's retry)
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from registry.models import HarvestTombstone
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL imports with COPY")
+    store = PageStore(db.session, CandidateIndex(), predictor=None, platform="file", query="q")
+    row = {"platform": "file", "external_id": "x", "taken_down_at": NOW, "actor": "", "reason": ""}
+    store._copy_values("harvest_tombstone", list(row), [list(row.values())])
+    with pytest.raises(IntegrityError):
+        store._copy_values("harvest_tombstone", list(row), [list(row.values())])
+    db.session.rollback()
+    assert db.session.query(HarvestTombstone).count() == 0
