@@ -208,6 +208,14 @@ def evaluate(path: str) -> None:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
     _echo_json(metrics)
+    unlabelled = metrics["is_innovation"].get("unlabelled", 0)
+    if unlabelled:
+        click.secho(
+            f"warning: {unlabelled} row(s) have no is_innovation of 0, 1, true or false and "
+            "were left out of the is_innovation metrics",
+            fg="yellow",
+            err=True,
+        )
 
 
 @classify.command()

@@ -76,6 +76,8 @@ def evaluate_rows(
     truth = [1 if rows[i]["is_innovation"] else 0 for i in labelled]
     scores = [float(predictions[i]["score"]) for i in labelled]
     inn: dict[str, Any] = {"rows": len(labelled), "positives": sum(truth)}
+    # rows whose is_innovation is missing or not 0/1/true/false are left out, and counted
+    inn["unlabelled"] = len(rows) - len(labelled)
     inn["average_precision"] = _round(average_precision(truth, scores))
     for k in PRECISION_AT:
         inn[f"precision_at_{k}"] = _round(precision_at(truth, scores, k))

@@ -121,7 +121,7 @@ def remove_source(name: str) -> None:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
     db.session.commit()
-    click.echo(f"removed source {label} (its posts and runs are kept)")
+    click.echo(f"removed source {label} (its posts, candidates and runs are kept)")
 
 
 @sources.command("list")

@@ -63,7 +63,7 @@ def password_problem(password: str, email: str = "") -> str | None:
         return "too repetitive"
     local = normalize_email(email).split("@")[0]
     if local and len(local) >= 4 and local in password.lower():
-        return "must not contain your e-mail address"
+        return "must not contain your e-mail address (or its part before the @)"
     return None
 
 

@@ -104,7 +104,15 @@ def _check(values: dict[str, Any]) -> None:
     if values["platform"] == "rss" and not (
         base_url or re.match(r"^https?://", values["query"].strip())
     ):
-        raise SourceInvalid("an RSS source needs the feed URL as --base-url or query", "query")
+        raise SourceInvalid(
+            "an RSS source needs the feed's URL (http:// or https://) as its query or --base-url",
+            "query",
+        )
+    if values["platform"] == "mastodon" and not base_url:
+        raise SourceInvalid(
+            "a Mastodon source needs the instance's --base-url (e.g. https://mastodon.social)",
+            "base_url",
+        )
     if values["token_env"] and not _ENV_RE.match(values["token_env"]):
         raise SourceInvalid("--token-env names an environment variable", "token_env")
     if values.get("full_archive") and values["platform"] != "twitter":

@@ -328,7 +328,7 @@ _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^too repetitive$"), lambda m: gettext("Terlalu mudah ditebak.")),
     (
         re.compile(r"must not contain your e-mail"),
-        lambda m: gettext("Jangan memuat alamat email Anda."),
+        lambda m: gettext("Jangan memuat alamat email Anda (atau bagian sebelum @)."),
     ),
     (
         re.compile(r"^only images .* are accepted$"),

@@ -554,6 +554,22 @@ def test_evaluate_command_prints_metrics_json(cli_app: Flask, tmp_path: Path) ->
     assert result.exit_code == 0, result.stderr
     metrics = json.loads(result.stdout)
     assert metrics["rows"] == 4 and metrics["is_innovation"]["positives"] == 1
+    assert metrics["is_innovation"]["unlabelled"] == 0 and "warning" not in result.stderr
+
+
+def test_evaluate_command_warns_about_rows_without_a_usable_label(
+    cli_app: Flask, tmp_path: Path
+) -> None:
+    labels: list[Any] = [1, "yes", 2, None]
+    path = write_jsonl(
+        tmp_path / "labelled.jsonl",
+        [{**post, "is_innovation": label} for post, label in zip(POSTS, labels, strict=True)],
+    )
+    result = cli_app.test_cli_runner().invoke(args=["classify", "evaluate", str(path)])
+    assert result.exit_code == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert metrics["is_innovation"]["rows"] == 1 and metrics["is_innovation"]["unlabelled"] == 3
+    assert "warning: 3 row(s) have no is_innovation" in result.stderr
 
 
 def test_train_command_adds_extra_data_and_activates(cli_app: Flask, tmp_path: Path) -> None:

@@ -40,7 +40,9 @@ def test_sources_add_refuses_bad_input_with_usage_errors(app):
                     "https://a.example/feed", "--every", "soon")  # fmt: skip
     assert bad_every.exit_code == 2 and "not a duration" in bad_every.output
     no_feed = cli(app, "sources", "add", "x", "--platform", "rss", "--query", "berita")
-    assert no_feed.exit_code == 2 and "feed URL" in no_feed.output
+    assert no_feed.exit_code == 2 and "feed's URL" in no_feed.output
+    no_instance = cli(app, "sources", "add", "x", "--platform", "mastodon", "--query", "#vaksin")
+    assert no_instance.exit_code == 2 and "instance's --base-url" in no_instance.output
     bad_platform = cli(app, "sources", "add", "x", "--platform", "myspace", "--query", "q")
     assert bad_platform.exit_code == 2
     assert cli(app, "sources", "add", "ok", "--platform", "bluesky", "--query", "q").exit_code == 0

@@ -287,7 +287,12 @@ def test_admin_manages_harvest_sources(ctx, admin_client):
     assert db.session.scalar(select(func.count(HarvestSource.id))) == 1
     admin_client.post(
         f"/admin/sources/{source.id}",
-        data={"csrf_token": token, "query": "#inovasi OR #relawan", "every": "1h"},
+        data={
+            "csrf_token": token,
+            "query": "#inovasi OR #relawan",
+            "base_url": "https://mastodon.example",
+            "every": "1h",
+        },
     )
     db.session.refresh(source)
     assert source.query == "#inovasi OR #relawan" and source.every_seconds == 3600
