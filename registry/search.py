@@ -46,12 +46,12 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from whoosh import columns, fields, qparser, query
@@ -278,22 +278,29 @@ def analyzer() -> Any:
 # list comprehension reads at C speed (the analyzer chain costs ~1 µs a token).
 _TERMS: dict[str, str | None] = {}
 _TERMS_MAX = 500_000
+_T = TypeVar("_T", str, bytes)
+
+
+def _cached_terms(text: str, cache: dict[str, _T | None], convert: Callable[[str], _T]) -> list[_T]:
+    """The indexed terms of a text in order, stopwords dropped, each through ``convert``;
+    ``cache`` maps surface forms to them."""
+    words = TOKEN_RE.findall(text)
+    try:
+        found = [cache[w] for w in words]
+    except KeyError:
+        if len(cache) > _TERMS_MAX:
+            cache.clear()
+        for w in words:
+            if w not in cache:
+                term = index_term(w)
+                cache[w] = None if term is None else convert(term)
+        found = [cache[w] for w in words]
+    return [t for t in found if t is not None]
 
 
 def _terms_of(text: str) -> list[str]:
     """The indexed terms of a text in order, stopwords dropped (as ``analyzer()`` gives)."""
-    words = TOKEN_RE.findall(text)
-    terms = _TERMS
-    try:
-        found = [terms[w] for w in words]
-    except KeyError:
-        if len(terms) > _TERMS_MAX:
-            terms.clear()
-        for w in words:
-            if w not in terms:
-                terms[w] = index_term(w)
-        found = [terms[w] for w in words]
-    return [t for t in found if t is not None]
+    return _cached_terms(text, _TERMS, str)
 
 
 _PACKED = tuple(pack_uint(n) for n in range(256))
@@ -303,19 +310,7 @@ _ENCODED: dict[str, bytes] = {}
 
 def _term_bytes_of(text: str) -> list[bytes]:
     """``_terms_of`` as UTF-8 bytes, the form a Whoosh field's ``index`` returns."""
-    words = TOKEN_RE.findall(text)
-    terms = _TERM_BYTES
-    try:
-        found = [terms[w] for w in words]
-    except KeyError:
-        if len(terms) > _TERMS_MAX:
-            terms.clear()
-        for w in words:
-            if w not in terms:
-                term = index_term(w)
-                terms[w] = None if term is None else term.encode("utf-8")
-        found = [terms[w] for w in words]
-    return [t for t in found if t is not None]
+    return _cached_terms(text, _TERM_BYTES, str.encode)
 
 
 def _encoded(term: str) -> bytes:

@@ -165,6 +165,23 @@ class _ReadInChild:
         return next(self._here)
 
 
+def lock_source_row(source_id: int) -> None:
+    """Lock a source's row until the transaction ends: FOR UPDATE on PostgreSQL; on SQLite a
+    no-op UPDATE, which takes the database's write lock. Whoever claims or deletes a source
+    takes it first, so the two never both see "nothing running"."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(
+            update(HarvestSource)
+            .where(HarvestSource.id == source_id)
+            .values(last_run_at=HarvestSource.last_run_at),
+            execution_options={"synchronize_session": False},
+        )
+    else:
+        db.session.execute(
+            select(HarvestSource.id).where(HarvestSource.id == source_id).with_for_update()
+        )
+
+
 class AlreadyRunning(RuntimeError):
     """Another run of this source has not finished."""
 
@@ -283,17 +300,7 @@ class Runner:
         workers claiming at once cannot both see "nothing running"."""
         now, source_id, name = self.clock(), source.id, source.name
         db.session.commit()  # the lock must be the first thing this transaction does
-        if db.engine.dialect.name == "sqlite":
-            db.session.execute(
-                update(HarvestSource)
-                .where(HarvestSource.id == source_id)
-                .values(last_run_at=HarvestSource.last_run_at),
-                execution_options={"synchronize_session": False},
-            )
-        else:
-            db.session.execute(
-                select(HarvestSource.id).where(HarvestSource.id == source_id).with_for_update()
-            )
+        lock_source_row(source_id)
         running = db.session.execute(
             select(HarvestRun).where(
                 HarvestRun.source_id == source_id, HarvestRun.status == RUNNING

@@ -195,21 +195,11 @@ def delete_source(source: HarvestSource, *, actor: str) -> None:
     """Delete a source. Its posts, candidates and runs stay (their source becomes NULL), and
     so do its tombstones; refused while a run of it is going on (one that started less than
     HARVEST_STALE_AFTER ago). The source row is locked first, as a run claiming it does."""
-    from ..harvest.runner import RUNNING, Settings
+    from ..harvest.runner import RUNNING, Settings, lock_source_row
 
     stale_after = Settings.from_config(current_app.config).stale_after
     source_id, name = source.id, source.name
-    if db.engine.dialect.name == "sqlite":
-        db.session.execute(
-            update(HarvestSource)
-            .where(HarvestSource.id == source_id)
-            .values(last_run_at=HarvestSource.last_run_at),
-            execution_options={"synchronize_session": False},
-        )
-    else:
-        db.session.execute(
-            select(HarvestSource.id).where(HarvestSource.id == source_id).with_for_update()
-        )
+    lock_source_row(source_id)
     since = utcnow() - dt.timedelta(seconds=stale_after)
     running = db.session.scalar(
         select(HarvestRun.id).where(

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import Innovation, InnovationSector, Region, ReviewEvent
 from ..search import SearchIndex, SearchUnavailable
 from .catalogue import _iso, search_record
+from .validation import TEXT_FIELDS
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "registry.reindex"
@@ -107,14 +108,7 @@ def sync_ids(ids: list[int]) -> dict[str, int]:
 _RECORD_COLUMNS = (
     "id",
     "title",
-    "summary",
-    "background",
-    "innovation",
-    "implementation",
-    "results",
-    "adaptability",
-    "resources",
-    "sustainability",
+    *TEXT_FIELDS,
     "focus",
     "stage",
     "started_on",
@@ -179,21 +173,10 @@ def published_records() -> Iterator[dict[str, Any]]:
                     published_at=_iso(record["published_at"]),
                     updated_at=_iso(record["updated_at"]),
                 )
-                for name in ("summary", "innovator_name", "unit", *_SECTIONS):
+                for name in (*TEXT_FIELDS, "innovator_name", "unit"):
                     record[name] = record[name] or ""
                 yield record
             last = ids[-1]
-
-
-_SECTIONS = (
-    "background",
-    "innovation",
-    "implementation",
-    "results",
-    "adaptability",
-    "resources",
-    "sustainability",
-)
 
 
 def warm_in_background(app: Any) -> threading.Thread:

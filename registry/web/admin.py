@@ -68,17 +68,10 @@ def users() -> Any:
     )
 
 
-def _target(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.post(f"/users/<{ID}:user_id>/role")
 @admin_required
 def change_role(user_id: int) -> Any:
-    user = _target(user_id)
+    user = db.get_or_404(User, user_id)
     form = RoleForm()
     form.role.choices = role_choices()
     if not form.validate_on_submit():
@@ -98,7 +91,7 @@ def change_role(user_id: int) -> Any:
 @bp.post(f"/users/<{ID}:user_id>/<any(deactivate, activate):action>")
 @admin_required
 def set_active(user_id: int, action: str) -> Any:
-    user = _target(user_id)
+    user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -248,7 +241,7 @@ def add_source() -> Any:
 @bp.post(f"/sources/<{ID}:source_id>")
 @admin_required
 def edit_source(source_id: int) -> Any:
-    source = _source(source_id)
+    source = db.get_or_404(HarvestSource, source_id)
     form = SourceForm()
     if _refused(form):
         return redirect(url_for("admin.sources"))
@@ -272,17 +265,10 @@ def edit_source(source_id: int) -> Any:
     return redirect(url_for("admin.sources"))
 
 
-def _source(source_id: int) -> HarvestSource:
-    source = db.session.get(HarvestSource, source_id)
-    if source is None:
-        abort(404)
-    return source
-
-
 @bp.post(f"/sources/<{ID}:source_id>/<any(deactivate, activate):action>")
 @admin_required
 def toggle_source(source_id: int, action: str) -> Any:
-    source = _source(source_id)
+    source = db.get_or_404(HarvestSource, source_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     harvesting.update_source(source, actor=_actor_name(), enabled=action == "activate")
@@ -299,7 +285,7 @@ def toggle_source(source_id: int, action: str) -> Any:
 @bp.post(f"/sources/<{ID}:source_id>/delete")
 @admin_required
 def delete_source(source_id: int) -> Any:
-    source = _source(source_id)
+    source = db.get_or_404(HarvestSource, source_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = source.name
