@@ -5,6 +5,7 @@ The environment wins over the file; a mapping passed to create_app (tests) wins 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import runpy
 from collections.abc import Mapping
@@ -70,6 +71,8 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "API_READ_RATE_LIMIT": "300 per minute",
         "LOGIN_LOCKOUT_ATTEMPTS": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
+        # a login (its session and remember-me cookie) ends after this many days at the latest
+        "REMEMBER_DAYS": 14,
         "CONFIRM_TOKEN_HOURS": 72,
         "RESET_TOKEN_HOURS": 2,
         "API_TOKEN_DAYS": 365,
@@ -173,5 +176,6 @@ def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.get("ENV") == "production",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=float(settings.get("REMEMBER_DAYS", 14))),
         "REMEMBER_COOKIE_SECURE": settings.get("ENV") == "production",
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from collections.abc import Mapping
 from typing import Any
@@ -19,7 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import taxonomy
 from ..extensions import db
-from ..models import ROLES, ApiToken, Organization, User, utcnow
+from ..models import ROLES, ApiToken, Organization, User, new_session_token, utcnow
 from .validation import EMAIL, ValidationError, clean
 
 MIN_PASSWORD = 10
@@ -181,7 +182,7 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
-    db.session.flush()
+    end_sessions(user)
 
 
 def authenticate(email: str, password: str, *, now: dt.datetime | None = None) -> User:
@@ -257,7 +258,38 @@ def reset_password(token: str, password: str) -> User:
     set_password(user, password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()  # the reset link proved the address
+    # whoever needed the reset may have lost more than the password: no old key works
+    revoke_tokens(user)
+    return user
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember cookie of user stops working (they hold the old token)."""
+    user.session_token = new_session_token()
     db.session.flush()
+
+
+def user_for_session(
+    value: str, *, max_age: dt.timedelta, now: dt.datetime | None = None
+) -> User | None:
+    """The active user a session or remember cookie names ("id:token:issued", User.get_id),
+    or None: a bare id (older cookies), another account's token, an ended or too old login."""
+    parts = (value or "").split(":")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit() or not parts[1]:
+        return None
+    issued = int(parts[2])
+    now_ts = (now or utcnow()).replace(tzinfo=dt.UTC).timestamp()
+    if not (now_ts - max_age.total_seconds() <= issued <= now_ts + 300):
+        return None
+    user = db.session.get(User, int(parts[0]))
+    if user is None or not user.active or not user.session_token:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), parts[1].encode()):
+        return None
+    user.login_issued = issued
     return user
 
 
@@ -339,7 +371,7 @@ def change_role(user: User, role: str, *, actor: User) -> bool:
     if user.role == "admin" and user.active and _active_admins() <= 1:
         raise ValidationError({"role": "the last active admin must stay an admin"})
     user.role = role
-    db.session.flush()
+    end_sessions(user)
     return True
 
 
@@ -354,7 +386,8 @@ def set_active(user: User, active: bool, *, actor: User) -> bool:
         if user.role == "admin" and _active_admins() <= 1:
             raise ValidationError({"active": "the last active admin must stay active"})
     user.active = active
-    db.session.flush()
+    if not active:
+        end_sessions(user)
     return True
 
 

@@ -3,6 +3,7 @@ password reset, logout."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,10 +42,9 @@ login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
-        return None
+    # every request: the account's current session token, still active, login not too old
+    days = float(current_app.config["REMEMBER_DAYS"])
+    return accounts.user_for_session(user_id, max_age=dt.timedelta(days=days))
 
 
 def _login_rate() -> str:
@@ -134,6 +134,10 @@ def login() -> Any:
 def logout() -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            # ends this account's every session and remember cookie, not only this one
+            accounts.end_sessions(current_user._get_current_object())
+            db.session.commit()
         logout_user()
         flash(gettext("Anda sudah keluar."), "info")
     return redirect(url_for("public.home"))
