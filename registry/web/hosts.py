@@ -1,4 +1,5 @@
-"""Absolute URLs from the configured base URL, and requests with an untrusted Host refused.
+"""Absolute URLs from the configured base URL, requests with an untrusted Host refused, and
+which answers carry private data (never stored by a cache).
 
 A password-reset link built from the request's Host header goes wherever an attacker points
 it (`Host: evil.example`). So every absolute URL (`url_for(..., _external=True)`, in a request
@@ -12,12 +13,28 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, request
+from flask import Flask, Request, request, session
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import MapAdapter
 from werkzeug.sansio.utils import host_is_trusted
 
 UNTRUSTED_HOST = "registry.untrusted_host"
+# blueprints whose every page is about the signed-in user (or asks them to sign in)
+PRIVATE_BLUEPRINTS = frozenset({"auth", "submit", "curate", "inbox", "admin"})
+# endpoints that choose their own caching (attachments: public once published)
+OWN_CACHING = frozenset({"static", "submit.attachment"})
+
+
+def private_answer() -> bool:
+    """Whether the current answer may hold private data: a page for a signed-in user (the
+    navigation names them), an account, curator or admin page, or an answer to an API token."""
+    if request.endpoint in OWN_CACHING:
+        return False
+    return (
+        request.blueprint in PRIVATE_BLUEPRINTS
+        or bool(session.get("_user_id"))
+        or "Authorization" in request.headers
+    )
 
 
 class UntrustedHost(BadRequest):
