@@ -303,13 +303,16 @@ def _digest(raw: str) -> str:
 def mint_api_token(user: User, *, days: int | None = None) -> str:
     """A new API token for user; only its digest is stored, so this is the one time it is seen."""
     days = int(current_app.config["API_TOKEN_DAYS"]) if days is None else days
+    if days < 1:
+        # a token that never expires cannot be taken back by time: refused
+        raise ValidationError({"days": "a token lives at least 1 day (and always expires)"})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(
         ApiToken(
             user=user,
             token_hash=_digest(raw),
             prefix=raw[:10],
-            expires_at=None if days == 0 else utcnow() + dt.timedelta(days=days),
+            expires_at=utcnow() + dt.timedelta(days=days),
         )
     )
     db.session.flush()
@@ -330,6 +333,42 @@ def user_for_token(raw: str, *, now: dt.datetime | None = None) -> User | None:
         return None
     token.last_used_at = now
     return token.user
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    """user's API tokens, newest first (revoked and expired ones too, marked as such)."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id)
+    return list(db.session.scalars(query.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def token_state(token: ApiToken, now: dt.datetime | None = None) -> str:
+    """'active', 'revoked' or 'expired'."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= (now or utcnow()):
+        return "expired"
+    return "active"
+
+
+def revoke_token(user: User, which: str | int) -> ApiToken:
+    """Revoke one of user's tokens, named by its id, the token itself or its start (the prefix
+    shown in lists); LookupError when none or several match."""
+    text = str(which).strip()
+    digest = _digest(text)
+
+    def named(token: ApiToken) -> bool:
+        if text.isdigit():
+            return token.id == int(text)
+        return token.token_hash == digest or (len(text) >= 6 and token.prefix.startswith(text))
+
+    matches = [t for t in list_tokens(user) if named(t)]
+    if len(matches) != 1:
+        found = "names several tokens" if matches else f"names no token of {user.email}"
+        raise LookupError(f"{text!r} {found}")
+    if matches[0].revoked_at is None:
+        matches[0].revoked_at = utcnow()
+        db.session.flush()
+    return matches[0]
 
 
 def revoke_tokens(user: User) -> int:

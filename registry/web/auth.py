@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -37,6 +38,8 @@ from .forms import (
 )
 
 bp = Blueprint("auth", __name__)
+# database ids are 32-bit on PostgreSQL: larger numbers are simply not found (404)
+ID = "int(max=2147483647)"
 login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
 
 
@@ -297,3 +300,28 @@ def delete_account() -> Any:
                 flash(gettext("Akun Anda sudah dihapus."), "info")
                 return redirect(url_for("public.home"))
     return render_template("auth/delete.html", form=form, nav="account"), status
+
+
+@bp.get("/account/tokens")
+@login_required
+def tokens() -> Any:
+    """The signed-in user's API tokens (never the tokens themselves: only their start)."""
+    user = current_user._get_current_object()
+    rows = [(row, accounts.token_state(row)) for row in accounts.list_tokens(user)]
+    return render_template("auth/tokens.html", rows=rows, form=ConfirmForm(), nav="account")
+
+
+@bp.post(f"/account/tokens/<{ID}:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Any:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        accounts.revoke_token(current_user._get_current_object(), token_id)
+    except LookupError:
+        db.session.rollback()
+        abort(404)  # not one of this user's tokens
+    db.session.commit()
+    flash(gettext("Token dicabut: aplikasi yang memakainya tidak bisa masuk lagi."), "info")
+    return redirect(url_for("auth.tokens"))
