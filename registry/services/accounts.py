@@ -15,12 +15,21 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import taxonomy
 from ..extensions import db
-from ..models import ROLES, ApiToken, Organization, User, new_session_token, utcnow
+from ..models import (
+    ROLES,
+    ApiToken,
+    LoginAttempt,
+    Organization,
+    User,
+    new_session_token,
+    utcnow,
+)
 from .validation import EMAIL, ValidationError, clean
 
 MIN_PASSWORD = 10
@@ -36,6 +45,15 @@ class LoginError(RuntimeError):
         self.reason = reason
         self.until = until
         super().__init__(reason)
+
+
+class AlreadyRegistered(Exception):
+    """Sign-up with an email that has an account: the edge tells its owner by mail and answers
+    as for a new account (the page never says which emails exist)."""
+
+    def __init__(self, user: User):
+        self.user = user
+        super().__init__("already registered")
 
 
 class TokenError(ValueError):
@@ -147,6 +165,10 @@ def signup(data: Mapping[str, Any]) -> User:
         errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
+    existing = find_user(str(data.get("email") or ""))
+    if existing is not None:
+        hash_password(str(data.get("password") or ""))  # as long as a new account takes
+        raise AlreadyRegistered(existing)
     org = Organization(
         name=org_name,
         innovator_type=innovator_type,
@@ -185,35 +207,67 @@ def set_password(user: User, password: str) -> None:
     end_sessions(user)
 
 
-def authenticate(email: str, password: str, *, now: dt.datetime | None = None) -> User:
-    """The user for these credentials, or LoginError. Failed attempts lock the account for
-    LOGIN_LOCKOUT_MINUTES after LOGIN_LOCKOUT_ATTEMPTS in a row."""
+def authenticate(
+    email: str, password: str, *, address: str = "", now: dt.datetime | None = None
+) -> User:
+    """The user for these credentials, or LoginError. LOGIN_LOCKOUT_ATTEMPTS failures in a row
+    for one email from one address lock that pair (never the account for everyone) for
+    LOGIN_LOCKOUT_MINUTES; unknown emails lock the same way, so no answer tells which exist."""
     now = now or utcnow()
     config = current_app.config
+    key = normalize_email(email)[:254]
+    address = (address or "")[:64]
+    attempt = db.session.scalar(
+        select(LoginAttempt).where(LoginAttempt.email == key, LoginAttempt.address == address)
+    )
+    if attempt is not None and attempt.locked_until and attempt.locked_until > now:
+        raise LoginError("locked", attempt.locked_until)
     user = find_user(email)
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password or "")  # same time as a real check
-        raise LoginError("invalid")
-    if user.locked_until and user.locked_until > now:
-        raise LoginError("locked", user.locked_until)
-    if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= int(config["LOGIN_LOCKOUT_ATTEMPTS"]):
-            user.locked_until = now + dt.timedelta(minutes=int(config["LOGIN_LOCKOUT_MINUTES"]))
-            user.failed_logins = 0
+        valid = False
+    else:
+        valid = check_password_hash(user.password_hash, password or "")
+    if not valid or user is None:
+        attempt = attempt or _new_attempt(key, address, now)
+        attempt.failures = (attempt.failures or 0) + 1
+        attempt.updated_at = now
+        if attempt.failures >= int(config["LOGIN_LOCKOUT_ATTEMPTS"]):
+            attempt.locked_until = now + dt.timedelta(minutes=int(config["LOGIN_LOCKOUT_MINUTES"]))
+            attempt.failures = 0
             db.session.flush()
-            raise LoginError("locked", user.locked_until)
+            raise LoginError("locked", attempt.locked_until)
         db.session.flush()
         raise LoginError("invalid")
     if not user.active:
         raise LoginError("inactive")
     if user.email_confirmed_at is None:
         raise LoginError("unconfirmed")
+    if attempt is not None:
+        db.session.delete(attempt)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     db.session.flush()
     return user
+
+
+def _new_attempt(email: str, address: str, now: dt.datetime) -> LoginAttempt:
+    """A row counting failures for (email, address); old rows of anyone go on the way."""
+    keep = dt.timedelta(minutes=max(int(current_app.config["LOGIN_LOCKOUT_MINUTES"]), 24 * 60))
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.updated_at < now - keep))
+    attempt = LoginAttempt(email=email, address=address, failures=0, updated_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # a concurrent failure made it first
+        found = db.session.scalar(
+            select(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.address == address)
+        )
+        if found is None:
+            raise
+        attempt = found
+    return attempt
 
 
 # --------------------------------------------------------------------------- signed e-mail tokens

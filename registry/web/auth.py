@@ -93,6 +93,32 @@ def send_confirmation(user: User) -> None:
     )
 
 
+def send_already_registered(user: User) -> None:
+    mail.send(
+        user.email,
+        gettext("Pendaftaran dengan email Anda di Lumbung Inovasi"),
+        gettext(
+            "Seseorang, mungkin Anda, mencoba mendaftar di Lumbung Inovasi dengan alamat ini. "
+            "Alamat ini sudah punya akun.\n\nMasuk di:\n%(login)s\n\nLupa kata sandi? Atur "
+            "ulang di:\n%(reset)s\n\nAbaikan pesan ini bila Anda tidak mendaftar.",
+            login=url_for("auth.login", _external=True),
+            reset=url_for("auth.reset_request", _external=True),
+        ),
+    )
+
+
+def _check_your_mail(email: str) -> Any:
+    """The answer to a sign-up, the same whether or not the email had an account."""
+    return render_template(
+        "auth/message.html",
+        title=gettext("Periksa email Anda"),
+        message=gettext(
+            "Kami mengirim tautan konfirmasi ke %(email)s. Buka tautan itu, lalu masuk.",
+            email=accounts.normalize_email(email),
+        ),
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_rate, methods=["POST"])
 def login() -> Any:
@@ -101,7 +127,9 @@ def login() -> Any:
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data or "", form.password.data or "")
+            user = accounts.authenticate(
+                form.email.data or "", form.password.data or "", address=request.remote_addr or ""
+            )
         except accounts.LoginError as exc:
             db.session.commit()  # keep the failed-attempt count
             if exc.reason == "locked":
@@ -167,17 +195,14 @@ def signup() -> Any:
         except ValidationError as exc:
             db.session.rollback()
             errors = apply_errors(form, exc.errors)
+        except accounts.AlreadyRegistered as exc:
+            db.session.rollback()
+            send_already_registered(exc.user)  # the owner learns of it, the page does not say
+            return _check_your_mail(exc.user.email)
         else:
             db.session.commit()
             send_confirmation(user)
-            return render_template(
-                "auth/message.html",
-                title=gettext("Periksa email Anda"),
-                message=gettext(
-                    "Kami mengirim tautan konfirmasi ke %(email)s. Buka tautan itu, lalu masuk.",
-                    email=user.email,
-                ),
-            )
+            return _check_your_mail(user.email)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/signup.html", form=form, errors=errors), status
 
