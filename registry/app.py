@@ -11,6 +11,7 @@ from flask import Flask, request
 from . import config as config_module
 from . import database  # noqa: F401  (registers the engine listeners)
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .web.hosts import RegistryFlask
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 LOCALES = ("id", "en")
@@ -24,7 +25,7 @@ def select_locale() -> str:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = config_module.load(config)
-    app = Flask(
+    app = RegistryFlask(
         __name__,
         instance_path=settings["INSTANCE_DIR"],
         static_folder="web/static",

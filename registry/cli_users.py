@@ -59,8 +59,17 @@ def add(email: str, role: str, password_stdin: bool, org_name: str | None, name:
 @users.command("token")
 @click.argument("email")
 @click.option("--days", type=int, default=None, help="Lifetime in days (default API_TOKEN_DAYS).")
+@click.option(
+    "--revoke",
+    is_flag=False,
+    flag_value="all",
+    default=None,
+    metavar="[ID|PREFIX]",
+    help="Revoke instead of minting: all of EMAIL's tokens, or the one with this id or prefix.",
+)
+@click.option("--list", "list_them", is_flag=True, help="List EMAIL's tokens instead of minting.")
 @with_appcontext
-def token(email: str, days: int | None) -> None:
+def token(email: str, days: int | None, revoke: str | None, list_them: bool) -> None:
     """Mint an API token for EMAIL; the token is printed as the last line, once."""
     try:
         require_initialized()
@@ -70,7 +79,31 @@ def token(email: str, days: int | None) -> None:
     if user is None:
         _fail(f"no user with email {email!r} (create one with `registry users add`)")
         return
-    raw = accounts.mint_api_token(user, days=days)
+    if list_them:
+        for row in accounts.list_tokens(user):
+            expires = f"{row.expires_at:%Y-%m-%d}" if row.expires_at else "never"
+            used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+            state = accounts.token_state(row)
+            click.echo(f"{row.id}\t{row.prefix}…\t{state}\texpires {expires}\tlast used {used}")
+        return
+    if revoke is not None:
+        if revoke == "all":
+            count = accounts.revoke_tokens(user)
+        else:
+            try:
+                accounts.revoke_token(user, revoke)
+            except LookupError as exc:
+                _fail(f"{exc} (see `registry users token {user.email} --list`)")
+            count = 1
+        db.session.commit()
+        click.echo(f"revoked {count} token(s) of {user.email}")
+        return
+    try:
+        raw = accounts.mint_api_token(user, days=days)
+    except ValidationError:
+        db.session.rollback()
+        _fail("--days must be at least 1: every token expires (revoke one early with --revoke)")
+        return
     db.session.commit()
     click.echo(f"API token for {user.email} ({user.role}); use: Authorization: Bearer <token>")
     click.echo(raw)

@@ -5,11 +5,13 @@ The environment wins over the file; a mapping passed to create_app (tests) wins 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import runpy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "REGISTRY_"
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development
@@ -51,7 +53,13 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "PER_PAGE_DEFAULT": 20,
         "PER_PAGE_MAX": 100,
         "MAX_IMPORT_ROWS": 100_000,
+        # the site's public address (scheme, host, optional path): every absolute URL in mails
+        # and API answers is built on it, never on the request's Host header; required outside
+        # development and tests
         "BASE_URL": "",
+        # more host names the site answers to (comma- or space-separated; ".example.org" takes
+        # its subdomains) besides BASE_URL's host and the loopback names; any other Host: 400
+        "TRUSTED_HOSTS": "",
         "SITE_NAME": "Lumbung Inovasi",
         "SEARCH_WRITER_TIMEOUT": 10.0,
         # accounts and review (issue 3)
@@ -63,6 +71,8 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "API_READ_RATE_LIMIT": "300 per minute",
         "LOGIN_LOCKOUT_ATTEMPTS": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
+        # a login (its session and remember-me cookie) ends after this many days at the latest
+        "REMEMBER_DAYS": 14,
         "CONFIRM_TOKEN_HOURS": 72,
         "RESET_TOKEN_HOURS": 2,
         "API_TOKEN_DAYS": 365,
@@ -105,7 +115,42 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             "(for example: export REGISTRY_SECRET_KEY=$(python -c "
             "'import secrets; print(secrets.token_hex(32))'))"
         )
+    settings["BASE_URL"] = _base_url(settings)
     return settings
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+
+
+def _base_url(settings: Mapping[str, Any]) -> str:
+    base = str(settings.get("BASE_URL") or "").strip().rstrip("/")
+    if not base:
+        if settings["ENV"] != "development" and not settings.get("TESTING"):
+            raise ConfigError(
+                "REGISTRY_BASE_URL must be set outside development: the public address of "
+                "the site, e.g. export REGISTRY_BASE_URL=https://lumbung-inovasi.example "
+                "(links in mails and API answers are built on it)"
+            )
+        return ""
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"REGISTRY_BASE_URL must be an http(s) address without query or fragment, "
+            f"e.g. https://lumbung-inovasi.example; got {base!r}"
+        )
+    return base
+
+
+def trusted_hosts(settings: Mapping[str, Any]) -> list[str]:
+    """The host names requests may carry: BASE_URL's host, TRUSTED_HOSTS and the loopback names."""
+    configured = settings.get("TRUSTED_HOSTS") or ""
+    if isinstance(configured, str):
+        configured = configured.replace(",", " ").split()
+    hosts = [str(h).strip().lower() for h in configured if str(h).strip()]
+    base = str(settings.get("BASE_URL") or "")
+    if base:
+        hosts.insert(0, str(urlsplit(base).hostname))
+    return list(dict.fromkeys([*hosts, *LOOPBACK_HOSTS]))
 
 
 def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -116,6 +161,8 @@ def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return {
         **settings,
         "SECRET_KEY": settings["SECRET_KEY"],
+        # Flask checks the Host header against this list too (registry.web.hosts refuses first)
+        "TRUSTED_HOSTS": trusted_hosts(settings),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
@@ -129,5 +176,6 @@ def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.get("ENV") == "production",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=float(settings.get("REMEMBER_DAYS", 14))),
         "REMEMBER_COOKIE_SECURE": settings.get("ENV") == "production",
     }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import time
 from typing import Any
 
 from sqlalchemy import (
@@ -183,10 +185,16 @@ class ReviewEvent(db.Model):  # type: ignore[name-defined]
 ROLES = ("admin", "curator", "institution")
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class User(db.Model):  # type: ignore[name-defined]
     """An account: an admin, a curator, or an institution that registers innovations."""
 
     __tablename__ = "user"
+    # SQLite: AUTOINCREMENT, so a deleted account's id is never handed to a new one
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -200,6 +208,11 @@ class User(db.Model):  # type: ignore[name-defined]
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # in every session and remember cookie (get_id); a new one ends them all (logout,
+    # password change or reset, deactivation, role change)
+    session_token: Mapped[str] = mapped_column(
+        String(64), default=new_session_token, server_default=""
+    )
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
 
@@ -217,7 +230,11 @@ class User(db.Model):  # type: ignore[name-defined]
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # Flask-Login keeps this in the session and the remember cookie: "id:token:issued",
+        # checked on every request by registry.services.accounts.user_for_session
+        # (issued: when this login began, kept by the loader; a new login begins now)
+        issued = getattr(self, "login_issued", None) or int(time.time())
+        return f"{self.id}:{self.session_token}:{issued}"
 
     @property
     def is_curator(self) -> bool:
@@ -225,6 +242,21 @@ class User(db.Model):  # type: ignore[name-defined]
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email!r} {self.role}>"
+
+
+class LoginAttempt(db.Model):  # type: ignore[name-defined]
+    """Failed logins in a row for one email from one address, and the lockout they led to.
+    Kept for unknown emails too, so the answer never tells whether an account exists."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (UniqueConstraint("email", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class ApiToken(db.Model):  # type: ignore[name-defined]

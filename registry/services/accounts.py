@@ -8,18 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import taxonomy
 from ..extensions import db
-from ..models import ROLES, ApiToken, Organization, User, utcnow
+from ..models import (
+    ROLES,
+    ApiToken,
+    LoginAttempt,
+    Organization,
+    User,
+    new_session_token,
+    utcnow,
+)
 from .validation import EMAIL, ValidationError, clean
 
 MIN_PASSWORD = 10
@@ -35,6 +45,15 @@ class LoginError(RuntimeError):
         self.reason = reason
         self.until = until
         super().__init__(reason)
+
+
+class AlreadyRegistered(Exception):
+    """Sign-up with an email that has an account: the edge tells its owner by mail and answers
+    as for a new account (the page never says which emails exist)."""
+
+    def __init__(self, user: User):
+        self.user = user
+        super().__init__("already registered")
 
 
 class TokenError(ValueError):
@@ -146,6 +165,10 @@ def signup(data: Mapping[str, Any]) -> User:
         errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
+    existing = find_user(str(data.get("email") or ""))
+    if existing is not None:
+        hash_password(str(data.get("password") or ""))  # as long as a new account takes
+        raise AlreadyRegistered(existing)
     org = Organization(
         name=org_name,
         innovator_type=innovator_type,
@@ -181,38 +204,70 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
-    db.session.flush()
+    end_sessions(user)
 
 
-def authenticate(email: str, password: str, *, now: dt.datetime | None = None) -> User:
-    """The user for these credentials, or LoginError. Failed attempts lock the account for
-    LOGIN_LOCKOUT_MINUTES after LOGIN_LOCKOUT_ATTEMPTS in a row."""
+def authenticate(
+    email: str, password: str, *, address: str = "", now: dt.datetime | None = None
+) -> User:
+    """The user for these credentials, or LoginError. LOGIN_LOCKOUT_ATTEMPTS failures in a row
+    for one email from one address lock that pair (never the account for everyone) for
+    LOGIN_LOCKOUT_MINUTES; unknown emails lock the same way, so no answer tells which exist."""
     now = now or utcnow()
     config = current_app.config
+    key = normalize_email(email)[:254]
+    address = (address or "")[:64]
+    attempt = db.session.scalar(
+        select(LoginAttempt).where(LoginAttempt.email == key, LoginAttempt.address == address)
+    )
+    if attempt is not None and attempt.locked_until and attempt.locked_until > now:
+        raise LoginError("locked", attempt.locked_until)
     user = find_user(email)
     if user is None or not user.password_hash:
         check_password_hash(_DUMMY_HASH, password or "")  # same time as a real check
-        raise LoginError("invalid")
-    if user.locked_until and user.locked_until > now:
-        raise LoginError("locked", user.locked_until)
-    if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= int(config["LOGIN_LOCKOUT_ATTEMPTS"]):
-            user.locked_until = now + dt.timedelta(minutes=int(config["LOGIN_LOCKOUT_MINUTES"]))
-            user.failed_logins = 0
+        valid = False
+    else:
+        valid = check_password_hash(user.password_hash, password or "")
+    if not valid or user is None:
+        attempt = attempt or _new_attempt(key, address, now)
+        attempt.failures = (attempt.failures or 0) + 1
+        attempt.updated_at = now
+        if attempt.failures >= int(config["LOGIN_LOCKOUT_ATTEMPTS"]):
+            attempt.locked_until = now + dt.timedelta(minutes=int(config["LOGIN_LOCKOUT_MINUTES"]))
+            attempt.failures = 0
             db.session.flush()
-            raise LoginError("locked", user.locked_until)
+            raise LoginError("locked", attempt.locked_until)
         db.session.flush()
         raise LoginError("invalid")
     if not user.active:
         raise LoginError("inactive")
     if user.email_confirmed_at is None:
         raise LoginError("unconfirmed")
+    if attempt is not None:
+        db.session.delete(attempt)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     db.session.flush()
     return user
+
+
+def _new_attempt(email: str, address: str, now: dt.datetime) -> LoginAttempt:
+    """A row counting failures for (email, address); old rows of anyone go on the way."""
+    keep = dt.timedelta(minutes=max(int(current_app.config["LOGIN_LOCKOUT_MINUTES"]), 24 * 60))
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.updated_at < now - keep))
+    attempt = LoginAttempt(email=email, address=address, failures=0, updated_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:  # a concurrent failure made it first
+        found = db.session.scalar(
+            select(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.address == address)
+        )
+        if found is None:
+            raise
+        attempt = found
+    return attempt
 
 
 # --------------------------------------------------------------------------- signed e-mail tokens
@@ -257,7 +312,38 @@ def reset_password(token: str, password: str) -> User:
     set_password(user, password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()  # the reset link proved the address
+    # whoever needed the reset may have lost more than the password: no old key works
+    revoke_tokens(user)
+    return user
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember cookie of user stops working (they hold the old token)."""
+    user.session_token = new_session_token()
     db.session.flush()
+
+
+def user_for_session(
+    value: str, *, max_age: dt.timedelta, now: dt.datetime | None = None
+) -> User | None:
+    """The active user a session or remember cookie names ("id:token:issued", User.get_id),
+    or None: a bare id (older cookies), another account's token, an ended or too old login."""
+    parts = (value or "").split(":")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit() or not parts[1]:
+        return None
+    issued = int(parts[2])
+    now_ts = (now or utcnow()).replace(tzinfo=dt.UTC).timestamp()
+    if not (now_ts - max_age.total_seconds() <= issued <= now_ts + 300):
+        return None
+    user = db.session.get(User, int(parts[0]))
+    if user is None or not user.active or not user.session_token:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), parts[1].encode()):
+        return None
+    user.login_issued = issued
     return user
 
 
@@ -271,13 +357,16 @@ def _digest(raw: str) -> str:
 def mint_api_token(user: User, *, days: int | None = None) -> str:
     """A new API token for user; only its digest is stored, so this is the one time it is seen."""
     days = int(current_app.config["API_TOKEN_DAYS"]) if days is None else days
+    if days < 1:
+        # a token that never expires cannot be taken back by time: refused
+        raise ValidationError({"days": "a token lives at least 1 day (and always expires)"})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(
         ApiToken(
             user=user,
             token_hash=_digest(raw),
             prefix=raw[:10],
-            expires_at=None if days == 0 else utcnow() + dt.timedelta(days=days),
+            expires_at=utcnow() + dt.timedelta(days=days),
         )
     )
     db.session.flush()
@@ -298,6 +387,42 @@ def user_for_token(raw: str, *, now: dt.datetime | None = None) -> User | None:
         return None
     token.last_used_at = now
     return token.user
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    """user's API tokens, newest first (revoked and expired ones too, marked as such)."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id)
+    return list(db.session.scalars(query.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def token_state(token: ApiToken, now: dt.datetime | None = None) -> str:
+    """'active', 'revoked' or 'expired'."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= (now or utcnow()):
+        return "expired"
+    return "active"
+
+
+def revoke_token(user: User, which: str | int) -> ApiToken:
+    """Revoke one of user's tokens, named by its id, the token itself or its start (the prefix
+    shown in lists); LookupError when none or several match."""
+    text = str(which).strip()
+    digest = _digest(text)
+
+    def named(token: ApiToken) -> bool:
+        if text.isdigit():
+            return token.id == int(text)
+        return token.token_hash == digest or (len(text) >= 6 and token.prefix.startswith(text))
+
+    matches = [t for t in list_tokens(user) if named(t)]
+    if len(matches) != 1:
+        found = "names several tokens" if matches else f"names no token of {user.email}"
+        raise LookupError(f"{text!r} {found}")
+    if matches[0].revoked_at is None:
+        matches[0].revoked_at = utcnow()
+        db.session.flush()
+    return matches[0]
 
 
 def revoke_tokens(user: User) -> int:
@@ -339,7 +464,7 @@ def change_role(user: User, role: str, *, actor: User) -> bool:
     if user.role == "admin" and user.active and _active_admins() <= 1:
         raise ValidationError({"role": "the last active admin must stay an admin"})
     user.role = role
-    db.session.flush()
+    end_sessions(user)
     return True
 
 
@@ -354,7 +479,8 @@ def set_active(user: User, active: bool, *, actor: User) -> bool:
         if user.role == "admin" and _active_admins() <= 1:
             raise ValidationError({"active": "the last active admin must stay active"})
     user.active = active
-    db.session.flush()
+    if not active:
+        end_sessions(user)
     return True
 
 

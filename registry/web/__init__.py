@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, Response, g, render_template, request
+from flask import Flask, Response, g, make_response, render_template, request
 from flask_babel import format_datetime
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..database import NotInitialized, require_initialized
 from ..search import SearchUnavailable
+from .hosts import private_answer
 from .problems import problem, wants_json
 
 
@@ -61,6 +62,9 @@ def register_web(app: Flask) -> None:
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                 "script-src 'self'; frame-ancestors 'self'",
             )
+        if private_answer():
+            # signed-in pages, account, curator and admin pages, answers to an API token
+            response.headers["Cache-Control"] = "private, no-store"
         lang = request.args.get("lang")
         if lang in ("id", "en") and getattr(g, "set_lang_cookie", True):
             response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
@@ -89,7 +93,10 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
-        return _error(exc.code or 500, exc.name, exc.description or "")
+        response = make_response(_error(exc.code or 500, exc.name, exc.description or ""))
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response
 
 
 def _explain_label(term: str) -> tuple[str, bool]:

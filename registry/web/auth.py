@@ -3,12 +3,14 @@ password reset, logout."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -36,15 +38,16 @@ from .forms import (
 )
 
 bp = Blueprint("auth", __name__)
+# database ids are 32-bit on PostgreSQL: larger numbers are simply not found (404)
+ID = "int(max=2147483647)"
 login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
-        return None
+    # every request: the account's current session token, still active, login not too old
+    days = float(current_app.config["REMEMBER_DAYS"])
+    return accounts.user_for_session(user_id, max_age=dt.timedelta(days=days))
 
 
 def _login_rate() -> str:
@@ -90,6 +93,32 @@ def send_confirmation(user: User) -> None:
     )
 
 
+def send_already_registered(user: User) -> None:
+    mail.send(
+        user.email,
+        gettext("Pendaftaran dengan email Anda di Lumbung Inovasi"),
+        gettext(
+            "Seseorang, mungkin Anda, mencoba mendaftar di Lumbung Inovasi dengan alamat ini. "
+            "Alamat ini sudah punya akun.\n\nMasuk di:\n%(login)s\n\nLupa kata sandi? Atur "
+            "ulang di:\n%(reset)s\n\nAbaikan pesan ini bila Anda tidak mendaftar.",
+            login=url_for("auth.login", _external=True),
+            reset=url_for("auth.reset_request", _external=True),
+        ),
+    )
+
+
+def _check_your_mail(email: str) -> Any:
+    """The answer to a sign-up, the same whether or not the email had an account."""
+    return render_template(
+        "auth/message.html",
+        title=gettext("Periksa email Anda"),
+        message=gettext(
+            "Kami mengirim tautan konfirmasi ke %(email)s. Buka tautan itu, lalu masuk.",
+            email=accounts.normalize_email(email),
+        ),
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_rate, methods=["POST"])
 def login() -> Any:
@@ -98,7 +127,9 @@ def login() -> Any:
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data or "", form.password.data or "")
+            user = accounts.authenticate(
+                form.email.data or "", form.password.data or "", address=request.remote_addr or ""
+            )
         except accounts.LoginError as exc:
             db.session.commit()  # keep the failed-attempt count
             if exc.reason == "locked":
@@ -134,6 +165,10 @@ def login() -> Any:
 def logout() -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            # ends this account's every session and remember cookie, not only this one
+            accounts.end_sessions(current_user._get_current_object())
+            db.session.commit()
         logout_user()
         flash(gettext("Anda sudah keluar."), "info")
     return redirect(url_for("public.home"))
@@ -160,17 +195,14 @@ def signup() -> Any:
         except ValidationError as exc:
             db.session.rollback()
             errors = apply_errors(form, exc.errors)
+        except accounts.AlreadyRegistered as exc:
+            db.session.rollback()
+            send_already_registered(exc.user)  # the owner learns of it, the page does not say
+            return _check_your_mail(exc.user.email)
         else:
             db.session.commit()
             send_confirmation(user)
-            return render_template(
-                "auth/message.html",
-                title=gettext("Periksa email Anda"),
-                message=gettext(
-                    "Kami mengirim tautan konfirmasi ke %(email)s. Buka tautan itu, lalu masuk.",
-                    email=user.email,
-                ),
-            )
+            return _check_your_mail(user.email)
     status = 400 if request.method == "POST" else 200
     return render_template("auth/signup.html", form=form, errors=errors), status
 
@@ -293,3 +325,28 @@ def delete_account() -> Any:
                 flash(gettext("Akun Anda sudah dihapus."), "info")
                 return redirect(url_for("public.home"))
     return render_template("auth/delete.html", form=form, nav="account"), status
+
+
+@bp.get("/account/tokens")
+@login_required
+def tokens() -> Any:
+    """The signed-in user's API tokens (never the tokens themselves: only their start)."""
+    user = current_user._get_current_object()
+    rows = [(row, accounts.token_state(row)) for row in accounts.list_tokens(user)]
+    return render_template("auth/tokens.html", rows=rows, form=ConfirmForm(), nav="account")
+
+
+@bp.post(f"/account/tokens/<{ID}:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Any:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        accounts.revoke_token(current_user._get_current_object(), token_id)
+    except LookupError:
+        db.session.rollback()
+        abort(404)  # not one of this user's tokens
+    db.session.commit()
+    flash(gettext("Token dicabut: aplikasi yang memakainya tidak bisa masuk lagi."), "info")
+    return redirect(url_for("auth.tokens"))

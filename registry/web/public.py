@@ -75,10 +75,8 @@ def current_locale() -> str:
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL, on BASE_URL when it is configured (behind a proxy), else the request's."""
-    base = str(current_app.config.get("BASE_URL") or "").rstrip("/")
-    if base:
-        return base + url_for(endpoint, **values)
+    """An absolute URL, on BASE_URL when it is configured (registry.web.hosts), else the
+    request's (development only)."""
     return url_for(endpoint, _external=True, **values)
 
 

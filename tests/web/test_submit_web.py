@@ -12,7 +12,7 @@ import flask_babel
 import pytest
 
 from registry.extensions import db
-from registry.models import Attachment, Innovation, User
+from registry.models import Attachment, Innovation, LoginAttempt
 from registry.services import harvesting, review
 from tests.accounts_helpers import PASSWORD, csrf_token, form_data, login, make_user
 
@@ -166,6 +166,7 @@ def test_csrf_on_every_form(app, client, ctx, innovation_data):
         "attachment_id": row.attachments[0].id,
         "token": "t",
         "user_id": curator.id,
+        "token_id": 1,
         "campaign_id": 1,
         "slug": row.slug,
         "action": "deactivate",
@@ -196,6 +197,7 @@ def test_csrf_on_every_form(app, client, ctx, innovation_data):
         "admin.set_active",
         "admin.campaign_dates",
         "public.contact_innovator",
+        "auth.revoke_token",
     } <= set(checked)
     after = [(i.id, i.status, len(i.events)) for i in db.session.scalars(db.select(Innovation))]
     assert before == after
@@ -352,5 +354,6 @@ def test_login_rate_limit_and_lockout(app, client, ctx):
     for _ in range(3):
         assert login(client, "instansi@example.org", "salah-salah-salah").status_code == 401
     assert login(client, "instansi@example.org", PASSWORD).status_code == 429
-    user = db.session.scalars(db.select(User)).one()
-    assert user.failed_logins == 3
+    # failures count per account and address (issue 17.14)
+    attempt = db.session.scalars(db.select(LoginAttempt)).one()
+    assert (attempt.email, attempt.failures) == ("instansi@example.org", 3)
