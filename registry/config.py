@@ -54,6 +54,9 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "BASE_URL": "",
         "SITE_NAME": "Lumbung Inovasi",
         "SEARCH_WRITER_TIMEOUT": 10.0,
+        # a request that loses a lock conflict (SQLite busy, PostgreSQL deadlock) runs again
+        "DB_RETRY_ATTEMPTS": 5,
+        "DB_RETRY_SECONDS": 5.0,
         # accounts and review (issue 3)
         "MAIL_FROM": "Lumbung Inovasi <noreply@lumbung-inovasi.example>",
         "RATELIMIT_ENABLED": True,

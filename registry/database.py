@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+import functools
+import logging
+import random
 import sqlite3
-from typing import Any
+import time
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import Engine, event, inspect
+from sqlalchemy import Engine, event, inspect, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from .extensions import db
+
+log = logging.getLogger(__name__)
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: PostgreSQL's answers that say "run the transaction again": deadlock detected,
+#: serialization failure, lock not available
+RETRY_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+#: set while a unit of work is retried: SQLite then begins with BEGIN IMMEDIATE (see below)
+_write_first: ContextVar[bool] = ContextVar("registry_write_first", default=False)
+#: commits so far in this context: a unit of work that already committed is not run again
+_commits: ContextVar[int] = ContextVar("registry_commits", default=0)
 
 
 class NotInitialized(RuntimeError):
@@ -34,7 +53,89 @@ def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: Any) -> None:
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # a retried unit of work takes the write lock first (waiting busy_timeout for it),
+        # so its reads cannot go stale before it writes; the first try stays optimistic
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_first.get() else "BEGIN")
+
+
+@event.listens_for(Session, "after_commit")
+def _count_commit(session: Session) -> None:
+    if not session.in_nested_transaction():
+        _commits.set(_commits.get() + 1)
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """A lock conflict the database resolved by failing this transaction: SQLite's "database
+    is locked" (another writer, or this transaction's snapshot went stale), PostgreSQL's
+    deadlock or serialization failure. Running the whole transaction again is the cure."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        return "database is locked" in str(orig) or "database table is locked" in str(orig)
+    return getattr(orig, "sqlstate", None) in RETRY_SQLSTATES
+
+
+def run_with_retry(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call fn; when it fails on a lock conflict before committing anything, roll back and call
+    it again (DB_RETRY_ATTEMPTS times in all, with a short random pause, while less than
+    DB_RETRY_SECONDS have passed: a lock held longer than that is not worth waiting for again).
+    fn must do nothing outside the database before its commit (mails and index updates come
+    after the commit)."""
+    attempts = max(1, int(current_app.config.get("DB_RETRY_ATTEMPTS", 5)))
+    deadline = time.monotonic() + float(current_app.config.get("DB_RETRY_SECONDS", 5.0))
+    for attempt in range(attempts):
+        committed = _commits.get()
+        flag = _write_first.set(attempt > 0)
+        try:
+            return fn(*args, **kwargs)
+        except DBAPIError as exc:
+            if (
+                not is_conflict(exc)
+                or _commits.get() != committed
+                or attempt + 1 == attempts
+                or time.monotonic() > deadline
+            ):
+                raise
+            db.session.rollback()
+            log.info("lock conflict (%s); running again (%d)", exc.orig, attempt + 1)
+            time.sleep(random.uniform(0.005, 0.03) * (attempt + 1))  # noqa: S311 - jitter
+        finally:
+            _write_first.reset(flag)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def retrying(fn: F) -> F:
+    """fn run through ``run_with_retry`` (a view, a command's unit of work)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return run_with_retry(fn, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def lock_rows(model: Any, ids: Iterable[int]) -> list[Any]:
+    """Take the write lock on these rows of model, in id order, and reload them.
+
+    PostgreSQL: SELECT ... FOR UPDATE in ascending id order, so two transactions that lock
+    overlapping rows queue instead of deadlocking, and the loser reads the winner's values.
+    SQLite locks the whole database: this transaction becomes the writer now, which fails at
+    once when another writer committed since it began (the retry then starts afresh)."""
+    wanted = sorted({int(i) for i in ids})
+    if not wanted:
+        return []
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(text(f"UPDATE {model.__tablename__} SET id = id WHERE 0"))  # noqa: S608
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(model.id.in_(wanted))
+            .order_by(model.id)
+            .with_for_update(of=model)  # only its rows, not those of its eager joins
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def is_initialized() -> bool:
