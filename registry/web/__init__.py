@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..database import NotInitialized, is_conflict, require_initialized, retrying
 from ..search import SearchUnavailable
+from ..serving import trust_proxy
 from .problems import problem, wants_json
 
 
@@ -34,6 +35,7 @@ def register_web(app: Flask) -> None:
     for endpoint, view in list(app.view_functions.items()):
         if endpoint != "static":  # a lock conflict reruns the view (registry.database)
             app.view_functions[endpoint] = retrying(view)
+    trust_proxy(app)
     app.add_template_global(wib, "wib")
     app.add_template_global(field_attrs, "field_attrs")
     app.add_template_global(_explain_label, "explain_label")
