@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import logging
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -154,3 +157,39 @@ def is_initialized() -> bool:
 def require_initialized() -> None:
     if not is_initialized():
         raise NotInitialized()
+
+
+@contextlib.contextmanager
+def exclusive(name: str) -> Iterator[None]:
+    """Held by one process (or thread) at a time per database until the block ends; the others
+    wait. PostgreSQL: an advisory lock on a connection of its own. SQLite: a file lock beside
+    the database file (every user of an SQLite database is on its machine). Either is released
+    by itself when the holder dies, so a killed run never leaves it taken."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        key = zlib.crc32(f"registry:{name}".encode())
+        with engine.connect() as conn:
+            if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+                log.info("waiting for %s (held by another process)", name)
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            conn.commit()  # the lock is the session's: no transaction stays open meanwhile
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield  # one process owns an in-memory database
+        return
+    with open(f"{database}.{name}.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("waiting for %s (held by another process)", name)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -38,6 +38,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
+from ..database import exclusive
 from ..extensions import db
 from ..models import HarvestRun, HarvestSource, utcnow
 from .archives import FileSource, file_fingerprint, resume_applies
@@ -368,6 +369,22 @@ class Runner:
             return None
 
     def _harvest(
+        self,
+        run: HarvestRun,
+        harvester: Source,
+        state: Mapping[str, Any],
+        resume: Mapping[str, Any] | None,
+        limit: int | None,
+        keep: Callable[[Page, bool], None],
+        *,
+        query: str,
+    ) -> HarvestRun:
+        # one harvest at a time per database: each run groups near-copies against the
+        # candidates stored before it, which a run going on beside it would not see
+        with exclusive("harvest"):
+            return self._harvest_alone(run, harvester, state, resume, limit, keep, query=query)
+
+    def _harvest_alone(
         self,
         run: HarvestRun,
         harvester: Source,
