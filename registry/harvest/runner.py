@@ -368,23 +368,10 @@ class Runner:
             log.warning("harvest: no classifier (%s); candidates stay unscored", exc)
             return None
 
+    # one harvest at a time per database: each run groups near-copies against the candidates
+    # stored before it, which a run going on beside it would not see
+    @exclusive("harvest")
     def _harvest(
-        self,
-        run: HarvestRun,
-        harvester: Source,
-        state: Mapping[str, Any],
-        resume: Mapping[str, Any] | None,
-        limit: int | None,
-        keep: Callable[[Page, bool], None],
-        *,
-        query: str,
-    ) -> HarvestRun:
-        # one harvest at a time per database: each run groups near-copies against the
-        # candidates stored before it, which a run going on beside it would not see
-        with exclusive("harvest"):
-            return self._harvest_alone(run, harvester, state, resume, limit, keep, query=query)
-
-    def _harvest_alone(
         self,
         run: HarvestRun,
         harvester: Source,
