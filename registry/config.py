@@ -62,6 +62,9 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "SERVE_THREADS": 8,
         "SERVE_CONNECTION_LIMIT": 500,
         "SERVE_CHANNEL_TIMEOUT": 20,
+        # the home page's figures are kept this long at most (a change made in this process
+        # drops them at once; one made by another process shows within this time); 0: off
+        "CATALOGUE_CACHE_SECONDS": 60,
         # reverse proxies in front that set X-Forwarded-For/-Proto (0: trust no such header)
         "PROXY_COUNT": 0,
         # accounts and review (issue 3)

@@ -23,6 +23,7 @@ from .. import jobs
 from ..extensions import db
 from ..models import Innovation, InnovationSector, Region, ReviewEvent
 from ..search import SearchIndex, SearchUnavailable
+from . import catalogue_cache
 from .catalogue import _iso, search_record
 from .validation import TEXT_FIELDS
 
@@ -60,6 +61,7 @@ def _after_commit(session: Session) -> None:
     ids = session.info.pop(PENDING_KEY, None)
     if not ids:
         return
+    catalogue_cache.changed()
     try:
         jobs.run("index.sync_ids", sorted(ids))
     except (SearchUnavailable, jobs.JobNotQueued) as exc:

@@ -37,7 +37,7 @@ from .. import taxonomy
 from ..extensions import db, limiter
 from ..models import Innovation
 from ..search import SearchUnavailable
-from ..services import catalogue, discovery
+from ..services import catalogue, catalogue_cache, discovery
 from ..services.indexing import get_index
 from ..services.validation import ValidationError
 from .forms import ContactForm, apply_errors
@@ -193,13 +193,18 @@ def _rfc3339(value: dt.datetime | None) -> str:
 
 @bp.get("/")
 def home() -> Any:
-    stats = discovery.stats(current_locale())
+    def figures() -> dict[str, Any]:
+        stats = discovery.stats(current_locale())
+        return {
+            "total": stats["total"],
+            "province_count": len(stats["by_province"]),
+            "by_focus": stats["by_focus"],
+            "newest": [card(row) for row in discovery.newest(NEWEST_ON_HOME)],
+        }
+
+    # the statistics are not recomputed per request: kept until the catalogue changes
     return render_template(
-        "home.html",
-        total=stats["total"],
-        province_count=len(stats["by_province"]),
-        by_focus=stats["by_focus"],
-        newest=[card(row) for row in discovery.newest(NEWEST_ON_HOME)],
+        "home.html", **catalogue_cache.cached(("home", current_locale()), figures)
     )
 
 
