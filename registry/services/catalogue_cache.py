@@ -17,6 +17,7 @@ from flask import current_app
 
 T = TypeVar("T")
 _KEY = "registry.catalogue_cache"
+MAX_ENTRIES = 64
 _lock = threading.Lock()
 _generation = 0  # bumped by every change of the catalogue seen in this process
 
@@ -39,5 +40,7 @@ def cached(key: Hashable, build: Callable[[], T]) -> T:
     if entry is not None and entry[0] == generation and now - entry[1] < ttl:
         return entry[2]
     value = build()
+    if len(entries) >= MAX_ENTRIES:
+        entries.clear()  # keys come from requests: never let them pile up
     entries[key] = (generation, now, value)
     return value

@@ -27,9 +27,11 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import format_date, get_locale, gettext
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
@@ -193,8 +195,10 @@ def _rfc3339(value: dt.datetime | None) -> str:
 
 @bp.get("/")
 def home() -> Any:
+    locale = current_locale()
+
     def figures() -> dict[str, Any]:
-        stats = discovery.stats(current_locale())
+        stats = discovery.stats(locale)
         return {
             "total": stats["total"],
             "province_count": len(stats["by_province"]),
@@ -202,10 +206,15 @@ def home() -> Any:
             "newest": [card(row) for row in discovery.newest(NEWEST_ON_HOME)],
         }
 
-    # the statistics are not recomputed per request: kept until the catalogue changes
-    return render_template(
-        "home.html", **catalogue_cache.cached(("home", current_locale()), figures)
-    )
+    def page() -> str:
+        # the statistics are not recomputed per request: kept until the catalogue changes
+        return render_template("home.html", **catalogue_cache.cached(("home", locale), figures))
+
+    anonymous = not current_user.is_authenticated and "_flashes" not in session
+    if anonymous and set(request.args) <= {"lang"}:
+        # what an anonymous visitor sees depends on the language and the address only
+        return catalogue_cache.cached(("home page", locale, request.url), page)
+    return page()
 
 
 def _facet_groups(facets: Mapping[str, Mapping[str, int]], selected: Mapping[str, list[str]]):

@@ -54,3 +54,15 @@ def test_the_cache_can_be_turned_off(app, client, monkeypatch):
     client.get("/")
     client.get("/")
     assert len(calls) == 2
+
+
+def test_a_signed_in_user_never_gets_the_page_kept_for_visitors(app, client):
+    from tests.accounts_helpers import login, make_user
+
+    with app.app_context():
+        make_user("kurator@example.org", "curator", org=None)
+    anonymous = client.get("/").get_data(as_text=True)
+    assert 'action="/logout"' not in anonymous
+    assert login(client, "kurator@example.org").status_code == 302
+    signed_in = client.get("/").get_data(as_text=True)
+    assert 'action="/logout"' in signed_in
