@@ -29,7 +29,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 RETRY_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
 #: set while a unit of work is retried: SQLite then begins with BEGIN IMMEDIATE (see below)
 _write_first: ContextVar[bool] = ContextVar("registry_write_first", default=False)
-#: commits so far in this context: a unit of work that already committed is not run again
+#: commits (and mails) so far in this context: a unit of work that did one is not run again
 _commits: ContextVar[int] = ContextVar("registry_commits", default=0)
 
 
@@ -64,7 +64,13 @@ def _sqlite_begin(conn: Any) -> None:
 @event.listens_for(Session, "after_commit")
 def _count_commit(session: Session) -> None:
     if not session.in_nested_transaction():
-        _commits.set(_commits.get() + 1)
+        done_once()
+
+
+def done_once() -> None:
+    """Something that cannot be undone happened (a commit, a mail sent): the unit of work
+    running now is not run again on a lock conflict (see ``run_with_retry``)."""
+    _commits.set(_commits.get() + 1)
 
 
 def is_conflict(exc: BaseException) -> bool:
