@@ -163,13 +163,18 @@ def demo(then_serve: bool, host: str, port: int) -> None:
 
 
 def _serve(app: Flask, host: str, port: int) -> None:
-    from waitress import serve as waitress_serve
-
     from .services import indexing
+    from .serving import make_server
 
+    server = make_server(app, host, port)
     indexing.warm_in_background(app)  # so a new worker's first search is fast
-    click.echo(f"serving on http://{host}:{port}  (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=8, ident="lumbung-inovasi")
+    click.echo(f"serving on http://{host}:{server.effective_port}  (Ctrl+C to stop)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
 
 
 @click.command()

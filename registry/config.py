@@ -62,6 +62,19 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "TRUSTED_HOSTS": "",
         "SITE_NAME": "Lumbung Inovasi",
         "SEARCH_WRITER_TIMEOUT": 10.0,
+        # a request that loses a lock conflict (SQLite busy, PostgreSQL deadlock) runs again
+        "DB_RETRY_ATTEMPTS": 5,
+        "DB_RETRY_SECONDS": 5.0,
+        # `registry serve` (registry.serving): waitress threads, connections at once, and the
+        # seconds an idle connection is kept
+        "SERVE_THREADS": 8,
+        "SERVE_CONNECTION_LIMIT": 500,
+        "SERVE_CHANNEL_TIMEOUT": 20,
+        # the home page's figures are kept this long at most (a change made in this process
+        # drops them at once; one made by another process shows within this time); 0: off
+        "CATALOGUE_CACHE_SECONDS": 60,
+        # reverse proxies in front that set X-Forwarded-For/-Proto (0: trust no such header)
+        "PROXY_COUNT": 0,
         # accounts and review (issue 3)
         "MAIL_FROM": "Lumbung Inovasi <noreply@lumbung-inovasi.example>",
         "RATELIMIT_ENABLED": True,
@@ -172,6 +185,8 @@ def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         "RATELIMIT_ENABLED": bool(settings.get("RATELIMIT_ENABLED", True)),
         "RATELIMIT_STORAGE_URI": str(settings.get("RATELIMIT_STORAGE_URL") or "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # a shared store (Redis) that cannot be reached lets requests through, logged, not 500
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.get("ENV") == "production",

@@ -1287,6 +1287,34 @@ def highlight(texts: Sequence[str], terms: set[str], width: int = _SNIPPET_CHARS
 # -- the index -------------------------------------------------------------------------------
 
 
+class IndexBatch:
+    """Changes made through one held writer (see ``SearchIndex.batch``)."""
+
+    def __init__(self, writer: Any):
+        self._writer = writer
+        self.upserted = 0
+        self.removed = 0
+
+    def upsert(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Add or replace documents by id; returns how many were written."""
+        docs: dict[str, dict[str, Any]] = {}
+        for record in records:
+            doc = document_for(record)
+            docs[doc["id"]] = doc  # the last version of a record wins
+        for doc in docs.values():
+            self._writer.update_document(**doc)
+        self.upserted += len(docs)
+        return len(docs)
+
+    def remove(self, ids: Iterable[int]) -> int:
+        """Delete documents by id; returns how many were removed."""
+        removed = 0
+        for key in sorted({str(int(i)) for i in ids}):
+            removed += self._writer.delete_by_term("id", key) or 0
+        self.removed += removed
+        return removed
+
+
 class SearchIndex:
     """The on-disk Whoosh index of published innovations.
 
@@ -1426,44 +1454,36 @@ class SearchIndex:
                 with contextlib.suppress(SearchUnavailable):
                     self._state()
 
-    def upsert(self, records: Iterable[Mapping[str, Any]]) -> int:
-        """Add or replace documents by id; returns how many were written."""
-        docs: dict[str, dict[str, Any]] = {}
-        for record in records:
-            doc = document_for(record)
-            docs[doc["id"]] = doc  # the last version of a record wins
-        if not docs:
-            return 0
-        writer = self._writer()
-        try:
-            for doc in docs.values():
-                writer.update_document(**doc)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        self._refresh()
-        return len(docs)
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[IndexBatch]:
+        """One writer for several changes, committed together when the block ends.
 
-    def remove(self, ids: Iterable[int]) -> int:
-        """Delete documents by id; returns how many were removed."""
-        keys = sorted({str(int(i)) for i in ids})
-        if not keys:
-            return 0
+        The write lock is taken first, before the caller reads what to write: a writer that
+        gets the lock later also read the database later, so updates land in the order of
+        the commits they come from (a stale read can no longer overwrite a newer one).
+        """
         writer = self._writer()
-        removed = 0
+        batch = IndexBatch(writer)
         try:
-            for key in keys:
-                removed += writer.delete_by_term("id", key) or 0
+            yield batch
         except BaseException:
             writer.cancel()
             raise
-        if removed:
+        if batch.upserted or batch.removed:
             writer.commit()
             self._refresh()
         else:
             writer.cancel()
-        return removed
+
+    def upsert(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Add or replace documents by id; returns how many were written."""
+        with self.batch() as batch:
+            return batch.upsert(records)
+
+    def remove(self, ids: Iterable[int]) -> int:
+        """Delete documents by id; returns how many were removed."""
+        with self.batch() as batch:
+            return batch.remove(ids)
 
     def create(self) -> None:
         """Create an empty index (and its directory), replacing any index already there."""

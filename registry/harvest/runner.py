@@ -38,6 +38,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import jobs
+from ..database import exclusive
 from ..extensions import db
 from ..models import HarvestRun, HarvestSource, utcnow
 from .archives import FileSource, file_fingerprint, resume_applies
@@ -367,6 +368,9 @@ class Runner:
             log.warning("harvest: no classifier (%s); candidates stay unscored", exc)
             return None
 
+    # one harvest at a time per database: each run groups near-copies against the candidates
+    # stored before it, which a run going on beside it would not see
+    @exclusive("harvest")
     def _harvest(
         self,
         run: HarvestRun,

@@ -27,6 +27,7 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from .. import jobs, taxonomy
+from ..database import lock_rows
 from ..extensions import db
 from ..models import (
     Candidate,
@@ -712,6 +713,19 @@ def _decide_one(item: dict[str, Any], actor: User | str) -> dict[str, Any]:
     return result
 
 
+def _candidates_changed(items: Sequence[Any]) -> list[int]:
+    ids: list[int] = []
+    for raw in items:
+        try:
+            item = _check_item(raw)
+        except (ItemError, ValidationError):
+            continue  # refused before it touches anything
+        ids.append(item["id"])
+        if item["decision"] == "merge" and item["into"][0] == "candidate":
+            ids.append(item["into"][1])
+    return ids
+
+
 def _shown_id(raw_id: Any) -> int | None:
     return raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) else None
 
@@ -724,6 +738,9 @@ def decide(items: Sequence[Any], actor: User | str) -> list[dict[str, Any]]:
         raise Forbidden("only curators decide on candidates")
     if len(items) > MAX_ITEMS:
         raise ValueError(f"at most {MAX_ITEMS} decisions at once")
+    # every candidate the items change, locked at once in id order: two bulk decisions in
+    # opposite orders, or two reciprocal merges, queue instead of deadlocking
+    lock_rows(Candidate, _candidates_changed(items))
     results: list[dict[str, Any]] = []
     for raw in items:
         raw_id = raw.get("id") if isinstance(raw, Mapping) else None

@@ -7,9 +7,12 @@ forgets them. `sync_all` repairs drift; `rebuild` builds aside and swaps.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import threading
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -20,11 +23,14 @@ from .. import jobs
 from ..extensions import db
 from ..models import Innovation, InnovationSector, Region, ReviewEvent
 from ..search import SearchIndex, SearchUnavailable
+from . import catalogue_cache
 from .catalogue import _iso, search_record
 from .validation import TEXT_FIELDS
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "registry.reindex"
+#: innovations whose index update failed after their commit, one id a line (instance dir)
+UNSYNCED_FILE = "index-unsynced.txt"
 BATCH = 500
 
 
@@ -55,11 +61,14 @@ def _after_commit(session: Session) -> None:
     ids = session.info.pop(PENDING_KEY, None)
     if not ids:
         return
+    catalogue_cache.changed()
     try:
         jobs.run("index.sync_ids", sorted(ids))
     except (SearchUnavailable, jobs.JobNotQueued) as exc:
-        # the data is committed; `registry index sync` catches the index up later
-        log.warning("search index not updated for %d innovations: %s", len(ids), exc)
+        # the data is committed: the ids wait in the ledger for the next sync to retry them
+        # (any later sync on this host, `registry index sync`, `registry init`)
+        remember_unsynced(ids)
+        log.warning("search index not updated for %d innovations yet: %s", len(ids), exc)
 
 
 def _after_soft_rollback(session: Session, previous_transaction: Any) -> None:
@@ -89,19 +98,61 @@ def _chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], list[Innovation]]]:
             yield chunk, list(rows)
 
 
+def _ledger() -> Path:
+    return Path(current_app.instance_path) / UNSYNCED_FILE
+
+
+@contextlib.contextmanager
+def _ledger_locked() -> Iterator[Any]:
+    path = _ledger()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # several server processes share the file
+        try:
+            yield handle
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def remember_unsynced(ids: Iterable[int]) -> None:
+    """Note ids whose index update failed after their commit, for the next sync to retry."""
+    with _ledger_locked() as handle:
+        handle.write("".join(f"{int(i)}\n" for i in ids))
+
+
+def take_unsynced() -> set[int]:
+    """The ids waiting in the ledger, which is emptied (put them back if the sync fails)."""
+    if not _ledger().exists():
+        return set()
+    with _ledger_locked() as handle:
+        handle.seek(0)
+        ids = {int(line) for line in handle.read().split() if line.isdigit()}
+        handle.truncate(0)
+    return ids
+
+
 @jobs.task("index.sync_ids")
 def sync_ids(ids: list[int]) -> dict[str, int]:
-    """Upsert the published among ids, remove the others (withdrawn, rejected, deleted)."""
+    """Upsert the published among ids, remove the others (withdrawn, rejected, deleted).
+
+    Earlier updates that failed after their commit (the ledger) are retried with them. The
+    rows are read only once the index's write lock is held, so the index follows the order
+    of the commits."""
     index = get_index()
     if not index.exists():
         index.create()
-    upserted = removed = 0
-    for chunk, rows in _chunks(ids):
-        visible = {row.id: search_record(row) for row in rows if row.status == "published"}
-        hidden = [i for i in chunk if i not in visible]  # unpublished, or deleted
-        upserted += index.upsert(visible.values()) if visible else 0
-        removed += index.remove(hidden) if hidden else 0
-    return {"upserted": upserted, "removed": removed}
+    waiting = take_unsynced()
+    try:
+        with index.batch() as batch:
+            for chunk, rows in _chunks(sorted({*ids, *waiting})):
+                visible = {row.id: search_record(row) for row in rows if row.status == "published"}
+                batch.upsert(visible.values())
+                batch.remove(i for i in chunk if i not in visible)  # unpublished, or deleted
+    except BaseException:
+        if waiting:
+            remember_unsynced(waiting)
+        raise
+    return {"upserted": batch.upserted, "removed": batch.removed}
 
 
 #: The columns of an innovation that its search document uses (see search.document_for).
@@ -204,16 +255,22 @@ def rebuild() -> int:
 def sync_all() -> dict[str, int]:
     """Repair drift: index what is published and missing or stale, drop what is not published."""
     index = get_index()
-    if not index.exists():
-        return {"upserted": rebuild(), "removed": 0}
-    stamps = index.stamps()
-    stale: list[dict[str, Any]] = []
-    seen: set[int] = set()
-    for record in published_records():
-        seen.add(record["id"])
-        if stamps.get(record["id"]) != record["updated_at"]:
-            stale.append(record)
-    gone = [i for i in stamps if i not in seen]
-    upserted = index.upsert(stale) if stale else 0
-    removed = index.remove(gone) if gone else 0
-    return {"upserted": upserted, "removed": removed}
+    waiting = take_unsynced()  # this sync covers them all
+    try:
+        if not index.exists():
+            return {"upserted": rebuild(), "removed": 0}
+        with index.batch() as batch:  # locked before reading, as in sync_ids
+            stamps = index.stamps()
+            stale: list[dict[str, Any]] = []
+            seen: set[int] = set()
+            for record in published_records():
+                seen.add(record["id"])
+                if stamps.get(record["id"]) != record["updated_at"]:
+                    stale.append(record)
+            batch.upsert(stale)
+            batch.remove(i for i in stamps if i not in seen)
+    except BaseException:
+        if waiting:
+            remember_unsynced(waiting)
+        raise
+    return {"upserted": batch.upserted, "removed": batch.removed}

@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
+from ..database import done_once
+
 
 def outbox_dir() -> Path:
     return Path(current_app.instance_path) / "outbox"
@@ -37,6 +39,7 @@ def build(to: str, subject: str, body: str, reply_to: str | None = None) -> Emai
 def send(to: str, subject: str, body: str, *, reply_to: str | None = None) -> str:
     """Send one plain-text message; returns where it went (the .eml path or 'smtp')."""
     message = build(to, subject, body, reply_to)
+    done_once()  # a request that sent mail is not run again on a lock conflict
     url = str(current_app.config.get("SMTP_URL") or "")
     if url:
         _send_smtp(url, message)

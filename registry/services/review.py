@@ -26,6 +26,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..database import lock_rows
 from ..extensions import db
 from ..models import Innovation, ReviewEvent, User, utcnow
 from . import catalogue
@@ -186,6 +187,8 @@ def decide(innovation: Innovation, decision: str, *, actor: User, note: str = ""
     if decision in NOTE_REQUIRED and not note:
         raise ValidationError({"note": "a note for the submitter is required"})
     target = DECISIONS[decision]
+    # two curators deciding at once: the second waits for the first and reads its status
+    lock_rows(Innovation, [innovation.id])
     if innovation.status not in OPEN or target not in catalogue.TRANSITIONS[innovation.status]:
         raise Conflict(
             f"cannot {decision.replace('_', ' ')}: the submission is {innovation.status}",
@@ -199,6 +202,7 @@ def decide_many(
 ) -> list[dict[str, Any]]:
     """Bulk decisions: one result per id, each applied in its own SAVEPOINT."""
     results: list[dict[str, Any]] = []
+    lock_rows(Innovation, ids)  # all at once, in id order: no deadlock with another bulk decision
     for innovation_id in ids:
         innovation = db.session.get(Innovation, innovation_id)
         if innovation is None:

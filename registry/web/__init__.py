@@ -10,8 +10,9 @@ from flask_babel import format_datetime
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from ..database import NotInitialized, require_initialized
+from ..database import NotInitialized, is_conflict, require_initialized, retrying
 from ..search import SearchUnavailable
+from ..serving import trust_proxy
 from .hosts import private_answer
 from .problems import problem, wants_json
 
@@ -32,6 +33,10 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(curate_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp)
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != "static":  # a lock conflict reruns the view (registry.database)
+            app.view_functions[endpoint] = retrying(view)
+    trust_proxy(app)
     app.add_template_global(wib, "wib")
     app.add_template_global(field_attrs, "field_attrs")
     app.add_template_global(_explain_label, "explain_label")
@@ -80,9 +85,10 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _database_busy(exc: OperationalError) -> Any:
-        # SQLite lets one writer at a time; a request that lost the race is told to retry
-        # rather than shown a 500 (nothing was written: the transaction rolled back)
-        if "database is locked" not in str(exc.orig):
+        # SQLite lets one writer at a time, PostgreSQL may break a deadlock: a request that
+        # still lost the race after its retries is told to try again rather than shown a 500
+        # (nothing was written: the transaction rolled back)
+        if not is_conflict(exc):
             raise exc
         from ..extensions import db
 

@@ -27,9 +27,11 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import format_date, get_locale, gettext
+from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
@@ -37,7 +39,7 @@ from .. import taxonomy
 from ..extensions import db, limiter
 from ..models import Innovation
 from ..search import SearchUnavailable
-from ..services import catalogue, discovery
+from ..services import catalogue, catalogue_cache, discovery
 from ..services.indexing import get_index
 from ..services.validation import ValidationError
 from .forms import ContactForm, apply_errors
@@ -191,14 +193,26 @@ def _rfc3339(value: dt.datetime | None) -> str:
 
 @bp.get("/")
 def home() -> Any:
-    stats = discovery.stats(current_locale())
-    return render_template(
-        "home.html",
-        total=stats["total"],
-        province_count=len(stats["by_province"]),
-        by_focus=stats["by_focus"],
-        newest=[card(row) for row in discovery.newest(NEWEST_ON_HOME)],
-    )
+    locale = current_locale()
+
+    def figures() -> dict[str, Any]:
+        stats = discovery.stats(locale)
+        return {
+            "total": stats["total"],
+            "province_count": len(stats["by_province"]),
+            "by_focus": stats["by_focus"],
+            "newest": [card(row) for row in discovery.newest(NEWEST_ON_HOME)],
+        }
+
+    def page() -> str:
+        # the statistics are not recomputed per request: kept until the catalogue changes
+        return render_template("home.html", **catalogue_cache.cached(("home", locale), figures))
+
+    anonymous = not current_user.is_authenticated and "_flashes" not in session
+    if anonymous and set(request.args) <= {"lang"}:
+        # what an anonymous visitor sees depends on the language and the address only
+        return catalogue_cache.cached(("home page", locale, request.url), page)
+    return page()
 
 
 def _facet_groups(facets: Mapping[str, Mapping[str, int]], selected: Mapping[str, list[str]]):
