@@ -6,7 +6,6 @@ does the harvesting itself.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
+from ..harvest import policy
 from ..harvest.base import DEFAULT_TOKEN_ENV
 from ..models import (
     Candidate,
@@ -120,6 +120,16 @@ def _check(values: dict[str, Any]) -> None:
             "full-archive search is for X/Twitter sources only (--platform twitter)",
             "full_archive",
         )
+    try:  # which token and which hosts (see registry.harvest.policy)
+        policy.check_source(
+            values["platform"],
+            values["query"],
+            base_url,
+            values["token_env"],
+            allow_private=bool(current_app.config.get("HARVEST_ALLOW_PRIVATE_HOSTS")),
+        )
+    except policy.SourcePolicyError as exc:
+        raise SourceInvalid(str(exc), exc.param) from None
 
 
 def add_source(
@@ -195,19 +205,16 @@ def delete_source(source: HarvestSource, *, actor: str) -> None:
     """Delete a source. Its posts, candidates and runs stay (their source becomes NULL), and
     so do its tombstones; refused while a run of it is going on (one that started less than
     HARVEST_STALE_AFTER ago). The source row is locked first, as a run claiming it does."""
-    from ..harvest.runner import RUNNING, Settings, lock_source_row
+    from ..harvest.runner import RUNNING, Settings, lock_source_row, run_is_live
 
     stale_after = Settings.from_config(current_app.config).stale_after
     source_id, name = source.id, source.name
     lock_source_row(source_id)
-    since = utcnow() - dt.timedelta(seconds=stale_after)
-    running = db.session.scalar(
-        select(HarvestRun.id).where(
-            HarvestRun.source_id == source_id,
-            HarvestRun.status == RUNNING,
-            HarvestRun.started_at > since,
-        )
+    now = utcnow()
+    runs = db.session.scalars(
+        select(HarvestRun).where(HarvestRun.source_id == source_id, HarvestRun.status == RUNNING)
     )
+    running = next((run.id for run in runs if run_is_live(run, now, stale_after)), None)
     if running is not None:
         raise SourceBusy(f"source {name} is being harvested (run {running}): try again later")
     db.session.execute(delete(HarvestSource).where(HarvestSource.id == source_id))
