@@ -28,12 +28,14 @@ from ..models import (
     Post,
     utcnow,
 )
+from .validation import column_length
 
 log = logging.getLogger(__name__)
 
 SOURCE_PLATFORMS = ("twitter", "mastodon", "bluesky", "rss")
 MIN_EVERY_SECONDS = 30
-MAX_NAME = 80
+MAX_NAME = column_length(HarvestSource, "name")
+MAX_BASE_URL = column_length(HarvestSource, "base_url")
 _NAME_RE = re.compile(r"^[\w.-]+$")
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
@@ -99,6 +101,8 @@ def _check(values: dict[str, Any]) -> None:
     if not values["query"].strip():
         raise SourceInvalid("a source needs a query", "query")
     base_url = values["base_url"]
+    if len(base_url) > MAX_BASE_URL:
+        raise SourceInvalid(f"the base URL has at most {MAX_BASE_URL} characters", "base_url")
     if base_url and not re.match(r"^https?://[^\s/]+", base_url):
         raise SourceInvalid("the base URL must start with http:// or https://", "base_url")
     if values["platform"] == "rss" and not (

@@ -9,23 +9,36 @@ encoded as UTF-8, so neither database nor index nor mail could take it.
 from __future__ import annotations
 
 import re
-from itertools import accumulate
 from typing import Any
 
+import numpy as np
 from flask import request
 
 # the registry's own bodies nest three or four levels; this leaves room for any client
 MAX_JSON_DEPTH = 64
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+_CHUNK = 1 << 20
+# a JSON string, written as an "unrolled loop" so that long strings are matched in C
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def json_depth(raw: bytes) -> int:
-    """How deeply a JSON text nests arrays and objects (strings skipped; not validated)."""
-    brackets = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", raw))
-    steps = (1 if b in b"[{" else -1 for b in brackets)
-    return max(accumulate(steps, initial=0))
+def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a JSON text nests arrays and objects deeper than limit (brackets inside strings
+    do not count; the text is not validated). Linear, in C and numpy; a deep body is refused
+    after its first megabyte."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    outside = _JSON_STRING.sub(b"", raw)
+    depth = 0
+    for start in range(0, len(outside), _CHUNK):  # a deep body stops at its first chunk
+        codes = np.frombuffer(outside[start : start + _CHUNK], dtype=np.uint8)
+        steps = ((codes == ord("[")) | (codes == ord("{"))).astype(np.int32)
+        steps -= ((codes == ord("]")) | (codes == ord("}"))).astype(np.int32)
+        running = np.cumsum(steps)
+        if depth + int(running.max()) > limit:
+            return True
+        depth += int(running[-1])
+    return False
 
 
 def _has_surrogate(value: Any) -> bool:
@@ -42,7 +55,7 @@ def json_body_problem() -> str | None:
     """Why the request's JSON body is refused, or None (also when it is no JSON at all)."""
     if not request.is_json:
         return None
-    if json_depth(request.get_data(cache=True)) > MAX_JSON_DEPTH:
+    if json_too_deep(request.get_data(cache=True)):
         return f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
     if _has_surrogate(request.get_json(silent=True)):
         return (

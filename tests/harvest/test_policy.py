@@ -159,3 +159,10 @@ def test_an_rss_redirect_is_followed_only_to_an_allowed_address():
         with pytest.raises(SourceError, match="redirects to"):
             list(source.pages({}))
         assert [r.path for r in server.requests][-1] == "/pindah"  # /feed.xml not asked again
+
+
+def test_a_base_url_longer_than_its_column_is_refused(ctx):
+    with pytest.raises(harvesting.SourceInvalid) as refused:
+        harvesting.add_source(name="m", platform="mastodon", query="#covid",
+                              base_url="https://m.example/" + "a" * 500, actor="t")  # fmt: skip
+    assert refused.value.param == "base_url"

@@ -15,7 +15,7 @@ from sqlalchemy import update
 from registry.extensions import db
 from registry.models import Innovation
 from registry.services import catalogue, mail
-from registry.web.guards import MAX_JSON_DEPTH, json_depth
+from registry.web.guards import MAX_JSON_DEPTH, json_too_deep
 from tests.accounts_helpers import bearer, csrf_token, make_user, token_for
 
 
@@ -42,8 +42,10 @@ def outbox(app) -> list[email.message.EmailMessage]:
 
 
 def test_json_depth_counts_brackets_outside_strings():
-    assert json_depth(b'{"a": [1, {"b": "[[[{{{"}]}') == 3
-    assert json_depth(b'"\\"[[["') == 0 and json_depth(b"") == 0
+    assert not json_too_deep(b'{"a": [1, {"b": "[[[{{{"}]}', limit=3)
+    assert json_too_deep(b'{"a": [1, {"b": [[]]}]}', limit=3)
+    assert not json_too_deep(b'["\\"[[[[", "]]]]"]', limit=1)
+    assert not json_too_deep(b"[]" * 100, limit=1) and not json_too_deep(b"", limit=0)
 
 
 def test_deeply_nested_json_is_a_400_everywhere(client, tokens):
