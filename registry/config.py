@@ -47,6 +47,9 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         # a run still "running" after this many seconds was left by a dead process: the
         # schedule and the runner (registry.harvest.runner) no longer wait for it
         "HARVEST_STALE_AFTER": 6 * 3600.0,
+        # harvest sources may use plain http and private or loopback hosts (tests, local
+        # mirrors); off, they fetch over https from public addresses only (harvest/policy.py)
+        "HARVEST_ALLOW_PRIVATE_HOSTS": False,
         "SMTP_URL": "",
         "SLA_ACK_DAYS": 1,
         "SLA_DECISION_DAYS": 3,

@@ -261,6 +261,8 @@ def _env(app: Flask, broker: str, **extra: str) -> dict[str, str]:
         REGISTRY_DATABASE_URL=app.config["DATABASE_URL"],
         REGISTRY_SECRET_KEY="test-secret",
         REGISTRY_BROKER_URL=broker,
+        # the harvest tests' stand-in servers listen on 127.0.0.1 (registry.harvest.policy)
+        REGISTRY_HARVEST_ALLOW_PRIVATE_HOSTS="1",
         **extra,
     )
     return env

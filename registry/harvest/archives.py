@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import HarvestedPost, ItemError, Page, SourceError
+from .sources.normalize_util import from_epoch, naive_utc
 
 FORMATS = ("twitter-v2", "twitter-v1", "mastodon", "bluesky", "rss", "jsonl")
 PLATFORM_OF = {
@@ -68,7 +69,7 @@ def parse_datetime(value: Any) -> dt.datetime | None:
     if isinstance(value, bool):
         raise ValueError("created_at is not a date")
     if isinstance(value, int | float):
-        return dt.datetime.fromtimestamp(value, dt.UTC).replace(tzinfo=None)
+        return from_epoch(value)
     if not isinstance(value, str):
         raise ValueError("created_at is not a date")
     text = value.strip()
@@ -79,9 +80,7 @@ def parse_datetime(value: Any) -> dt.datetime | None:
             parsed = dt.datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y")
         except ValueError:
             raise ValueError(f"created_at {value!r} is not an ISO 8601 date") from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-    return parsed
+    return naive_utc(parsed)
 
 
 def _optional_str(item: Mapping[str, Any], *names: str, limit: int = 200) -> str:

@@ -27,6 +27,8 @@ import gc
 import logging
 import os
 import random
+import re
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ from .. import jobs
 from ..database import exclusive
 from ..extensions import db
 from ..models import HarvestRun, HarvestSource, utcnow
+from . import policy
 from .archives import FileSource, file_fingerprint, resume_applies
 from .base import Page, RateLimited, Source, SourceError, TransientError
 from .dedup import DEFAULT_MAX_ENTRIES, CandidateIndex, index_for
@@ -187,6 +190,50 @@ class AlreadyRunning(RuntimeError):
     """Another run of this source has not finished."""
 
 
+# while a run is going on, its stop_reason names the process running it, so that a run whose
+# process died (killed, out of memory, the machine restarted) is seen as dead at once on the
+# same host; a run of another host is taken as dead HARVEST_STALE_AFTER after it started
+_OWNER = re.compile(r"^running in process (\d+) on (\S+) \(start (\d*)\)$")
+
+
+def _process_start(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), "" where /proc is absent,
+    or None when no such process exists."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return fields[19].decode()
+    except FileNotFoundError:
+        pass
+    except (OSError, IndexError):
+        return ""
+    if os.path.isdir("/proc/self"):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except OSError:
+        pass  # it exists, but is not ours to signal
+    return ""
+
+
+def run_owner() -> str:
+    """This process, as a running run's stop_reason names it."""
+    pid = os.getpid()
+    return f"running in process {pid} on {socket.gethostname()} (start {_process_start(pid) or ''})"
+
+
+def run_is_live(run: HarvestRun, now: dt.datetime, stale_after: float) -> bool:
+    """Whether a "running" run is still going on: its process is alive when it ran on this
+    host; otherwise it started less than stale_after seconds ago."""
+    match = _OWNER.match(run.stop_reason or "")
+    if match and match[2] == socket.gethostname():
+        started = _process_start(int(match[1]))
+        return started is not None and (not match[3] or not started or started == match[3])
+    return (now - run.started_at).total_seconds() < stale_after
+
+
 ProgressFn = Callable[[HarvestRun, Page, PageResult], None]
 
 
@@ -230,8 +277,19 @@ class Runner:
     def run_source(self, source: HarvestSource, limit: int | None = None) -> HarvestRun:
         """Harvest one stored source (from its checkpoint when the last run was interrupted)."""
         self._claim(source)
-        token = os.environ.get(source.token_env) if source.token_env else None
         run = self._start(kind="source", label=source.name, source_id=source.id)
+        allow_private = bool(current_app.config.get("HARVEST_ALLOW_PRIVATE_HOSTS"))
+        try:  # again at every run: settings stored before the policy, a name now elsewhere
+            policy.check_source(
+                source.platform,
+                source.query,
+                source.base_url or "",
+                source.token_env or "",
+                allow_private=allow_private,
+            )
+        except policy.SourcePolicyError as exc:
+            return self._finish(run, FAILED, f"refused: {exc}")
+        token = os.environ.get(source.token_env) if source.token_env else None
         state = dict(source.state or {})
         resume = state.get("resume")
         pending: dict[str, Any] = dict(state.get("pending") or {})
@@ -242,6 +300,11 @@ class Runner:
             harvester = make_source(source, token, timeout=self.settings.timeout)
         except (ImportError, ValueError, TypeError, SourceError) as exc:
             return self._finish(run, FAILED, f"cannot build the {source.platform} source: {exc}")
+        if hasattr(harvester, "check_url"):  # a source that follows redirects itself (RSS)
+            platform = source.platform
+            harvester.check_url = lambda url: policy.check_url(
+                platform, url, allow_private=allow_private, param="redirect"
+            )
 
         def keep(page: Page, complete: bool) -> None:
             _merge_state(pending, page.state)
@@ -308,7 +371,7 @@ class Runner:
             )
         ).scalars()
         for other in list(running):
-            if (now - other.started_at).total_seconds() < self.settings.stale_after:
+            if run_is_live(other, now, self.settings.stale_after):
                 other_id = other.id
                 db.session.rollback()  # releases the lock
                 raise AlreadyRunning(f"source {name} is being harvested (run {other_id})")
@@ -329,7 +392,7 @@ class Runner:
             new=0,
             duplicates=0,
             errors=0,
-            stop_reason="",
+            stop_reason=run_owner(),
         )
         db.session.add(run)
         db.session.commit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -87,6 +88,8 @@ def _clean_json(value: Any) -> Any:
         return {_clean(str(k)): _clean_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_clean_json(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no Infinity or NaN (Python writes them; PostgreSQL refuses them)
     return value
 
 
@@ -101,7 +104,7 @@ class EncodedJSON(TypeDecorator[Any]):
         return None
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _EMPTY: dict[type, str] = {dict: "{}", list: "[]"}
 
 
@@ -111,7 +114,10 @@ def encode_json(value: Any) -> str | None:
         return None
     if not value and type(value) in _EMPTY:
         return _EMPTY[type(value)]
-    encoded: str = _dumps(value)
+    try:
+        encoded: str = _dumps(value)
+    except ValueError:  # Infinity or NaN somewhere in an archive's item
+        return str(_dumps(_clean_json(value)))
     if "\\u0000" in encoded:
         return str(_dumps(_clean_json(value)))
     if not encoded.isascii():

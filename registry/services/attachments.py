@@ -7,9 +7,11 @@ import os
 import re
 import secrets
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import Attachment, Innovation, User
@@ -92,10 +94,48 @@ def add(innovation: Innovation, stream: IO[bytes], filename: str, *, actor: User
 
 
 def remove(attachment: Attachment) -> None:
+    """Delete the row now (flush) and its file once the transaction commits: a commit that
+    fails, or a rollback, keeps both."""
     path = upload_dir() / attachment.stored_name
     db.session.delete(attachment)
     db.session.flush()
-    path.unlink(missing_ok=True)
+    delete_after_commit(path)
+
+
+_AFTER_COMMIT = "registry.attachments.delete_after_commit"
+
+
+def delete_after_commit(path: Path) -> None:
+    """Unlink path once the session's transaction commits; never if the (sub)transaction
+    that asked for it rolls back."""
+    session = db.session()
+    here = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_AFTER_COMMIT, []).append((here, path))
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the outer transaction may still roll back
+    for _, path in session.info.pop(_AFTER_COMMIT, []):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_rolled_back(session: Session, previous_transaction: Any) -> None:
+    pending = session.info.get(_AFTER_COMMIT)
+    if pending:
+        session.info[_AFTER_COMMIT] = [
+            (where, path) for where, path in pending if not _within(where, previous_transaction)
+        ]
+
+
+def _within(transaction: Any, ancestor: Any) -> bool:
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def path_of(attachment: Attachment) -> Path:

@@ -46,13 +46,18 @@ class SearchParams:
     per_page: int = 20
 
 
-def _values(args: Any, name: str) -> list[str]:
+def _values(args: Any, name: str, *, allow_empty: bool = True) -> list[str]:
     raw = args.getlist(name) if hasattr(args, "getlist") else [args.get(name)]
     out: list[str] = []
     for item in raw:
         if item is None:
             continue
-        out.extend(v.strip() for v in str(item).split(",") if v.strip())
+        values = [v.strip() for v in str(item).split(",")]
+        if not allow_empty and not any(values):
+            # `focus=` says neither "no filter" nor a value: the API refuses it (a form's
+            # empty "all" choice is the page's business, which passes allow_empty)
+            raise ParamError(name, "empty value: leave the parameter out to not filter by it")
+        out.extend(v for v in values if v)
     return list(dict.fromkeys(out))
 
 
@@ -104,13 +109,16 @@ CHECKS: dict[str, Callable[[str], str]] = {
 }
 
 
-def parse_params(args: Any, *, per_page_default: int = 20, per_page_max: int = 100) -> SearchParams:
+def parse_params(
+    args: Any, *, per_page_default: int = 20, per_page_max: int = 100, allow_empty: bool = True
+) -> SearchParams:
+    """Search parameters from a query; allow_empty=False (the API) refuses an empty filter."""
     q = (args.get("q") or "").strip()
     if len(q) > MAX_QUERY_CHARS:
         raise ParamError("q", f"at most {MAX_QUERY_CHARS} characters")
     filters: dict[str, list[str]] = {}
     for param, facet in FILTER_PARAMS.items():
-        values = _values(args, param)
+        values = _values(args, param, allow_empty=allow_empty)
         if not values:
             continue
         try:

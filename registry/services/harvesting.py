@@ -6,7 +6,6 @@ does the harvesting itself.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
+from ..harvest import policy
 from ..harvest.base import DEFAULT_TOKEN_ENV
 from ..models import (
     Candidate,
@@ -28,12 +28,14 @@ from ..models import (
     Post,
     utcnow,
 )
+from .validation import column_length
 
 log = logging.getLogger(__name__)
 
 SOURCE_PLATFORMS = ("twitter", "mastodon", "bluesky", "rss")
 MIN_EVERY_SECONDS = 30
-MAX_NAME = 80
+MAX_NAME = column_length(HarvestSource, "name")
+MAX_BASE_URL = column_length(HarvestSource, "base_url")
 _NAME_RE = re.compile(r"^[\w.-]+$")
 _ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$", re.IGNORECASE)
@@ -99,6 +101,8 @@ def _check(values: dict[str, Any]) -> None:
     if not values["query"].strip():
         raise SourceInvalid("a source needs a query", "query")
     base_url = values["base_url"]
+    if len(base_url) > MAX_BASE_URL:
+        raise SourceInvalid(f"the base URL has at most {MAX_BASE_URL} characters", "base_url")
     if base_url and not re.match(r"^https?://[^\s/]+", base_url):
         raise SourceInvalid("the base URL must start with http:// or https://", "base_url")
     if values["platform"] == "rss" and not (
@@ -120,6 +124,16 @@ def _check(values: dict[str, Any]) -> None:
             "full-archive search is for X/Twitter sources only (--platform twitter)",
             "full_archive",
         )
+    try:  # which token and which hosts (see registry.harvest.policy)
+        policy.check_source(
+            values["platform"],
+            values["query"],
+            base_url,
+            values["token_env"],
+            allow_private=bool(current_app.config.get("HARVEST_ALLOW_PRIVATE_HOSTS")),
+        )
+    except policy.SourcePolicyError as exc:
+        raise SourceInvalid(str(exc), exc.param) from None
 
 
 def add_source(
@@ -195,19 +209,16 @@ def delete_source(source: HarvestSource, *, actor: str) -> None:
     """Delete a source. Its posts, candidates and runs stay (their source becomes NULL), and
     so do its tombstones; refused while a run of it is going on (one that started less than
     HARVEST_STALE_AFTER ago). The source row is locked first, as a run claiming it does."""
-    from ..harvest.runner import RUNNING, Settings, lock_source_row
+    from ..harvest.runner import RUNNING, Settings, lock_source_row, run_is_live
 
     stale_after = Settings.from_config(current_app.config).stale_after
     source_id, name = source.id, source.name
     lock_source_row(source_id)
-    since = utcnow() - dt.timedelta(seconds=stale_after)
-    running = db.session.scalar(
-        select(HarvestRun.id).where(
-            HarvestRun.source_id == source_id,
-            HarvestRun.status == RUNNING,
-            HarvestRun.started_at > since,
-        )
+    now = utcnow()
+    runs = db.session.scalars(
+        select(HarvestRun).where(HarvestRun.source_id == source_id, HarvestRun.status == RUNNING)
     )
+    running = next((run.id for run in runs if run_is_live(run, now, stale_after)), None)
     if running is not None:
         raise SourceBusy(f"source {name} is being harvested (run {running}): try again later")
     db.session.execute(delete(HarvestSource).where(HarvestSource.id == source_id))

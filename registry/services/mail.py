@@ -7,8 +7,10 @@ smtps://user:password@host:465 (TLS from the start).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import smtplib
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -23,16 +25,49 @@ def outbox_dir() -> Path:
     return Path(current_app.instance_path) / "outbox"
 
 
+class BadAddress(ValueError):
+    """An address that cannot stand alone in a mail header."""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _storable(text: str) -> str:
+    """Text that encodes as UTF-8: a lone surrogate becomes "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def header_text(text: str, limit: int = 200) -> str:
+    """User text (a title, a name) made safe for a header: one line, no control characters,
+    no lone surrogate, shortened with an ellipsis; the header's encoding does the rest."""
+    one_line = " ".join(_CONTROL.sub(" ", _storable(text)).split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1].rstrip() + "…"
+
+
+def _address(value: str) -> str:
+    """One plain address, or BadAddress (never a header that parses as two, or fails)."""
+    value = (value or "").strip()
+    try:
+        parsed = Address(addr_spec=value)
+    except (ValueError, IndexError, TypeError) as exc:
+        raise BadAddress(f"not a mail address: {value!r}") from exc
+    if parsed.addr_spec != value or _CONTROL.search(value):
+        raise BadAddress(f"not a mail address: {value!r}")
+    return value
+
+
 def build(to: str, subject: str, body: str, reply_to: str | None = None) -> EmailMessage:
+    """The message; the subject may hold user text (it is made one safe line here), the
+    addresses must each be one plain address (BadAddress otherwise)."""
     message = EmailMessage()
     message["From"] = str(current_app.config.get("MAIL_FROM") or "noreply@localhost")
-    message["To"] = to
-    message["Subject"] = subject
+    message["To"] = _address(to)
+    message["Subject"] = header_text(subject, 250)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="lumbung-inovasi")
     if reply_to:
-        message["Reply-To"] = reply_to
-    message.set_content(body)
+        message["Reply-To"] = _address(reply_to)
+    message.set_content(_storable(body))
     return message
 
 

@@ -157,8 +157,8 @@ def delete_account(user: User, password: str) -> dict[str, int]:
             db.session.delete(row)
             deleted += 1
     db.session.flush()
-    for attachment in files:
-        attachments.path_of(attachment).unlink(missing_ok=True)
+    for attachment in files:  # once the edge commits: a failed commit keeps the files
+        attachments.delete_after_commit(attachments.path_of(attachment))
     for event in db.session.scalars(select(ReviewEvent).where(ReviewEvent.actor_id == user_id)):
         event.actor = name
         event.actor_id = None

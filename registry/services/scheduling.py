@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from .. import jobs
 from ..extensions import db
+from ..harvest.runner import run_is_live
 from ..models import HarvestRun, HarvestSource, utcnow
 
 log = logging.getLogger(__name__)
@@ -53,16 +54,15 @@ def due_sources(now: dt.datetime | None = None) -> list[HarvestSource]:
     ]
     if not candidates:
         return []
-    stale_before = now - dt.timedelta(seconds=float(current_app.config["HARVEST_STALE_AFTER"]))
-    busy = set(
-        db.session.scalars(
-            select(HarvestRun.source_id).where(
-                HarvestRun.source_id.in_([s.id for s in candidates]),
-                HarvestRun.status == "running",
-                HarvestRun.started_at > stale_before,
-            )
+    stale_after = float(current_app.config["HARVEST_STALE_AFTER"])
+    running = db.session.scalars(
+        select(HarvestRun).where(
+            HarvestRun.source_id.in_([s.id for s in candidates]),
+            HarvestRun.status == "running",
         )
     )
+    # a run whose process died is no longer in the way (the claim marks it failed)
+    busy = {run.source_id for run in running if run_is_live(run, now, stale_after)}
     return [s for s in candidates if s.id not in busy]
 
 

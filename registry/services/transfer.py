@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..csvsafe import SafeDictWriter, unquote
 from ..extensions import db
 from ..models import Innovation
 from . import catalogue
@@ -94,7 +95,7 @@ def write_csv(
     records: Iterable[Mapping[str, Any]], out: io.TextIOBase | Any, *, include_private: bool
 ) -> int:
     columns = [*_columns(include_private), "external_id"]
-    writer = csv.DictWriter(out, fieldnames=columns, quoting=csv.QUOTE_NONNUMERIC)
+    writer = SafeDictWriter(out, fieldnames=columns, quoting=csv.QUOTE_NONNUMERIC)
     writer.writeheader()
     count = 0
     for record in records:
@@ -145,7 +146,11 @@ def _csv_rows(text: str) -> list[tuple[int, dict[str, Any]]]:
     rows = []
     for number, row in enumerate(reader, start=2):
         extra = row.pop(None, None)
-        clean_row: dict[str, Any] = {k: (v if v != "" else None) for k, v in row.items()}
+        # a cell our export protected from spreadsheets ("'=...") is read back as it was
+        clean_row: dict[str, Any] = {
+            k: (unquote(v) if v != "" else None) if isinstance(v, str) else v
+            for k, v in row.items()
+        }
         if extra:
             clean_row["__extra__"] = extra
         rows.append((number, clean_row))

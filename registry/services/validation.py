@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .. import taxonomy
+from ..models import Innovation
 
 TEXT_FIELDS = (
     "summary",
@@ -40,12 +41,29 @@ READ_ONLY = ("id", "slug", "status", "origin", "published_at", "updated_at")
 LIST_FIELDS = ("sectors", "links")
 LIST_SEPARATOR = " | "
 
-MAX_TITLE = 200
+
+def column_length(model: Any, name: str) -> int:
+    """The declared length of a model's string column: the one place lengths come from."""
+    return int(model.__table__.c[name].type.length)
+
+
+MAX_TITLE = column_length(Innovation, "title")
+MAX_NAME = column_length(Innovation, "innovator_name")
+MAX_UNIT = column_length(Innovation, "unit")
+MAX_EMAIL = column_length(Innovation, "contact_email")
 MAX_SUMMARY_WORDS = 200
 MAX_SECTION_CHARS = 20_000
 MAX_LINKS = 20
 REQUIRED_FOR_REVIEW = ("title", "summary", "sectors", "focus", "innovator_name", "innovator_type")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# no space, control character, comma, angle bracket or quote either: an address we accept is
+# put in a mail header as it is, and must stay exactly one address there (the part before
+# the @ is ASCII: Python's mail headers refuse anything else there)
+_ADDRESS_PART = r'[^@\s\x00-\x1f\x7f,;:<>()\[\]\\"]+'
+_LOCAL_PART = r'[^@\s\x00-\x1f\x7f-\U0010ffff,;:<>()\[\]\\"]+'
+EMAIL = re.compile(rf"^{_LOCAL_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}\Z")
+# a one-line field (title, names, codes) holds no line break or other control character
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class ValidationError(ValueError):
@@ -71,9 +89,27 @@ def split_list(value: Any) -> list[str]:
 def _text(value: Any) -> str:
     if value is None:
         return ""
-    if not isinstance(value, str | int | float):
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise TypeError("expected text")
-    return str(value).strip()
+    text = str(value).strip()
+    if _SURROGATE.search(text):
+        raise ValueError("holds a lone surrogate (an invalid \\ud800-\\udfff escape)")
+    return text
+
+
+def one_line(value: Any, max_length: int | None = None) -> str:
+    """Text for a one-line field: no line break or control character, at most max_length."""
+    text = _text(value)
+    if _CONTROL.search(text):
+        raise ValueError("must be one line, without line breaks or control characters")
+    if max_length is not None and len(text) > max_length:
+        raise ValueError(f"at most {max_length} characters (got {len(text)})")
+    return text
+
+
+def is_email(value: str) -> bool:
+    """An address we accept: one plain address, no longer than the column that stores it."""
+    return len(value) <= MAX_EMAIL and bool(EMAIL.match(value))
 
 
 def _slug_in(value: str, vocab: Mapping[str, Any], what: str) -> str:
@@ -103,11 +139,9 @@ def clean(
             errors[field] = str(exc)
 
     def title(v: Any) -> str:
-        t = _text(v)
+        t = one_line(v, MAX_TITLE)
         if not t:
             raise ValueError("title is required")
-        if len(t) > MAX_TITLE:
-            raise ValueError(f"at most {MAX_TITLE} characters (got {len(t)})")
         return t
 
     def summary(v: Any) -> str:
@@ -161,8 +195,10 @@ def clean(
         return list(dict.fromkeys(urls))
 
     def email(v: Any) -> str:
-        t = _text(v)
-        if t and not EMAIL.match(t):
+        t = one_line(v)
+        if t and len(t) > MAX_EMAIL:
+            raise ValueError(f"at most {MAX_EMAIL} characters (got {len(t)})")
+        if t and not is_email(t):
             raise ValueError(f"not an email address: {t!r}")
         return t
 
@@ -170,8 +206,8 @@ def clean(
     check("summary", summary)
     for name in TEXT_FIELDS[1:]:
         check(name, section)
-    for name in ("innovator_name", "unit"):
-        check(name, lambda v: _text(v)[:200])
+    check("innovator_name", lambda v: one_line(v, MAX_NAME))
+    check("unit", lambda v: one_line(v, MAX_UNIT))
     check("sectors", sectors)
     check("focus", optional_slug(taxonomy.FOCUSES, "focus"))
     check("stage", optional_slug(taxonomy.STAGES, "stage"))
@@ -179,7 +215,7 @@ def clean(
     check("started_on", started_on)
     check("links", links)
     check("contact_email", email)
-    check("campaign", lambda v: _text(v) or None)
+    check("campaign", lambda v: one_line(v) or None)
     _clean_regions(data, out, errors)
 
     if require_complete:
@@ -195,8 +231,16 @@ def clean(
 
 def _clean_regions(data: Mapping[str, Any], out: dict[str, Any], errors: dict[str, str]) -> None:
     province_code: str | None = None
+    values: dict[str, str] = {}
+    for field in ("province", "regency"):
+        if field in data:
+            try:
+                values[field] = one_line(data[field])
+            except (TypeError, ValueError) as exc:  # e.g. a list or an object
+                errors[field] = f"expected a region code or name: {exc}"
+                return
     if "province" in data:
-        value = _text(data["province"])
+        value = values["province"]
         if value:
             region = taxonomy.resolve_region(value, level=1)
             if region is None:
@@ -205,7 +249,7 @@ def _clean_regions(data: Mapping[str, Any], out: dict[str, Any], errors: dict[st
                 province_code = region.code
         out["province"] = province_code
     if "regency" in data:
-        value = _text(data["regency"])
+        value = values["regency"]
         regency_code = None
         if value:
             region = taxonomy.resolve_region(value, level=2, province=province_code)

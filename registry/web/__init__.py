@@ -49,6 +49,14 @@ def register_web(app: Flask) -> None:
         return None
 
     @app.before_request
+    def _refuse_unsafe_json() -> Any:
+        # before anything parses the body (the NUL check below does): see guards.py
+        from .guards import json_body_problem
+
+        detail = json_body_problem()
+        return None if detail is None else _error(400, "Bad request", detail)
+
+    @app.before_request
     def _refuse_nul() -> Any:
         # no text the registry stores or looks up may hold a NUL character (PostgreSQL
         # refuses it in every text column): one clear 400 here instead of a 500 anywhere

@@ -103,6 +103,7 @@ def innovations() -> Any:
             request.args,
             per_page_default=current_app.config["PER_PAGE_DEFAULT"],
             per_page_max=current_app.config["PER_PAGE_MAX"],
+            allow_empty=False,
         )
     except discovery.ParamError as exc:
         return problem(400, "Invalid parameter", exc.detail, param=exc.param)

@@ -302,6 +302,14 @@ _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
     ),
     (re.compile(r"^unknown sector"), lambda m: gettext("Sektor tidak dikenal.")),
     (
+        re.compile(r"^must be one line"),
+        lambda m: gettext("Tulis dalam satu baris, tanpa ganti baris atau karakter kendali."),
+    ),
+    (
+        re.compile(r"^expected a region code or name"),
+        lambda m: gettext("Pilih satu provinsi atau kabupaten/kota."),
+    ),
+    (
         re.compile(r"^not a web address: (.*)$"),
         lambda m: gettext("Bukan alamat web: %(url)s", url=m[1]),
     ),

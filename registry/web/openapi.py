@@ -217,7 +217,14 @@ def _candidate_paths() -> dict[str, Any]:
                 "description": "the terms that moved the score, with their signed weight "
                 "(positive: towards an innovation)",
                 "type": "array",
-                "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "number"}]},
+                # a [term, weight] pair; not prefixItems, which schemathesis turns into a
+                # draft-4 tuple that its own 2020-12 response check then calls invalid
+                "items": {
+                    "type": "array",
+                    "minItems": 2,
+                    "maxItems": 2,
+                    "items": {"type": ["string", "number"]},
+                },
             },
             "reason": nullable_text,
             "innovation_id": {"type": ["integer", "null"]},

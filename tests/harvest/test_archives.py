@@ -200,3 +200,35 @@ def test_a_file_that_is_not_json_stops_with_a_clear_reason(tmp_path):
     assert posts == [] and [e.position for e in errors] == ["line 1", "line 2", "line 3"]
     with pytest.raises(ValueError):
         FileSource(path, "csv")
+
+
+@pytest.mark.parametrize(
+    "created_at",
+    ["1e300", "-1e300", "99999999999999999", "Infinity", "NaN", '"Infinity"',
+     '"9999-12-31T23:59:59-01:00"', '"0001-01-01T00:00:00+01:00"'],
+)  # fmt: skip
+def test_an_out_of_range_created_at_is_one_item_error(created_at):
+    with pytest.raises(ValueError):
+        parse_datetime(json.loads(created_at))
+
+
+def test_an_import_with_out_of_range_dates_keeps_the_good_lines(ctx, tmp_path):
+    from sqlalchemy import func, select
+
+    from registry.extensions import db
+    from registry.harvest.runner import Runner, Settings
+    from registry.models import HarvestError, Post
+
+    path = tmp_path / "arsip.jsonl"
+    bad = ["1e300", "99999999999999999", "Infinity", '"Infinity"', '"9999-12-31T23:59:59-01:00"']
+    lines = [f'{{"id": "b{i}", "text": "Posko relawan {i}", "created_at": {v}}}'
+             for i, v in enumerate(bad)]  # fmt: skip
+    lines.append('{"id": "ok1", "text": "Dapur umum desa dibuka", "created_at": 1590000000}')
+    # Infinity elsewhere in an item: kept as the post's raw JSON, which PostgreSQL refuses
+    lines.append('{"id": "ok2", "text": "Lumbung pangan warga", "score": Infinity}')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = Runner(Settings(), sleep=lambda s: None, predictor=None).import_file(path, "jsonl")
+    assert (run.status, run.new, run.errors) == ("done", 2, len(bad)), run.stop_reason
+    assert db.session.scalar(select(func.count()).select_from(HarvestError)) == len(bad)
+    raw = db.session.scalar(select(Post.raw).where(Post.external_id == "ok2"))
+    assert raw["score"] is None

@@ -370,3 +370,40 @@ def test_mastodon_source_429_then_success(ctx, sleep):
         "since_id": max((s["id"] for s in page), key=int),
         "recheck": {"after": 0},
     }
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid  # exited and reaped: no process has this id now (short of reuse)
+
+
+def test_a_run_whose_process_died_is_failed_at_once_not_after_hours(ctx, source, sleep):
+    import socket
+
+    from registry.services import scheduling
+
+    # a worker killed a minute into its run: its row still says "running"
+    killed = HarvestRun(
+        source_id=source.id, label=source.name, status="running",
+        started_at=NOW - dt.timedelta(minutes=1),
+        stop_reason=f"running in process {_dead_pid()} on {socket.gethostname()} (start 1)",
+    )  # fmt: skip
+    db.session.add(killed)
+    db.session.commit()
+    assert [s.id for s in scheduling.due_sources(NOW)] == [source.id]  # not held up by it
+    platform = ScriptedPlatform(make_pages([[1, 2]]))
+    run = run_scripted(ctx, platform, make_runner(sleep), source)
+    assert run.status == "done" and run.new == 2
+    db.session.refresh(killed)
+    assert killed.status == "failed" and "stopped" in killed.stop_reason
+
+
+def test_a_live_run_still_holds_its_source(ctx, source, sleep):
+    started = make_runner(sleep)._start(kind="source", label=source.name, source_id=source.id)
+    assert started.stop_reason.startswith("running in process ")  # this process: alive
+    with pytest.raises(runner_module.AlreadyRunning):
+        run_scripted(ctx, ScriptedPlatform(make_pages([[1]])), make_runner(sleep), source)

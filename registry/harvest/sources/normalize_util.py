@@ -66,9 +66,26 @@ def parse_datetime(value: Any) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value.strip())
     else:
         raise ValueError(f"not a date: {value!r}")
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-    return parsed
+    return naive_utc(parsed)
+
+
+def naive_utc(moment: dt.datetime) -> dt.datetime:
+    """A datetime as naive UTC; ValueError (not OverflowError) when UTC falls outside the
+    years 1-9999, as "9999-12-31T23:59:59-01:00" does."""
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(dt.UTC).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError(f"date out of range: {moment.isoformat()}") from None
+
+
+def from_epoch(seconds: float) -> dt.datetime:
+    """Epoch seconds as naive UTC; ValueError for values no datetime holds (1e300, inf, nan)."""
+    try:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"date out of range: {seconds!r} seconds since 1970") from None
 
 
 _NOT_LANGUAGES = {"und", "zxx", "mul", "mis"}

@@ -11,9 +11,10 @@ import calendar
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 import requests
@@ -36,6 +37,7 @@ from registry.harvest.sources.normalize_util import (
 PLATFORM = "rss"
 MAX_ID_LENGTH = 200  # Post.external_id
 USER_AGENT = "LumbungInovasi/1.0 (+registry harvester)"
+MAX_REDIRECTS = 5
 
 
 def parse_feed(content: bytes, base_url: str = "") -> tuple[list[HarvestedPost], list[ItemError]]:
@@ -111,7 +113,10 @@ def _entry_time(entry: Mapping[str, Any]) -> dt.datetime | None:
         value = entry.get(key)
         if isinstance(value, time.struct_time):
             # feedparser's struct_time is UTC
-            return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=calendar.timegm(value))
+            try:
+                return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=calendar.timegm(value))
+            except OverflowError:
+                raise ValueError(f"{key} out of range: {tuple(value)[:6]}") from None
     return None
 
 
@@ -159,6 +164,9 @@ class RssSource:
         self.words = [] if words == ["*"] else [word.lower() for word in words]
         self.token = token  # unused: public feeds need none
         self.timeout = timeout
+        # the runner's check of every address a redirect leads to (registry.harvest.policy):
+        # a public feed must not send the harvester on to a private host
+        self.check_url: Callable[[str], None] | None = None
 
     def pages(
         self,
@@ -192,12 +200,20 @@ class RssSource:
             headers["If-None-Match"] = validators["etag"]
         if validators.get("modified"):
             headers["If-Modified-Since"] = validators["modified"]
-        try:
-            response = requests.get(self.feed_url, headers=headers, timeout=self.timeout)
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise TransientError(f"feed {self.feed_url} unreachable: {exc}") from exc
-        except requests.RequestException as exc:
-            raise TransientError(f"feed {self.feed_url} failed: {exc}") from exc
+        url = self.feed_url
+        for _ in range(MAX_REDIRECTS + 1):
+            response = _get_once(url, headers, self.timeout)
+            location = response.headers.get("Location")
+            if not (response.is_redirect and location):
+                break
+            url = urljoin(url, location)
+            if self.check_url is not None:
+                try:
+                    self.check_url(url)
+                except ValueError as exc:
+                    raise SourceError(f"feed {self.feed_url} redirects to {url}: {exc}") from None
+        else:
+            raise SourceError(f"feed {self.feed_url}: more than {MAX_REDIRECTS} redirects")
         status = response.status_code
         if status == 429:
             raise RateLimited(f"feed {self.feed_url} said 429", _retry_after(response))
@@ -206,6 +222,15 @@ class RssSource:
         if status >= 400:
             raise SourceError(f"feed {self.feed_url} said {status}")
         return response
+
+
+def _get_once(url: str, headers: Mapping[str, str], timeout: float) -> requests.Response:
+    try:
+        return requests.get(url, headers=headers, timeout=timeout, allow_redirects=False)
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        raise TransientError(f"feed {url} unreachable: {exc}") from exc
+    except requests.RequestException as exc:
+        raise TransientError(f"feed {url} failed: {exc}") from exc
 
 
 def _retry_after(response: requests.Response) -> float | None:

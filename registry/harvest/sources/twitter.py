@@ -32,6 +32,7 @@ from registry.harvest.base import (
     TransientError,
 )
 from registry.harvest.sources.normalize_util import iso_lang as normalize_lang
+from registry.harvest.sources.normalize_util import naive_utc
 
 # tweepy's debug log prints every request's headers, the bearer token included
 logging.getLogger("tweepy.client").setLevel(logging.INFO)
@@ -527,10 +528,7 @@ def _iso_utc(value: Any) -> dt.datetime | None:
         return None
     if not isinstance(value, str):
         raise TypeError("created_at is not a string")
-    moment = dt.datetime.fromisoformat(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment
+    return naive_utc(dt.datetime.fromisoformat(value))
 
 
 def _v1_time(value: Any) -> dt.datetime | None:
@@ -538,8 +536,7 @@ def _v1_time(value: Any) -> dt.datetime | None:
         return None
     if not isinstance(value, str):
         raise TypeError("created_at is not a string")
-    moment = dt.datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y")
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return naive_utc(dt.datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y"))
 
 
 def _snowflake_time(tweet_id: str) -> dt.datetime:
