@@ -8,7 +8,8 @@ Real rows: ../shared/data/labeled/innovation_posts_train.jsonl (2,100 posts: "hy
 vaccine tweets of Hyuto/skripsi, MIT; "ev" 2020 PSBB tweets of evanmartua34, no licence).
 Each configuration is cross-validated twice: ``shippable`` trains each fold on the seed set
 plus the other folds' Hyuto rows only (what the project may ship), ``all`` on every real
-row of the other folds. The seed set is never scored. ``--dev`` trains the configuration
+row of the other folds; ``seed_only`` on the seed set alone (the model before real rows).
+The seed set is never scored. ``--dev`` trains the configuration
 the way ``registry init`` does (seed + the shipped Hyuto rows) and scores the dev file.
 Writes bench/results/classify_cv.json.
 """
@@ -37,9 +38,16 @@ LABELLED = ROOT.parent / "shared" / "data" / "labeled"
 NEGATIVE_SHAPES = tuple(name for name, sign in STACK_FEATURES if sign < 0)
 POSITIVE_SHAPES = tuple(name for name, sign in STACK_FEATURES if sign > 0)
 
+# "default" is PostModel's defaults (chosen by this script); the others override them, on top
+# of the defaults of the commit they were run at (docs/classifier.md lists the results)
 CONFIGS: dict[str, dict[str, Any]] = {
     "default": {},
-    "old_default": {"written_weight": 1.0, "learned_weight": 0.25},
+    "old_default": {
+        "rule_prior": True,
+        "written_weight": 1.0,
+        "head_written_weight": 1.0,
+        "actor_weight": 4.0,
+    },
     "no_rule_prior": {"rule_prior": False},
     "no_stack": {"stack": False},
     "no_rules_no_stack": {"rule_prior": False, "stack": False},
@@ -60,6 +68,42 @@ for lw in (2.0, 4.0):
     CONFIGS[f"l{lw:g}_no_stack"] = {"learned_weight": lw, "stack": False}
     CONFIGS[f"l{lw:g}_C1"] = {"learned_weight": lw, "C": 1.0}
     CONFIGS[f"l{lw:g}_C0.25"] = {"learned_weight": lw, "C": 0.25}
+# without the rule prior ("nrp"): the learned part and the structural stack alone
+NRP: dict[str, Any] = {"rule_prior": False}
+CONFIGS["nrp_w0.3"] = {**NRP, "written_weight": 0.3}
+CONFIGS["nrp_w0.1"] = {**NRP, "written_weight": 0.1}
+CONFIGS["nrp_w0"] = {**NRP, "written_weight": 0.0}
+CONFIGS["nrp_lw1"] = {**NRP, "learned_weight": 1.0}
+CONFIGS["nrp_C1"] = {**NRP, "C": 1.0}
+CONFIGS["nrp_C2"] = {**NRP, "C": 2.0}
+CONFIGS["nrp_C0.25"] = {**NRP, "C": 0.25}
+CONFIGS["nrp_Cstack0.1"] = {**NRP, "C_stack": 0.1}
+CONFIGS["nrp_Cstack10"] = {**NRP, "C_stack": 10.0}
+CONFIGS["nrp_stack_positive_only"] = {**NRP, "stack_features": POSITIVE_SHAPES}
+CONFIGS["nrp_stack_negative_only"] = {**NRP, "stack_features": NEGATIVE_SHAPES}
+W01: dict[str, Any] = {**NRP, "written_weight": 0.1}
+for aw in (0.0, 1.0, 2.0):
+    CONFIGS[f"nrp_w0.1_actor{aw:g}"] = {**W01, "actor_weight": aw}
+CONFIGS["nrp_w0.1_Cactor1"] = {**W01, "C_actor": 1.0}
+CONFIGS["nrp_w0.1_Cactor16"] = {**W01, "C_actor": 16.0}
+CONFIGS["nrp_w0.1_C1"] = {**W01, "C": 1.0}
+CONFIGS["nrp_w0.1_no_stack"] = {**W01, "stack": False}
+CONFIGS["nrp_w0.1_stack_positive_only"] = {**W01, "stack_features": POSITIVE_SHAPES}
+W0: dict[str, Any] = {**NRP, "written_weight": 0.0}
+for aw in (0.0, 1.0, 2.0):
+    CONFIGS[f"nrp_w0_actor{aw:g}"] = {**W0, "actor_weight": aw}
+CONFIGS["nrp_w0_stack_positive_only"] = {**W0, "stack_features": POSITIVE_SHAPES}
+CONFIGS["nrp_w0_no_stack"] = {**W0, "stack": False}
+for hw in (0.3, 1.0):
+    for aw in (1.0, 2.0):
+        CONFIGS[f"nrp_w0.1_hw{hw:g}_actor{aw:g}"] = {
+            **W01,
+            "head_written_weight": hw,
+            "actor_weight": aw,
+        }
+CONFIGS["sectors_written_0.1"] = {"sector_written_weight": 0.1}
+CONFIGS["nrp_w0.1_prior"] = {"written_weight": 0.1}
+CONFIGS["nrp_w0.1_prior_lw2"] = {"written_weight": 0.1, "learned_weight": 2.0}
 for w in (0.1, 0.3, 1.0):
     CONFIGS[f"written_{w}"] = {"written_weight": w}
 for lw in (0.25, 0.5, 1.0, 2.0):
@@ -70,6 +114,10 @@ for c in (0.25, 1.0, 2.0):
 
 def is_shippable(row: dict[str, Any]) -> bool:
     return str(row.get("source", "")).startswith("Hyuto/skripsi")
+
+
+def nothing(row: dict[str, Any]) -> bool:
+    return False
 
 
 def main() -> None:
@@ -103,13 +151,9 @@ def main() -> None:
         entry: dict[str, Any] = {"params": {k: repr(v) for k, v in params.items()}}
         for mode in args.modes.split(","):
             t0 = time.perf_counter()
+            trainable = {"shippable": is_shippable, "all": None, "seed_only": nothing}[mode]
             predictions = validate.grouped_cv(
-                real,
-                seed,
-                params,
-                is_shippable if mode == "shippable" else None,
-                folds=args.folds,
-                analyses=cache,
+                real, seed, params, trainable, folds=args.folds, analyses=cache
             )
             entry[mode] = validate.report(real, predictions, parts, args.resamples)
             entry[mode]["seconds"] = round(time.perf_counter() - t0, 1)

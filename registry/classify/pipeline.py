@@ -154,6 +154,8 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _fit_lr(self, X: Any, y: np.ndarray, sample_weight: np.ndarray) -> LogisticRegression:
+        if any(float(sample_weight[y == c].sum()) <= 0 for c in (0, 1)):
+            sample_weight = np.ones(len(y))  # a class with no weight: weigh rows equally
         return LogisticRegression(
             C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=1000
         ).fit(X, y, sample_weight=sample_weight)
@@ -416,10 +418,14 @@ WRITTEN = "seed"
 
 
 def sample_weights(rows: Sequence[Mapping[str, Any]], written_weight: float) -> np.ndarray:
-    """Each row's training weight: ``written_weight`` for team-written rows, 1 otherwise."""
-    return np.array(
-        [float(written_weight) if row.get("origin") == WRITTEN else 1.0 for row in rows]
-    )
+    """Each row's training weight: ``written_weight`` for team-written rows, 1 otherwise;
+    1 for every row when the real rows lack innovations or non-innovations (written rows
+    are then needed to learn at all)."""
+    written = np.array([row.get("origin") == WRITTEN for row in rows], dtype=bool)
+    labels = {bool(row.get("is_innovation")) for row, w in zip(rows, written, strict=True) if not w}
+    if len(labels) < 2:
+        return np.ones(len(rows))
+    return np.where(written, float(written_weight), 1.0)
 
 
 def _some_weight(weights: np.ndarray) -> np.ndarray | None:
@@ -468,6 +474,11 @@ class PostModel(BaseEstimator):
     ``prior`` is the share of
     innovations expected among harvested posts (see :class:`CalibratedLinear`); ``threshold``
     turns the score into ``is_innovation`` (None: chosen on the cross-validated scores).
+    Rows whose ``origin`` is "seed" (team-written) weigh ``written_weight`` in the innovation
+    score, ``head_written_weight`` in the focus and innovator-type heads and
+    ``sector_written_weight`` in the sector head; real rows
+    (the shipped real posts, curator decisions, --data files) weigh 1. The defaults are what
+    grouped cross-validation on real posts chose (docs/classifier.md).
     """
 
     def __init__(
@@ -478,10 +489,10 @@ class PostModel(BaseEstimator):
         C_focus: float = 4.0,
         C_actor: float = 4.0,
         class_weight: str | None = "balanced",
-        rule_prior: bool = True,
+        rule_prior: bool = False,
         learned_weight: float = 0.25,
         author_weight: float = 1.5,
-        actor_weight: float = 4.0,
+        actor_weight: float = 1.0,
         prior: float | None = 0.075,
         threshold: float | None = None,
         cv: int = 5,
@@ -490,7 +501,9 @@ class PostModel(BaseEstimator):
         C_stack: float = 1.0,
         stack_features: tuple[str, ...] | None = None,
         stack_prior: float = 0.0,
-        written_weight: float = 1.0,
+        written_weight: float = 0.0,
+        head_written_weight: float = 0.1,
+        sector_written_weight: float = 1.0,
     ) -> None:
         self.featurizer = featurizer
         self.C = C
@@ -511,6 +524,8 @@ class PostModel(BaseEstimator):
         self.stack_features = stack_features
         self.stack_prior = stack_prior
         self.written_weight = written_weight
+        self.head_written_weight = head_written_weight
+        self.sector_written_weight = sector_written_weight
 
     # -- training
     def fit(self, X: Sequence[Any], y: Sequence[Mapping[str, Any]] | None = None) -> Self:
@@ -572,9 +587,11 @@ class PostModel(BaseEstimator):
         positive = np.flatnonzero(targets["is_innovation"] == 1)
         if len(positive) == 0:
             raise ValueError("the training data holds no innovation (is_innovation = 1)")
-        Fp, swp = F_heads[positive], sw[positive]
+        Fp = F_heads[positive]
+        swp = sample_weights([rows[i] for i in positive], self.head_written_weight)
+        sector_weights = sample_weights([rows[i] for i in positive], self.sector_written_weight)
         self.sectors_ = LinearMultiLabel(C=self.C_sectors).fit(
-            Fp, targets["sectors"][positive], _some_weight(swp)
+            Fp, targets["sectors"][positive], _some_weight(sector_weights)
         )
         focus = [targets["focus"][i] for i in positive]
         has_focus = [i for i, f in enumerate(focus) if f in FOCUSES]

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import rules
-from .evaluate import average_precision
+from .evaluate import average_precision, evaluate_rows
 from .pipeline import PostModel
 
 _NOISE = re.compile(r"^rt @\w+:?|https?://\S+|@\w+|&amp;|[^\w\s]|_", re.IGNORECASE)
@@ -140,6 +140,12 @@ def _ap(truth: np.ndarray, scores: np.ndarray) -> float | None:
     return average_precision(truth.tolist(), scores.tolist())
 
 
+def useful_order(scores: np.ndarray, threshold: float) -> np.ndarray:
+    """Indices of ``scores`` closest to ``threshold`` first: the inbox's "most useful to label
+    next" order (services.curation sorts candidates by ``abs(score - threshold)``)."""
+    return np.argsort(np.abs(np.asarray(scores, dtype=float) - threshold), kind="stable")
+
+
 def top_hits(truth: np.ndarray, scores: np.ndarray, k: int = 20) -> int:
     """Innovations among the ``k`` best-scored rows."""
     return int(truth[np.argsort(-scores, kind="stable")[:k]].sum())
@@ -181,6 +187,9 @@ def report(
             "innovator_type_90pct": interval(hit[kinds], hit[kinds], _accuracy, resamples)
             if len(kinds)
             else None,
+            "sectors": evaluate_rows([rows[i] for i in idx], [predictions[i] for i in idx])[
+                "sectors"
+            ],
         }
 
     out = {"all": one(np.arange(len(t)))}
