@@ -139,8 +139,8 @@ class CompiledModel:
             if named is not None and a.lang == "en" and rules.government_subject(a) == named:
                 # an English text that opens with a government ("The city council of Solo
                 # ...", "The Indonesian police ..."), as descriptions of measures are written:
-                # decisive (on Indonesian posts the same rule lowered the cross-validated
-                # innovator-type accuracy, so there it is only the push below)
+                # decisive (written from such descriptions; in Indonesian posts it is only
+                # the push below, like any other structural actor)
                 actor_logits[i, _ACTORS.index(named)] += 100.0
             elif named is not None and actor_weight:
                 # the actor the text's structure names (not a beneficiary): a push towards it

@@ -80,6 +80,12 @@ def test_default_training_weighs_real_rows_above_written_ones() -> None:
     real = np.array([r.get("origin") != "seed" for r in rows])
     assert real.sum() == 1050 and (weights[real] == 1.0).all()
     assert (weights[~real] <= 1.0).all()
+    # the heads learn from innovations only: written ones keep their weight there too
+    positives = [r for r in rows if r["is_innovation"]]
+    head = sample_weights(positives, 0.1, both_classes=False)
+    assert sorted(set(head.tolist())) == [0.1, 1.0]
+    # with no real row of a class to learn the score from, written rows count fully
+    assert sample_weights(positives, 0.0).tolist() == [1.0] * len(positives)
 
 
 # --------------------------------------------------------------------- quality floor
