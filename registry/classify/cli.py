@@ -123,6 +123,14 @@ def models_report(instance_dir: str | Path) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------ commands
 
 
+def _report_problems(shown: list[str], total: int) -> None:
+    """Bad lines and rows on stderr, with their line numbers (the JSON holds them too)."""
+    for message in shown:
+        click.secho(f"warning: {message}", fg="yellow", err=True)
+    if total > len(shown):
+        click.secho(f"warning: {total - len(shown)} more problem(s)", fg="yellow", err=True)
+
+
 @click.group()
 def classify() -> None:
     """Classify harvested posts: train, list and switch models, evaluate, predict."""
@@ -164,6 +172,7 @@ def train(data: tuple[str, ...]) -> None:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
     _echo_json(report)
+    _report_problems(report["problems"], report["problem_count"])
     click.echo(f"model {info.version} saved and active")
 
 
@@ -208,6 +217,7 @@ def evaluate(path: str) -> None:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
     _echo_json(metrics)
+    _report_problems(metrics["input"]["problem_lines"], metrics["input"]["problems"])
     unlabelled = metrics["is_innovation"].get("unlabelled", 0)
     if unlabelled:
         click.secho(

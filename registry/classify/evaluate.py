@@ -6,7 +6,14 @@ Every head is measured over the rows that carry its label, and the count is repo
 the figure: ``is_innovation`` by average precision and precision at 10, 20 and 50 (ranked by
 score); ``sectors`` by micro and macro F1 over the innovations that list sectors (macro over
 the sectors that occur in the labels or the predictions); ``focus``, ``innovator_type`` and
-``province`` by accuracy.
+``province`` by accuracy. Rows in the shape of ../shared/data/labeled/coronanet_dev.jsonl
+(``level`` of government, the accepted ``innovator_types`` and ``province_codes``) are also
+measured by ``level`` (the predicted innovator type is one the level accepts) and
+``province`` (the predicted province is one of the codes, over rows that list any).
+
+Bad input never stops an evaluation: ``read_labelled`` reports lines that are not JSON objects
+and ``check_row`` rows without a usable label or text, unknown sector slugs and very long
+texts, each with its line number (``input`` in the metrics).
 """
 
 from __future__ import annotations
@@ -15,9 +22,44 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..taxonomy import SECTORS
+from ..taxonomy import INNOVATOR_TYPES, SECTORS
 
 PRECISION_AT = (10, 20, 50)
+#: analysis reads this many characters of a text (rules.analyze); longer ones are reported
+LONG_TEXT = 4000
+LABELS = (0, 1, True, False)
+
+
+def check_row(row: Mapping[str, Any], need_label: bool) -> tuple[list[str], bool]:
+    """The problems of one labelled row, and whether it is usable (a text that is not blank
+    and, when ``need_label``, an ``is_innovation`` of 0, 1, true or false). Unknown sector or
+    innovator-type slugs and texts longer than :data:`LONG_TEXT` characters are reported but
+    leave the row usable (the unknown slug is ignored, the text read up to the limit)."""
+    issues: list[str] = []
+    usable = True
+    text = row.get("text")
+    if not isinstance(text, str):
+        issues.append("no text")
+        usable = False
+    elif not text.strip():
+        issues.append("empty text")
+        usable = False
+    elif len(text) > LONG_TEXT:
+        issues.append(f"text of {len(text):,} characters: only the first {LONG_TEXT:,} are read")
+    if need_label and row.get("is_innovation") not in LABELS:
+        issues.append("is_innovation must be 0 or 1")
+        usable = False
+    sectors = row.get("sectors")
+    if sectors is not None and not isinstance(sectors, list):
+        issues.append("sectors is not a list: ignored")
+    elif sectors:
+        unknown = [str(s) for s in sectors if s not in SECTORS]
+        if unknown:
+            issues.append(f"unknown sector(s) {', '.join(unknown)}: ignored")
+    kind = row.get("innovator_type")
+    if kind is not None and kind not in INNOVATOR_TYPES:
+        issues.append(f"unknown innovator_type {kind}: ignored")
+    return issues, usable
 
 
 def average_precision(truth: Sequence[int], scores: Sequence[float]) -> float | None:
@@ -77,7 +119,9 @@ def evaluate_rows(
     scores = [float(predictions[i]["score"]) for i in labelled]
     inn: dict[str, Any] = {"rows": len(labelled), "positives": sum(truth)}
     # rows whose is_innovation is missing or not 0/1/true/false are left out, and counted
-    inn["unlabelled"] = len(rows) - len(labelled)
+    # (unless no row has the field: a file of another shape, such as CoronaNet's)
+    has_field = any("is_innovation" in r for r in rows)
+    inn["unlabelled"] = len(rows) - len(labelled) if has_field else 0
     inn["average_precision"] = _round(average_precision(truth, scores))
     for k in PRECISION_AT:
         inn[f"precision_at_{k}"] = _round(precision_at(truth, scores, k))
@@ -91,10 +135,11 @@ def evaluate_rows(
     metrics["is_innovation"] = inn
 
     # sectors: over the rows that list at least one sector
-    with_sectors = [i for i, r in enumerate(rows) if r.get("sectors")]
+    gold_sectors = [_known_sectors(r.get("sectors")) for r in rows]
+    with_sectors = [i for i, g in enumerate(gold_sectors) if g]
     per_label: dict[str, list[int]] = {s: [0, 0, 0] for s in SECTORS}
     for i in with_sectors:
-        gold = set(rows[i]["sectors"])
+        gold = gold_sectors[i]
         pred = set(predictions[i].get("sectors") or ())
         for s in gold | pred:
             counts = per_label.setdefault(s, [0, 0, 0])
@@ -119,22 +164,57 @@ def evaluate_rows(
         correct = sum(1 for i in idx if predictions[i].get(head) == rows[i][head])
         metrics[head] = {"rows": len(idx), "accuracy": _round(correct / len(idx) if idx else None)}
 
-    idx = [i for i, r in enumerate(rows) if _province_code(r.get("province"))]
-    correct = sum(
-        1
-        for i in idx
-        if _province_code(predictions[i].get("province")) == _province_code(rows[i]["province"])
-    )
+    # province: one labelled province, or (CoronaNet shape) any of the accepted codes
+    accepted = [_accepted_provinces(r) for r in rows]
+    idx = [i for i, codes in enumerate(accepted) if codes]
+    correct = sum(1 for i in idx if _province_code(predictions[i].get("province")) in accepted[i])
     metrics["province"] = {
         "rows": len(idx),
         "accuracy": _round(correct / len(idx) if idx else None),
     }
+    # level of government: the predicted innovator type is one the labelled level accepts
+    idx = [i for i, r in enumerate(rows) if isinstance(r.get("innovator_types"), list)]
+    if idx:
+        levels: dict[str, list[int]] = {}
+        for i in idx:
+            hit = predictions[i].get("innovator_type") in rows[i]["innovator_types"]
+            counts = levels.setdefault(str(rows[i].get("level") or "?"), [0, 0])
+            counts[0] += int(hit)
+            counts[1] += 1
+        correct = sum(c[0] for c in levels.values())
+        metrics["level"] = {
+            "rows": len(idx),
+            "accuracy": _round(correct / len(idx)),
+            "by_level": {
+                name: {"rows": n, "accuracy": _round(hits / n)}
+                for name, (hits, n) in sorted(levels.items())
+            },
+        }
+        national = [i for i in idx if rows[i].get("province_codes") == []]
+        metrics["level"]["national_without_province"] = _round(
+            sum(1 for i in national if not predictions[i].get("province")) / len(national)
+            if national
+            else None
+        )
     return metrics
 
 
-def read_labelled(path: str | Path) -> list[dict[str, Any]]:
-    """The rows of a labelled JSONL file; lines that are not JSON objects raise ValueError
-    naming the line."""
+def _known_sectors(value: Any) -> set[str]:
+    return {s for s in value if s in SECTORS} if isinstance(value, list) else set()
+
+
+def _accepted_provinces(row: Mapping[str, Any]) -> set[str]:
+    codes = row.get("province_codes")
+    if isinstance(codes, list):
+        return {c for c in map(_province_code, codes) if c}
+    code = _province_code(row.get("province"))
+    return {code} if code else set()
+
+
+def read_labelled(path: str | Path, problems: list[str] | None = None) -> list[dict[str, Any]]:
+    """The rows of a labelled JSONL file, each with its line number as ``_line``. A line that
+    is not a JSON object raises ValueError naming the line, or, when ``problems`` is given,
+    is reported there ("line N: ...") and skipped; invalid UTF-8 is replaced."""
     import json
 
     rows = []
@@ -145,23 +225,47 @@ def read_labelled(path: str | Path) -> list[dict[str, Any]]:
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}, line {number}: not JSON ({exc.msg})") from exc
-            if not isinstance(row, dict):
-                raise ValueError(f"{path}, line {number}: not a JSON object")
-            rows.append(row)
+                message = f"line {number}: not JSON ({exc.msg})"
+            else:
+                if isinstance(row, dict):
+                    rows.append({**row, "_line": number})
+                    continue
+                message = f"line {number}: not a JSON object"
+            if problems is None:
+                raise ValueError(f"{path}, {message}")
+            problems.append(message)
     return rows
 
 
 def evaluate_file(path: str | Path, instance_dir: str | Path | None = None) -> dict[str, Any]:
     """Predict a labelled JSONL file with the active model (the rules without one) and return
-    the metrics, with the model version that produced them."""
+    the metrics, with the model version that produced them. Bad lines and rows are counted
+    and listed with their line numbers under ``input``; rows without a usable text are left
+    out of every metric, rows without a usable label out of the is_innovation metrics."""
     from .predict import Predictor
 
-    rows = read_labelled(path)
+    problems: list[str] = []
+    rows = read_labelled(path, problems)
+    broken = len(problems)
+    usable = []
+    for row in rows:
+        issues, ok = check_row(row, need_label=False)
+        if "is_innovation" in row and row["is_innovation"] not in LABELS:
+            issues.append("is_innovation must be 0 or 1: left out of the is_innovation metrics")
+        problems.extend(f"line {row['_line']}: {issue}" for issue in issues)
+        if ok:
+            usable.append(row)
     predictor = Predictor.load(instance_dir)
-    predictions = list(predictor.predict_posts(rows))
-    metrics = evaluate_rows(rows, predictions)
-    return {"model_version": predictor.version, "data": str(path), **metrics}
+    predictions = list(predictor.predict_posts(usable))
+    metrics = evaluate_rows(usable, predictions)
+    problems.sort(key=lambda message: int(message.split(":")[0].split()[1]))
+    report = {
+        "lines_not_read": broken,
+        "rows_without_text": len(rows) - len(usable),
+        "problems": len(problems),
+        "problem_lines": problems[:100],
+    }
+    return {"model_version": predictor.version, "data": str(path), **metrics, "input": report}
 
 
 def evaluate_scores(rows: Iterable[Mapping[str, Any]], scores: Sequence[float]) -> dict[str, Any]:

@@ -136,7 +136,13 @@ class CompiledModel:
         actor_weight = self.actor_weight
         for i, a in enumerate(analyses):
             named = rules.structural_actor(a)
-            if named is not None and actor_weight:
+            if named is not None and a.lang == "en" and rules.government_subject(a) == named:
+                # an English text that opens with a government ("The city council of Solo
+                # ...", "The Indonesian police ..."), as descriptions of measures are written:
+                # decisive (written from such descriptions; in Indonesian posts it is only
+                # the push below, like any other structural actor)
+                actor_logits[i, _ACTORS.index(named)] += 100.0
+            elif named is not None and actor_weight:
                 # the actor the text's structure names (not a beneficiary): a push towards it
                 actor_logits[i, _ACTORS.index(named)] += actor_weight
             if a.author_cue is not None:

@@ -1103,6 +1103,64 @@ def _place_as_subject(analysis: Analysis) -> str | None:
     return None
 
 
+# the subject of a sentence that opens with a government, as descriptions of measures and
+# news write it: "The city council of Solo ...", "The provincial government of Central Java",
+# "Bandung city government", "The Indonesian police", "The Governor of Bali", "The Ministry
+# of Health", "Pemerintah Kota Surabaya": the level word beside the government word, else the
+# head of that government, else the place named after "of"
+_GOVERNMENT_WORDS: Final = _words(
+    "council government administration authorities authority govt officials pemerintah "
+    "immigration embassy taskforce force department board"
+)
+_GOVERNMENT_LEVEL: Final = {
+    "city": "pemkot", "municipal": "pemkot", "kota": "pemkot", "regency": "pemkab",
+    "kabupaten": "pemkab", "district": "pemkab", "provincial": "pemprov", "province": "pemprov",
+    "provinsi": "pemprov", "national": "kementerian-lembaga", "central": "kementerian-lembaga",
+    "indonesian": "kementerian-lembaga", "pusat": "kementerian-lembaga",
+}  # fmt: skip
+_GOVERNMENT_HEADS: Final = {
+    "governor": "pemprov", "gubernur": "pemprov", "mayor": "pemkot", "walikota": "pemkot",
+    "regent": "pemkab", "bupati": "pemkab", "president": "kementerian-lembaga",
+    "presiden": "kementerian-lembaga", "minister": "kementerian-lembaga",
+    "ministry": "kementerian-lembaga", "menteri": "kementerian-lembaga",
+    "police": "kementerian-lembaga", "polri": "kementerian-lembaga",
+    "military": "kementerian-lembaga", "army": "kementerian-lembaga",
+}  # fmt: skip
+_COUNTRY_WORDS: Final = _words("indonesia indonesian republic ri")
+# the heads are looked for in the first words; a government word ("the city council of ...")
+# a little further, past an opening phrase ("On April 2, ...", "As part of its policy, ...")
+_HEAD_SPAN: Final = 6
+_GOVERNMENT_SPAN: Final = 12
+
+
+def government_subject(analysis: Analysis) -> str | None:
+    """The level of the government a text opens with (within its first few words), or None.
+    A text that names the country and neither an actor nor a place ("Indonesia is banning
+    entry ...") is about the national government."""
+    tokens = analysis.tokens[:_GOVERNMENT_SPAN]
+    for p, token in enumerate(tokens):
+        if p < _HEAD_SPAN and token in _GOVERNMENT_HEADS:
+            return _GOVERNMENT_HEADS[token]
+        if token == "bank" and tokens[p + 1 : p + 2] == ["indonesia"]:
+            return "kementerian-lembaga"  # the central bank
+        if token not in _GOVERNMENT_WORDS:
+            continue
+        for near_token in (*tokens[max(p - 2, 0) : p][::-1], *analysis.tokens[p + 1 : p + 3]):
+            if near_token in _GOVERNMENT_LEVEL:
+                return _GOVERNMENT_LEVEL[near_token]
+        after = analysis.tokens[p + 1 : p + 4]
+        if not _COUNTRY_WORDS.isdisjoint(after) or not _COUNTRY_WORDS.isdisjoint(tokens[:p]):
+            return "kementerian-lembaga"
+        return _office_kind(analysis.tokens, p, analysis.region)
+    return None
+
+
+def _country_subject(analysis: Analysis) -> str | None:
+    if analysis.region is None and not _COUNTRY_WORDS.isdisjoint(analysis.tokens[:_HEAD_SPAN]):
+        return "kementerian-lembaga"
+    return None
+
+
 def structural_actor(analysis: Analysis) -> str | None:
     """The innovator type of the first actor the text names that is neither a beneficiary
     ("untuk warga", "bagi para mahasiswa", "for residents") nor, in a text about a clinical
@@ -1112,6 +1170,9 @@ def structural_actor(analysis: Analysis) -> str | None:
     when the text names no actor."""
     tokens = analysis.tokens
     groups = analysis.groups
+    subject = government_subject(analysis)
+    if subject is not None:
+        return subject
     # who runs an initiative known by name, when the text names no one else
     owner = (
         structure.known_initiative_owner(tokens) or None
@@ -1121,7 +1182,8 @@ def structural_actor(analysis: Analysis) -> str | None:
     has_actor = any(gid in groups for gid in _ACTOR_ANY)
     offices = [p for p, t in enumerate(tokens[:_OFFICE_FIRST]) if t in _OFFICE_WORDS]
     if not has_actor and not offices and _OFFICE_WORDS.isdisjoint(tokens):
-        return owner or _place_as_subject(analysis)  # most posts: nothing names an actor
+        # most posts: nothing names an actor
+        return owner or _place_as_subject(analysis) or _country_subject(analysis)
     found = [(p, 0, k) for p, _, k in actor_mentions(analysis)] if has_actor else []
     if "oleh" in tokens or "by" in tokens:
         offices += [

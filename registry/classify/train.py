@@ -1,11 +1,15 @@
-"""Training: the seed set plus any labelled JSONL (and curator decisions), cross-validated,
-saved as a new signed version.
+"""Training: the default data (real labelled posts the project ships and the team-written
+seed set) plus any labelled JSONL and curator decisions, cross-validated, saved as a new
+signed version.
 
-The seed set is ``registry/data/seed/posts_*.jsonl`` (team-written, labelled; keys ``id``,
-``text``, ``author``, ``user_location``, ``lang``, ``is_innovation``, ``sectors``, ``focus``,
-``innovator_type``, ``province``). Extra rows use the same keys; only ``text`` and
-``is_innovation`` are required. ../shared/data/labeled is for evaluation only: never pass it
-here for a model that ships.
+The default data (``load_default``) is ``registry/data/real/*.jsonl`` (real posts of
+Hyuto/skripsi, MIT, labelled by the team: see the NOTICE there) and
+``registry/data/seed/posts_*.jsonl`` (team-written; keys ``id``, ``text``, ``author``,
+``user_location``, ``lang``, ``is_innovation``, ``sectors``, ``focus``, ``innovator_type``,
+``province``). Seed rows carry ``origin`` "seed" and weigh ``PostModel.written_weight``; every
+other row (real posts, curator decisions, ``--data`` files) weighs 1. Extra rows use the same
+keys; only ``text`` and ``is_innovation`` are required. Of ../shared/data/labeled only the
+train file may be passed here, and only for experiments: the dev file is for evaluation.
 """
 
 from __future__ import annotations
@@ -21,38 +25,59 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
+from ..taxonomy import SECTORS
 from . import rules, store
-from .evaluate import evaluate_rows, read_labelled
-from .pipeline import PostModel
+from .evaluate import check_row, evaluate_rows, read_labelled
+from .pipeline import WRITTEN, PostModel
 
 SEED_FILES = ("posts_a.jsonl", "posts_b.jsonl", "posts_c.jsonl", "posts_e.jsonl")
+#: real labelled posts the project may ship (registry/data/real, see its NOTICE.md)
+REAL_FILES = ("hyuto_skripsi_posts.jsonl",)
 CV_FOLDS = 5
 
 
-def load_seed() -> list[dict[str, Any]]:
-    """The team-written seed set, in file order."""
+def _read_package_rows(folder: str, names: Sequence[str]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    base = resources.files("registry") / "data" / "seed"
-    for name in SEED_FILES:
+    base = resources.files("registry") / "data" / folder
+    for name in names:
         for line in (base / name).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 rows.append(json.loads(line))
     return rows
 
 
+def load_seed() -> list[dict[str, Any]]:
+    """The team-written seed set, in file order, each row marked ``origin`` "seed"."""
+    return [{**row, "origin": WRITTEN} for row in _read_package_rows("seed", SEED_FILES)]
+
+
+def load_real() -> list[dict[str, Any]]:
+    """The real labelled posts the project ships (MIT rows of Hyuto/skripsi), in file order."""
+    return _read_package_rows("real", REAL_FILES)
+
+
+def load_default() -> list[dict[str, Any]]:
+    """What the default model learns from before any curator decision: real rows, then seed."""
+    return [*load_real(), *load_seed()]
+
+
 def clean_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
-    """The rows usable for training (a string ``text`` and ``is_innovation`` 0/1/true/false),
-    and a message for each row left out."""
+    """The rows usable for training and a message for each problem (see
+    ``evaluate.check_row``): rows without a usable label or text are left out; unknown sector
+    slugs are dropped from a row that is kept; long texts are kept (analysis reads the first
+    4,000 characters). A row read from a file names its line (``_line``, or ``_where``: the
+    file and the line)."""
     kept: list[dict[str, Any]] = []
     problems: list[str] = []
     for n, row in enumerate(rows, start=1):
-        label = row.get("is_innovation")
-        if not isinstance(row.get("text"), str):
-            problems.append(f"row {n} ({row.get('id')}): no text")
-        elif label not in (0, 1, True, False):
-            problems.append(f"row {n} ({row.get('id')}): is_innovation must be 0 or 1")
-        else:
-            kept.append({**row, "is_innovation": int(bool(label))})
+        where = row.get("_where") or (f"line {row['_line']}" if "_line" in row else f"row {n}")
+        issues, usable = check_row(row, need_label=True)
+        problems.extend(f"{where} ({row.get('id')}): {issue}" for issue in issues)
+        if usable:
+            clean = {**row, "is_innovation": int(bool(row["is_innovation"]))}
+            if isinstance(row.get("sectors"), list):
+                clean["sectors"] = [s for s in row["sectors"] if s in SECTORS]
+            kept.append(clean)
     return kept, problems
 
 
@@ -109,22 +134,31 @@ def train_and_save(
     folds: int = CV_FOLDS,
     params: Mapping[str, Any] | None = None,
 ) -> tuple[store.ModelInfo, dict[str, Any]]:
-    """Train on the seed set (unless ``include_seed`` is false), the labelled JSONL files
-    ``data_paths`` and ``extra_rows`` (e.g. curator decisions); cross-validate; save a new
-    signed version (activated unless ``activate`` is false). Returns its info and a report
-    (CV metrics, row counts, rows left out)."""
+    """Train on the default data (the shipped real rows and the seed set, unless
+    ``include_seed`` is false), the labelled JSONL files ``data_paths`` and ``extra_rows``
+    (e.g. curator decisions); cross-validate; save a new signed version (activated unless
+    ``activate`` is false). Returns its info and a report (CV metrics, row counts, rows left
+    out and why, with their line numbers)."""
     started = time.perf_counter()
-    raw: list[Mapping[str, Any]] = list(load_seed()) if include_seed else []
-    sources = {"seed": len(raw)} if include_seed else {}
+    raw: list[Mapping[str, Any]] = []
+    sources: dict[str, int] = {}
+    file_problems: list[str] = []
+    if include_seed:
+        real, seed = load_real(), load_seed()
+        sources.update(real=len(real), seed=len(seed))
+        raw.extend([*real, *seed])
     for path in data_paths:
-        found = read_labelled(path)
+        bad: list[str] = []
+        found = read_labelled(path, bad)
         sources[str(path)] = len(found)
-        raw.extend(found)
+        file_problems.extend(f"{path}, {message}" for message in bad)
+        raw.extend({**row, "_where": f"{path}, line {row['_line']}"} for row in found)
     extra = list(extra_rows)
     if extra:
         sources["extra"] = len(extra)
         raw.extend(extra)
-    rows, problems = clean_rows(raw)
+    rows, row_problems = clean_rows(raw)
+    problems = [*file_problems, *row_problems]
     if not any(r["is_innovation"] for r in rows) or all(r["is_innovation"] for r in rows):
         raise ValueError("training needs both innovations and non-innovations")
     metrics = cross_validate(rows, folds=folds, params=params) if folds >= 2 else {}
@@ -135,7 +169,8 @@ def train_and_save(
             "rows": len(rows),
             "innovations": sum(r["is_innovation"] for r in rows),
             "sources": sources,
-            "left_out": len(problems),
+            "left_out": len(raw) - len(rows),
+            "problems": len(problems),
         },
         "params": {k: repr(v) for k, v in model.get_params(deep=False).items()},
         "threshold": model.threshold_,
@@ -149,7 +184,8 @@ def train_and_save(
         "threshold": model.threshold_,
         "data": meta["data"],
         "cv_metrics": metrics,
-        "problems": problems[:20],
+        "problems": problems[:50],
+        "problem_count": len(problems),
         "training_seconds": meta["training_seconds"],
     }
     return info, report

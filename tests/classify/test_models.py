@@ -22,6 +22,7 @@ from registry.classify.rules import RuleClassifier, analyze, stem
 from registry.classify.train import (
     cross_validate,
     ensure_default_model,
+    load_default,
     load_seed,
     train_and_save,
 )
@@ -374,7 +375,7 @@ def test_ensure_default_model_trains_once_then_reuses(tmp_path: Path) -> None:
     version = ensure_default_model(instance)
     (info,) = store.list_models(instance)
     assert info.version == version and info.active
-    assert info.meta["data"]["rows"] == len(load_seed())
+    assert info.meta["data"]["rows"] == len(load_default())
     assert info.meta["size_bytes"] < 50 * 1024 * 1024
     assert ensure_default_model(instance) == version  # compatible: kept
     meta_path = info.path / "meta.json"
@@ -582,7 +583,7 @@ def test_train_command_adds_extra_data_and_activates(cli_app: Flask, tmp_path: P
     result = cli_app.test_cli_runner().invoke(args=["classify", "train", "--data", str(extra)])
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout[: result.stdout.rindex("}") + 1])
-    assert report["data"]["rows"] == len(load_seed()) + 2
+    assert report["data"]["rows"] == len(load_default()) + 2
     assert report["data"]["left_out"] == 1 and report["problems"]
     assert report["cv_metrics"]["is_innovation"]["average_precision"] > 0.5
     assert f"model {report['version']} saved and active" in result.stdout

@@ -318,9 +318,15 @@ def test_the_shape_of_an_innovation_raises_the_score(stacked: PostModel) -> None
     assert any(term.startswith("[shape:") for term, _ in plan["explain"])
 
 
-def test_the_structural_actor_moves_the_innovator_type(stacked: PostModel) -> None:
-    predictor = Predictor(stacked, "test")
-    (line,) = predictor.predict_batch(
-        [{"text": "Untuk warga isoman, Kemenkes buka layanan telemedisin gratis 24 jam"}]
-    )
-    assert line["innovator_type"] == "kementerian-lembaga"
+def test_the_structural_actor_moves_the_innovator_type() -> None:
+    # actor_weight 4 (the default until grouped CV on real posts chose 1): on a model of seed
+    # rows alone the push of the structural actor decides here; at 1 the learned head does
+    rows = load_seed()[::3]
+    text = "Untuk warga isoman, Kemenkes buka layanan telemedisin gratis 24 jam"
+    kinds = [
+        Predictor(PostModel(cv=3, actor_weight=weight).fit(rows, rows), "test").predict_batch(
+            [{"text": text}]
+        )[0]["innovator_type"]
+        for weight in (0.0, 4.0)
+    ]
+    assert kinds == ["masyarakat-sipil", "kementerian-lembaga"]

@@ -33,3 +33,5 @@ def test_train_includes_curator_decisions(app):
     # a duplicate gives no label: two rows from the curators
     assert report["data"]["sources"]["extra"] == 2
     assert report["data"]["sources"]["seed"] >= 1500
+    # the same default data as `registry init`: the shipped real posts too
+    assert report["data"]["sources"]["real"] == 1050
