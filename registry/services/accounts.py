@@ -357,8 +357,9 @@ def _digest(raw: str) -> str:
 def mint_api_token(user: User, *, days: int | None = None) -> str:
     """A new API token for user; only its digest is stored, so this is the one time it is seen."""
     days = int(current_app.config["API_TOKEN_DAYS"]) if days is None else days
-    if days < 1:
-        # a token that never expires cannot be taken back by time: refused
+    if days == 0:
+        # 0 once meant "never expires": every token expires now (a negative lifetime makes an
+        # expired one, which tests use)
         raise ValidationError({"days": "a token lives at least 1 day (and always expires)"})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(
