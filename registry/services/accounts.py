@@ -245,6 +245,8 @@ def authenticate(
         raise LoginError("unconfirmed")
     if attempt is not None:
         db.session.delete(attempt)
+    if not user.session_token:  # a row written without the model (its default is random)
+        user.session_token = new_session_token()
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
