@@ -96,6 +96,8 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "ATTACHMENTS_PER_INNOVATION": 10,
         # the relay contact form on an innovation's page
         "CONTACT_RATE_LIMIT": "5 per hour;20 per day",
+        # a curator may publish their own submission (or update) without a second curator
+        "ALLOW_SELF_PUBLISH": False,
         # the classifier retrains in the background after this many new curator labels
         "RETRAIN_AFTER": 50,
     }

@@ -245,6 +245,8 @@ def authenticate(
         raise LoginError("unconfirmed")
     if attempt is not None:
         db.session.delete(attempt)
+    if not user.session_token:  # a row written without the model (its default is random)
+        user.session_token = new_session_token()
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -357,8 +359,9 @@ def _digest(raw: str) -> str:
 def mint_api_token(user: User, *, days: int | None = None) -> str:
     """A new API token for user; only its digest is stored, so this is the one time it is seen."""
     days = int(current_app.config["API_TOKEN_DAYS"]) if days is None else days
-    if days < 1:
-        # a token that never expires cannot be taken back by time: refused
+    if days == 0:
+        # 0 once meant "never expires": every token expires now (a negative lifetime makes an
+        # expired one, which tests use)
         raise ValidationError({"days": "a token lives at least 1 day (and always expires)"})
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(

@@ -63,11 +63,27 @@ class Conflict(RuntimeError):
 
 
 def can_view(user: User | None, innovation: Innovation) -> bool:
-    if innovation.status == "published":
-        return True
+    """Whether user may see innovation and its attachments (web and API alike)."""
+    return innovation.status == "published" or can_see_submission(user, innovation)
+
+
+def can_see_submission(user: User | None, innovation: Innovation) -> bool:
+    """The private record (contact, history, attachments): its owner always; curators once it
+    is submitted (a draft is its owner's alone: curators' pages do not show drafts either)."""
     if user is None:
         return False
-    return user.is_curator or innovation.owner_id == user.id
+    if innovation.owner_id == user.id:
+        return True
+    return user.is_curator and innovation.status != "draft"
+
+
+SELF_PUBLISH = "curators cannot publish their own submission: another curator decides"
+
+
+def check_not_self_publishing(innovation: Innovation, actor: User) -> None:
+    """A curator's own submission is published by another curator, unless ALLOW_SELF_PUBLISH."""
+    if innovation.owner_id == actor.id and not current_app.config.get("ALLOW_SELF_PUBLISH"):
+        raise ValidationError({"decision": SELF_PUBLISH})
 
 
 def can_edit(user: User | None, innovation: Innovation) -> bool:
@@ -187,6 +203,8 @@ def decide(innovation: Innovation, decision: str, *, actor: User, note: str = ""
     if decision in NOTE_REQUIRED and not note:
         raise ValidationError({"note": "a note for the submitter is required"})
     target = DECISIONS[decision]
+    if target == "published":
+        check_not_self_publishing(innovation, actor)
     # two curators deciding at once: the second waits for the first and reads its status
     lock_rows(Innovation, [innovation.id])
     if innovation.status not in OPEN or target not in catalogue.TRANSITIONS[innovation.status]:

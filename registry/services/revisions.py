@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Innovation, ReviewEvent, User, utcnow
-from . import catalogue
+from . import catalogue, review
 from .review import MAX_NOTE, Conflict, Forbidden
 from .validation import FIELDS, ValidationError, clean
 
@@ -95,6 +95,7 @@ def publish(innovation: Innovation, *, actor: User, note: str = "") -> ReviewEve
         raise Forbidden("only curators decide on updates")
     if innovation.status not in REVISABLE or not innovation.pending_changes:
         raise Conflict("no pending update", status=innovation.status)
+    review.check_not_self_publishing(innovation, actor)
     note = _note(note)
     changes = dict(innovation.pending_changes)
     before = len(innovation.events)

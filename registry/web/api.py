@@ -240,7 +240,7 @@ def create_submission() -> Any:
 def get_submission(innovation_id: int) -> Any:
     user = _token_user()
     row = db.session.get(Innovation, innovation_id)
-    if row is None or not (user.is_curator or row.owner_id == user.id):
+    if row is None or not review.can_see_submission(user, row):
         db.session.commit()  # token last_used_at
         return problem(404, "Not found", f"no submission {innovation_id} of yours")
     body = submission_record(row)

@@ -280,6 +280,12 @@ def decision_choices() -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- messages
 
 _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
+    (
+        re.compile(r"^curators cannot publish their own submission"),
+        lambda m: gettext(
+            "Kurator tidak menerbitkan pengajuannya sendiri: kurator lain memutuskan."
+        ),
+    ),
     (re.compile(r"is required$"), lambda m: gettext("Wajib diisi sebelum dikirim untuk ditinjau.")),
     (
         re.compile(r"^at most (\d+) words \(got (\d+)\)$"),

@@ -63,6 +63,7 @@ def test_an_untrusted_host_gets_400_and_no_mail(app, ctx):
     api = client.get("/api/v1/innovations", headers={"Host": "evil.example:8080"})
     assert api.status_code == 400 and api.mimetype == "application/problem+json"
     assert client.get("/nowhere", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/healthz", headers={"Host": "10.0.0.5:8000"}).status_code == 200
     # the trusted names still answer
     assert client.get("/", headers={"Host": "localhost:5000"}).status_code == 200
     assert client.get("/", headers={"Host": "127.0.0.1"}).status_code == 200
