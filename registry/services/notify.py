@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import url_for
 from flask_babel import gettext
 
 from ..models import Innovation, ReviewEvent
 from . import mail
+
+log = logging.getLogger(__name__)
+
+
+def _send(to: str, subject: str, body: str) -> str | None:
+    """Mail the owner; an address no header can hold (stored before today's check) is logged
+    and skipped: the decision it reports is committed already and must not answer 500."""
+    try:
+        return mail.send(to, subject, body)
+    except mail.BadAddress as exc:
+        log.warning("decision mail not sent: %s", exc)
+        return None
 
 
 def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
@@ -32,7 +46,7 @@ def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
     if event.to_status == "revision_requested":
         lines += ["", gettext("Perbaiki lalu kirim ulang di sini:")]
     lines += ["", link]
-    return mail.send(owner.email, subjects[event.to_status], "\n".join(lines))
+    return _send(owner.email, subjects[event.to_status], "\n".join(lines))
 
 
 def revision(innovation: Innovation, event: ReviewEvent) -> str | None:
@@ -59,4 +73,4 @@ def revision(innovation: Innovation, event: ReviewEvent) -> str | None:
     if event.note:
         lines += ["", gettext("Catatan kurator:"), event.note]
     lines += ["", link]
-    return mail.send(owner.email, subject, "\n".join(lines))
+    return _send(owner.email, subject, "\n".join(lines))

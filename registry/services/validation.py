@@ -58,9 +58,9 @@ REQUIRED_FOR_REVIEW = ("title", "summary", "sectors", "focus", "innovator_name",
 # no space, control character, comma, angle bracket or quote either: an address we accept is
 # put in a mail header as it is, and must stay exactly one address there (the part before
 # the @ is ASCII: Python's mail headers refuse anything else there)
-_ADDRESS_PART = r'[^@\s\x00-\x1f\x7f,;:<>()\[\]\\"]+'
+ADDRESS_PART = r'[^@\s\x00-\x1f\x7f,;:<>()\[\]\\"]+'
 _LOCAL_PART = r'[^@\s\x00-\x1f\x7f-\U0010ffff,;:<>()\[\]\\"]+'
-EMAIL = re.compile(rf"^{_LOCAL_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}\Z")
+EMAIL = re.compile(rf"^{_LOCAL_PART}@{ADDRESS_PART}\.{ADDRESS_PART}\Z")
 # a one-line field (title, names, codes) holds no line break or other control character
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
