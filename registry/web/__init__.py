@@ -21,6 +21,7 @@ def register_web(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .curate import bp as curate_bp
     from .inbox import bp as inbox_bp
+    from .maps import bp as maps_bp
     from .public import bp as public_bp
     from .submit import bp as submit_bp
 
@@ -31,6 +32,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(curate_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(maps_bp)
     app.add_template_global(wib, "wib")
     app.add_template_global(field_attrs, "field_attrs")
     app.add_template_global(_explain_label, "explain_label")
