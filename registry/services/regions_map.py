@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, event, exists, func, or_, select
+from sqlalchemy.orm import Session
 
 from .. import taxonomy
 from ..extensions import db
@@ -127,21 +129,28 @@ def clear_cache() -> None:
 def counts(query: MapQuery) -> dict[str, int]:
     """{code: count} for every region of the level (0 when none), cached per query and layer
     version."""
+    return counts_and_version(query)[0]
+
+
+def counts_and_version(query: MapQuery) -> tuple[dict[str, int], Hashable]:
+    """The counts and the layer version they were computed at (a key for what is drawn from
+    them; the same dict object is returned while it is cached: do not change it)."""
     layer = LAYERS[query.layer]
-    key = (query, layer.version())
+    version = layer.version()
+    key = (query, version)
     cache = _cache()
     with _cache_lock:
         hit = cache.get(key)
         if hit is not None:
             cache.move_to_end(key)
-            return hit
+            return hit, version
     found = layer.counts(query.level, query.province, query.filter_dict())
     result = {code: int(found.get(code, 0)) for code in region_codes(query.level, query.province)}
     with _cache_lock:
         cache[key] = result
         while len(cache) > CACHE_SIZE:
             cache.popitem(last=False)
-    return result
+    return result, version
 
 
 # --------------------------------------------------------------------------- innovations layer
@@ -197,8 +206,7 @@ def count_innovations(level: str, province: str | None, filters: Filters) -> dic
     return {str(code): int(n) for code, n in rows}
 
 
-def catalogue_version() -> Hashable:
-    """Changes whenever a published innovation is added, removed or edited."""
+def _fingerprint() -> Hashable:
     row = db.session.execute(
         select(
             func.count(), func.max(Innovation.updated_at), func.max(Innovation.published_at)
@@ -207,19 +215,65 @@ def catalogue_version() -> Hashable:
     return tuple(row)
 
 
+# Changes to the catalogue committed by this process bump the generation at once; changes by
+# another process (a second web worker, a job, a bulk import) are seen when the fingerprint is
+# read again, at most VERSION_TTL seconds later. Reading it on every request would cost a scan
+# of the catalogue (~40 ms at 50,000 rows on SQLite), most of a warm page's time.
+VERSION_TTL = 2.0
+VERSION_KEY = "registry.map_version"
+_generation = [0]
+_DIRTY = "registry.map_dirty"
+
+
+def _note_changes(session: Session, flush_context: Any) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Innovation | InnovationSector):
+            session.info[_DIRTY] = True
+            return
+
+
+def _bump_after_commit(session: Session) -> None:
+    if session.info.pop(_DIRTY, False):
+        _generation[0] += 1
+
+
+def _forget_after_rollback(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_DIRTY, None)
+
+
+def install() -> None:
+    """Listen on every session (idempotent)."""
+    if not event.contains(Session, "after_flush", _note_changes):
+        event.listen(Session, "after_flush", _note_changes)
+        event.listen(Session, "after_commit", _bump_after_commit)
+        event.listen(Session, "after_soft_rollback", _forget_after_rollback)
+
+
+def catalogue_version() -> Hashable:
+    """Changes whenever a published innovation is added, removed or edited (see VERSION_TTL)."""
+    state = current_app.extensions.setdefault(VERSION_KEY, {})
+    now = time.monotonic()
+    generation = _generation[0]
+    if state.get("generation") != generation or now - state.get("at", -VERSION_TTL) >= VERSION_TTL:
+        state.update(value=_fingerprint(), at=now, generation=generation)
+    return (generation, state["value"])
+
+
+install()
 register_layer(DEFAULT_LAYER, count_innovations, catalogue_version)
 
 
 # --------------------------------------------------------------------------- listing
 
 
-def innovations_in(province: str, filters: Filters, limit: int = 50) -> list[Innovation]:
-    """Published innovations of one province passing the filters, newest first."""
+def innovation_ids_in(province: str, filters: Filters, limit: int = 50) -> list[int]:
+    """Ids of the published innovations of one province passing the filters, newest first."""
     conditions = innovation_filters(filters)
     conditions.append(Innovation.province_code == province)
     return list(
         db.session.scalars(
-            select(Innovation)
+            select(Innovation.id)
             .where(*conditions)
             .order_by(Innovation.published_at.desc(), Innovation.id.desc())
             .limit(limit)

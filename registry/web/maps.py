@@ -8,6 +8,8 @@ registry.maps. Each region links to the search filtered by it, with the map's ow
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -17,11 +19,11 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from .. import taxonomy
 from ..extensions import limiter
 from ..maps import shapes, svg
-from ..services import regions_map
+from ..services import discovery, regions_map
 from ..services.discovery import ParamError
 from ..services.regions_map import MapQuery, UnknownProvince
 from .problems import problem
-from .public import card, current_locale, region_name, vocab_label
+from .public import current_locale, region_name, vocab_label
 
 bp = Blueprint("maps", __name__)
 
@@ -32,6 +34,9 @@ LAYER_COUNTS: dict[str, Callable[[int], str]] = {
 }
 FORM_VOCABS = ("sector", "focus", "innovator_type", "stage")
 LIST_LIMIT = 50
+DRAWINGS_KEY = "registry.map_drawings"
+DRAWINGS_KEPT = 256
+_drawings_lock = threading.Lock()
 LOCATOR_WIDTH = 400  # a locator is small: fewer points
 SVG_TYPE = "image/svg+xml"
 
@@ -78,8 +83,23 @@ def region_search_url(query: MapQuery, code: str) -> str:
 
 def _rows(query: MapQuery) -> list[dict[str, Any]]:
     """One row per region, sorted by name: code, name, count, words, links."""
-    counts = regions_map.counts(query)
-    rows = []
+    return _drawing(query)["rows"]
+
+
+def _drawing(query: MapQuery) -> dict[str, Any]:
+    """Rows, legend and the inline SVG of a query, kept per query, language and catalogue
+    version (drawing 38 or 500 links costs more than the cached counts)."""
+    counts, version = regions_map.counts_and_version(query)
+    key = (query, current_locale(), version)
+    cache: OrderedDict[Any, dict[str, Any]] = current_app.extensions.setdefault(
+        DRAWINGS_KEY, OrderedDict()
+    )
+    with _drawings_lock:
+        hit = cache.get(key)
+        if hit is not None:
+            cache.move_to_end(key)
+            return hit
+    rows: list[dict[str, Any]] = []
     for code, count in counts.items():
         name = region_name(code)
         words = count_words(query.layer, count)
@@ -95,7 +115,19 @@ def _rows(query: MapQuery) -> list[dict[str, Any]]:
                 else None,
             }
         )
-    return sorted(rows, key=lambda r: r["name"])
+    rows.sort(key=lambda r: r["name"])
+    no_data = gettext("tidak ada data")
+    regions = [svg.Region(r["code"], r["title"], r["count"], r["search_url"]) for r in rows]
+    drawing = {
+        "rows": rows,
+        "inline": _svg(query, regions, standalone=False),
+        "legend": svg.legend(regions, "0", no_data),
+    }
+    with _drawings_lock:
+        cache[key] = drawing
+        while len(cache) > DRAWINGS_KEPT:
+            cache.popitem(last=False)
+    return drawing
 
 
 def _title(query: MapQuery) -> str:
@@ -108,11 +140,11 @@ def _title(query: MapQuery) -> str:
     )
 
 
-def _svg(query: MapQuery, rows: list[dict[str, Any]], *, standalone: bool) -> str:
+def _svg(query: MapQuery, regions: list[svg.Region], *, standalone: bool) -> str:
     level = shapes.PROVINCES if query.level == regions_map.PROVINCE else shapes.REGENCIES
     return svg.render(
         shapes.view(level, query.province),
-        [svg.Region(r["code"], r["title"], r["count"], r["search_url"]) for r in rows],
+        regions,
         title=_title(query),
         zero_label="0",
         no_data_label=gettext("tidak ada data"),
@@ -164,17 +196,14 @@ def _svg_url(query: MapQuery) -> str:
 
 
 def _page(template: str, query: MapQuery, **context: Any) -> str:
-    rows = _rows(query)
+    drawing = _drawing(query)
+    rows = drawing["rows"]
     return render_template(
         template,
         query=query,
         rows=rows,
-        map_svg=_svg(query, rows, standalone=False),
-        legend=svg.legend(
-            [svg.Region(r["code"], "", r["count"], "") for r in rows],
-            "0",
-            gettext("tidak ada data"),
-        ),
+        map_svg=drawing["inline"],
+        legend=drawing["legend"],
         title=_title(query),
         layer_name=layer_label(query.layer),
         total=sum(r["count"] or 0 for r in rows),
@@ -210,21 +239,30 @@ def province(province: str) -> Any:
         return _not_found(province)
     except ParamError as exc:
         return _bad_request(exc)
-    innovations = regions_map.innovations_in(
-        query.province or "", query.filter_dict(), LIST_LIMIT + 1
-    )
+    ids = regions_map.innovation_ids_in(query.province or "", query.filter_dict(), LIST_LIMIT + 1)
+    items = discovery.load_result_items(ids[:LIST_LIMIT], current_locale())
+    innovations = [
+        items[i] | {"url": url_for("public.innovation", slug=items[i]["slug"]), "highlight": ""}
+        for i in ids[:LIST_LIMIT]
+        if i in items
+    ]
     return _page(
         "map/province.html",
         query,
         province_name=region_name(query.province),
-        innovations=[card(row) for row in innovations[:LIST_LIMIT]],
-        more=len(innovations) > LIST_LIMIT,
+        innovations=innovations,
+        more=len(ids) > LIST_LIMIT,
         all_url=url_for(
             "public.search",
             **{k: v for k, v in _map_args(query).items() if k != "layer"}
             | {"province": query.province},
         ),
     )
+
+
+def _standalone(query: MapQuery) -> str:
+    regions = [svg.Region(r["code"], r["title"], r["count"], r["search_url"]) for r in _rows(query)]
+    return _svg(query, regions, standalone=True)
 
 
 def _picture(body: str) -> Response:
@@ -243,7 +281,7 @@ def picture() -> Any:
         query = regions_map.parse_query(request.args, level=regions_map.PROVINCE)
     except ParamError as exc:
         return _picture_error(exc)
-    return _picture(_svg(query, _rows(query), standalone=True))
+    return _picture(_standalone(query))
 
 
 @bp.get("/peta/<province>.svg")
@@ -254,7 +292,7 @@ def province_picture(province: str) -> Any:
         return problem(404, "Not found", f"no province with code {province!r}")
     except ParamError as exc:
         return _picture_error(exc)
-    return _picture(_svg(query, _rows(query), standalone=True))
+    return _picture(_standalone(query))
 
 
 @bp.get("/peta/lokasi/<code>.svg")
