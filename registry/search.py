@@ -1621,6 +1621,13 @@ class SearchIndex:
             suggestion = _suggestion(searcher, view, q) if q.strip() else None
             return SearchResult(total=total, hits=hits, facets=facets, suggestion=suggestion)
 
+    def version(self) -> tuple[int, ...]:
+        """Changes whenever what a search sees does (a rebuild or a committed update): a cache
+        key for results derived from the index (the map's counts)."""
+        with self._lock:
+            self._state()
+            return tuple(self._ident or ())
+
     def warm(self) -> None:
         """Open the searcher and build what the first search would (a server's start-up)."""
         with self._lock:

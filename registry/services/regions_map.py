@@ -3,30 +3,27 @@ combination until the catalogue changes.
 
 A layer is one entry in ``LAYERS``: a name, a count function and a version function. The count
 function takes the level, the parent province (regency level) and the search's filters, and
-returns {region code: count} (a code left out is drawn as "no data"). The version function
-returns something that changes whenever the counts might: the cache keys on it, so a change
-made by any process is seen on the next request. Adding a layer (replications, reports) is
-one ``register_layer`` call.
+returns {region code: count}. The version function returns something that changes whenever the
+counts might: the cache keys on it, so a change made by any process is seen on the next
+request. Adding a layer (replications, reports) is one ``register_layer`` call.
+
+The innovations layer counts with the search index (its facets, so the map and the search
+always agree) and its version is the index's.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, event, exists, func, or_, select
-from sqlalchemy.orm import Session
 
 from .. import taxonomy
-from ..extensions import db
-from ..models import Innovation, InnovationSector
 from .discovery import ParamError, SearchParams, parse_params
+from .indexing import get_index
 
 PROVINCE = "province"
 REGENCY = "regency"
@@ -156,126 +153,20 @@ def counts_and_version(query: MapQuery) -> tuple[dict[str, int], Hashable]:
 # --------------------------------------------------------------------------- innovations layer
 
 
-def _year_clause(years: Sequence[str]) -> Any:
-    return or_(
-        *(
-            Innovation.started_on.between(dt.date(int(y), 1, 1), dt.date(int(y), 12, 31))
-            for y in years
-        )
-    )
-
-
-def innovation_filters(filters: Filters) -> list[Any]:
-    """SQL conditions equal to the search index's filters (OR within one, AND across)."""
-    conditions: list[Any] = [Innovation.status == "published"]
-    columns = {
-        "focus": Innovation.focus,
-        "innovator_type": Innovation.innovator_type,
-        "stage": Innovation.stage,
-        "province": Innovation.province_code,
-    }
-    for name, values in filters.items():
-        if not values:
-            continue
-        if name == "sector":
-            conditions.append(
-                exists().where(
-                    and_(
-                        InnovationSector.innovation_id == Innovation.id,
-                        InnovationSector.sector.in_(list(values)),
-                    )
-                )
-            )
-        elif name == "year":
-            conditions.append(_year_clause(values))
-        elif name in columns:
-            conditions.append(columns[name].in_(list(values)))
-        else:
-            raise ParamError(name, "not a filter of this layer")
-    return conditions
-
-
 def count_innovations(level: str, province: str | None, filters: Filters) -> dict[str, int]:
-    column = Innovation.province_code if level == PROVINCE else Innovation.regency_code
-    conditions = innovation_filters(filters)
+    """The search index's facet counts for the filters: the map and the search agree by
+    construction, and the index counts by bit masks (a few ms at 50,000 innovations, where a
+    GROUP BY reads every row of the catalogue table)."""
+    chosen = {name: list(values) for name, values in filters.items()}
     if level == REGENCY:
-        conditions.append(Innovation.province_code == province)
-    rows = db.session.execute(
-        select(column, func.count()).where(*conditions, column.is_not(None)).group_by(column)
-    ).all()
-    return {str(code): int(n) for code, n in rows}
-
-
-def _fingerprint() -> Hashable:
-    row = db.session.execute(
-        select(
-            func.count(), func.max(Innovation.updated_at), func.max(Innovation.published_at)
-        ).where(Innovation.status == "published")
-    ).one()
-    return tuple(row)
-
-
-# Changes to the catalogue committed by this process bump the generation at once; changes by
-# another process (a second web worker, a job, a bulk import) are seen when the fingerprint is
-# read again, at most VERSION_TTL seconds later. Reading it on every request would cost a scan
-# of the catalogue (~40 ms at 50,000 rows on SQLite), most of a warm page's time.
-VERSION_TTL = 2.0
-VERSION_KEY = "registry.map_version"
-_generation = [0]
-_DIRTY = "registry.map_dirty"
-
-
-def _note_changes(session: Session, flush_context: Any) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Innovation | InnovationSector):
-            session.info[_DIRTY] = True
-            return
-
-
-def _bump_after_commit(session: Session) -> None:
-    if session.info.pop(_DIRTY, False):
-        _generation[0] += 1
-
-
-def _forget_after_rollback(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop(_DIRTY, None)
-
-
-def install() -> None:
-    """Listen on every session (idempotent)."""
-    if not event.contains(Session, "after_flush", _note_changes):
-        event.listen(Session, "after_flush", _note_changes)
-        event.listen(Session, "after_commit", _bump_after_commit)
-        event.listen(Session, "after_soft_rollback", _forget_after_rollback)
+        chosen["province"] = [province or ""]
+    result = get_index().search("", filters=chosen, sort="newest", page=1, per_page=1)
+    return dict(result.facets.get("province" if level == PROVINCE else "regency", {}))
 
 
 def catalogue_version() -> Hashable:
-    """Changes whenever a published innovation is added, removed or edited (see VERSION_TTL)."""
-    state = current_app.extensions.setdefault(VERSION_KEY, {})
-    now = time.monotonic()
-    generation = _generation[0]
-    if state.get("generation") != generation or now - state.get("at", -VERSION_TTL) >= VERSION_TTL:
-        state.update(value=_fingerprint(), at=now, generation=generation)
-    return (generation, state["value"])
+    """Changes whenever the searchable catalogue does (a rebuild or an update of the index)."""
+    return get_index().version()
 
 
-install()
 register_layer(DEFAULT_LAYER, count_innovations, catalogue_version)
-
-
-# --------------------------------------------------------------------------- listing
-
-
-def innovation_ids_in(province: str, filters: Filters, limit: int = 50) -> list[int]:
-    """Ids of the published innovations of one province passing the filters, newest first."""
-    conditions = innovation_filters(filters)
-    conditions.append(Innovation.province_code == province)
-    return list(
-        db.session.scalars(
-            select(Innovation.id)
-            .where(*conditions)
-            .order_by(Innovation.published_at.desc(), Innovation.id.desc())
-            .limit(limit)
-        )
-    )

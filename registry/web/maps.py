@@ -239,19 +239,21 @@ def province(province: str) -> Any:
         return _not_found(province)
     except ParamError as exc:
         return _bad_request(exc)
-    ids = regions_map.innovation_ids_in(query.province or "", query.filter_dict(), LIST_LIMIT + 1)
-    items = discovery.load_result_items(ids[:LIST_LIMIT], current_locale())
-    innovations = [
-        items[i] | {"url": url_for("public.innovation", slug=items[i]["slug"]), "highlight": ""}
-        for i in ids[:LIST_LIMIT]
-        if i in items
-    ]
+    listing = discovery.search_page(
+        discovery.SearchParams(
+            filters=query.filter_dict() | {"province": [query.province or ""]},
+            sort="newest",
+            per_page=LIST_LIMIT,
+        ),
+        url_for_slug=lambda slug: url_for("public.innovation", slug=slug),
+        locale=current_locale(),
+    )
     return _page(
         "map/province.html",
         query,
         province_name=region_name(query.province),
-        innovations=innovations,
-        more=len(ids) > LIST_LIMIT,
+        innovations=listing["results"],
+        more=listing["total"] > LIST_LIMIT,
         all_url=url_for(
             "public.search",
             **{k: v for k, v in _map_args(query).items() if k != "layer"}

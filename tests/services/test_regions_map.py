@@ -4,6 +4,7 @@ cached until the catalogue changes, and the layer seam."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from registry import taxonomy
@@ -134,3 +135,22 @@ def test_a_layer_is_one_registered_function(ctx):
         assert calls == [("province", None, {"sector": ["kesehatan"]})]
     finally:
         regions_map.LAYERS.pop("test-reports")
+
+
+def test_an_index_update_by_another_process_is_seen(published):
+    """The cache keys on the index's version: another process's update (a second SearchIndex
+    on the same directory stands for it) shows on the next request."""
+    from flask import current_app
+
+    from registry.models import Innovation
+    from registry.search import SearchIndex
+
+    assert counts()["36"] == 0
+    row = db.session.scalars(select(Innovation).where(Innovation.province_code == "35")).one()
+    record = catalogue.search_record(row) | {"province": "36"}
+    other = SearchIndex(current_app.config["INDEX_DIR"])
+    try:
+        other.upsert([record])
+    finally:
+        other.close()
+    assert counts()["36"] == 1 and counts()["35"] == 0
