@@ -17,6 +17,7 @@ from .cli_users import load_demo_accounts, users
 from .database import NotInitialized, require_initialized
 from .extensions import db
 from .harvest.cli import harvest
+from .maps.cli import map_group
 from .search import SearchUnavailable
 
 CLI_ACTOR = "cli"
@@ -57,6 +58,7 @@ def register_commands(app: Flask) -> None:
         worker,
         beat,
         harvest,
+        map_group,
     ):
         app.cli.add_command(command)
 

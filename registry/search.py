@@ -83,12 +83,13 @@ __all__ = [
     "highlight",
 ]
 
-FACETS = ("sector", "focus", "innovator_type", "province", "stage", "year")
+# regency last: it was added after the others (the map links a regency to its search)
+FACETS = ("sector", "focus", "innovator_type", "province", "stage", "year", "regency")
 SORTS = ("relevance", "newest")
 
 #: Bump when the schema or the analysis changes: an index built by another version
 #: reports that it needs a rebuild.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _MARKER = "registry-index.txt"
 _INDEXNAME = "MAIN"
 _TOC_RE = re.compile(rf"^_{_INDEXNAME}_\d+\.toc$")
@@ -557,6 +558,7 @@ def document_for(record: Mapping[str, Any]) -> dict[str, Any]:
             _clean(get("province")),
             _clean(get("stage")),
             _year(get("started_on")),
+            _clean(get("regency")),
         ]
     )
     return {
@@ -1638,6 +1640,13 @@ class SearchIndex:
                 hits.append(Hit(id=doc_id, score=score, highlight=highlight(texts, terms)))
             suggestion = _suggestion(searcher, view, q) if q.strip() else None
             return SearchResult(total=total, hits=hits, facets=facets, suggestion=suggestion)
+
+    def version(self) -> tuple[int, ...]:
+        """Changes whenever what a search sees does (a rebuild or a committed update): a cache
+        key for results derived from the index (the map's counts)."""
+        with self._lock:
+            self._state()
+            return tuple(self._ident or ())
 
     def warm(self) -> None:
         """Open the searcher and build what the first search would (a server's start-up)."""

@@ -26,6 +26,7 @@ FILTER_PARAMS = {
     "province": "province",
     "stage": "stage",
     "year": "year",
+    "regency": "regency",
 }
 SORTS = ("relevance", "newest")
 
@@ -93,6 +94,13 @@ def _check_province(value: str) -> str:
     return region.code
 
 
+def _check_regency(value: str) -> str:
+    region = taxonomy.resolve_region(value, level=2)
+    if region is None:
+        raise ValueError(f"unknown regency or city {value!r}; use a Kemendagri code such as 32.73")
+    return region.code
+
+
 def _check_year(value: str) -> str:
     if not value.isdigit() or not 1945 <= int(value) <= 2100:
         raise ValueError(f"not a year: {value!r}")
@@ -106,6 +114,7 @@ CHECKS: dict[str, Callable[[str], str]] = {
     "stage": _check_vocab(taxonomy.STAGES),
     "province": _check_province,
     "year": _check_year,
+    "regency": _check_regency,
 }
 
 

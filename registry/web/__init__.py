@@ -23,6 +23,7 @@ def register_web(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .curate import bp as curate_bp
     from .inbox import bp as inbox_bp
+    from .maps import bp as maps_bp
     from .public import bp as public_bp
     from .submit import bp as submit_bp
 
@@ -33,6 +34,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(curate_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(maps_bp)
     for endpoint, view in list(app.view_functions.items()):
         if endpoint != "static":  # a lock conflict reruns the view (registry.database)
             app.view_functions[endpoint] = retrying(view)

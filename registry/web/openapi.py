@@ -379,6 +379,9 @@ def openapi_document() -> dict[str, Any]:
     document = _base_document()
     document["paths"].update(_submission_paths())
     document["paths"].update(_candidate_paths())
+    from .openapi_map import region_paths
+
+    document["paths"].update(region_paths())
     document["components"]["securitySchemes"] = {
         "bearerAuth": {
             "type": "http",
@@ -443,6 +446,7 @@ def _base_document() -> dict[str, Any]:
                         _multi("province", None, "province code (e.g. 32); OR when repeated"),
                         _multi("stage", list(taxonomy.STAGES)),
                         _multi("year", None, "year of started_on"),
+                        _multi("regency", None, "regency/city code (e.g. 32.73); OR when repeated"),
                         {
                             "name": "sort",
                             "in": "query",
@@ -481,6 +485,7 @@ def _base_document() -> dict[str, Any]:
                                                     "province",
                                                     "stage",
                                                     "year",
+                                                    "regency",
                                                 )
                                             },
                                         },

@@ -54,7 +54,7 @@ VOCABS: dict[str, Mapping[str, tuple[str, str]]] = {
     "innovator_type": taxonomy.INNOVATOR_TYPES,
     "stage": taxonomy.STAGES,
 }
-FACET_ORDER = ("sector", "focus", "innovator_type", "stage", "province", "year")
+FACET_ORDER = ("sector", "focus", "innovator_type", "stage", "province", "regency", "year")
 NEWEST_ON_HOME = 6
 SIMILAR_LIMIT = 5
 FEED_SIZE = 30
@@ -226,7 +226,7 @@ def _facet_groups(facets: Mapping[str, Mapping[str, int]], selected: Mapping[str
             values = list(VOCABS[name])
             values += [v for v in counts if v not in values]
             options = [(v, vocab_label(name, v)) for v in values]
-        elif name == "province":
+        elif name in ("province", "regency"):
             codes = [c for c, n in counts.items() if n > 0]
             codes += [c for c in chosen if c not in codes]
             options = sorted(((c, region_name(c)) for c in codes), key=lambda o: o[1])
