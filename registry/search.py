@@ -83,12 +83,21 @@ __all__ = [
     "highlight",
 ]
 
-FACETS = ("sector", "focus", "innovator_type", "province", "stage", "year")
+FACETS = (
+    "sector",
+    "focus",
+    "innovator_type",
+    "province",
+    "stage",
+    "year",
+    "operating_status",
+    "replicated",
+)
 SORTS = ("relevance", "newest")
 
 #: Bump when the schema or the analysis changes: an index built by another version
 #: reports that it needs a rebuild.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: operating_status and replicated facets
 _MARKER = "registry-index.txt"
 _INDEXNAME = "MAIN"
 _TOC_RE = re.compile(rf"^_{_INDEXNAME}_\d+\.toc$")
@@ -557,6 +566,8 @@ def document_for(record: Mapping[str, Any]) -> dict[str, Any]:
             _clean(get("province")),
             _clean(get("stage")),
             _year(get("started_on")),
+            _clean(get("operating_status")) or "tidak-diketahui",
+            "true" if get("replicated") else "false",
         ]
     )
     return {

@@ -26,6 +26,8 @@ FILTER_PARAMS = {
     "province": "province",
     "stage": "stage",
     "year": "year",
+    "operating_status": "operating_status",
+    "replicated": "replicated",
 }
 SORTS = ("relevance", "newest")
 
@@ -101,6 +103,8 @@ CHECKS: dict[str, Callable[[str], str]] = {
     "stage": _check_vocab(taxonomy.STAGES),
     "province": _check_province,
     "year": _check_year,
+    "operating_status": _check_vocab(taxonomy.OPERATING_STATUSES),
+    "replicated": _check_vocab(taxonomy.REPLICATED),
 }
 
 

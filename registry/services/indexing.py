@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from .. import jobs
 from ..extensions import db
-from ..models import Innovation, InnovationSector, Region, ReviewEvent
+from ..models import Innovation, InnovationSector, Region, Replication, ReviewEvent
 from ..search import SearchIndex, SearchUnavailable
 from .catalogue import _iso, search_record
 from .validation import TEXT_FIELDS
@@ -47,6 +47,8 @@ def _remember(session: Session, flush_context: Any) -> None:
             pending.add(obj.id)
         elif isinstance(obj, InnovationSector | ReviewEvent) and obj.innovation_id:
             pending.add(obj.innovation_id)
+        elif isinstance(obj, Replication) and obj.original_id:
+            pending.add(obj.original_id)  # its replicated= facet may change
 
 
 def _after_commit(session: Session) -> None:
@@ -75,8 +77,10 @@ def install() -> None:
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
 
 
-def _chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], list[Innovation]]]:
-    """Each batch of ids with the rows that still exist for it."""
+def _chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], list[Innovation], set[int]]]:
+    """Each batch of ids with the rows that still exist for it, and the replicated among them."""
+    from .replication import replicated_ids
+
     ids = list(ids)
     with Session(db.engine) as session:
         for start in range(0, len(ids), BATCH):
@@ -86,7 +90,7 @@ def _chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], list[Innovation]]]:
                 .where(Innovation.id.in_(chunk))
                 .options(selectinload(Innovation.sector_rows))
             ).all()
-            yield chunk, list(rows)
+            yield chunk, list(rows), replicated_ids(chunk, session)
 
 
 @jobs.task("index.sync_ids")
@@ -96,8 +100,10 @@ def sync_ids(ids: list[int]) -> dict[str, int]:
     if not index.exists():
         index.create()
     upserted = removed = 0
-    for chunk, rows in _chunks(ids):
+    for chunk, rows, replicated in _chunks(ids):
         visible = {row.id: search_record(row) for row in rows if row.status == "published"}
+        for innovation_id in replicated & visible.keys():
+            visible[innovation_id]["replicated"] = True
         hidden = [i for i in chunk if i not in visible]  # unpublished, or deleted
         upserted += index.upsert(visible.values()) if visible else 0
         removed += index.remove(hidden) if hidden else 0
@@ -117,6 +123,7 @@ _RECORD_COLUMNS = (
     "unit",
     "published_at",
     "updated_at",
+    "operating_status",
 )
 REBUILD_BATCH = 2000
 
@@ -128,6 +135,8 @@ def published_records() -> Iterator[dict[str, Any]]:
     instead of ORM objects: the rebuild's parent process then leaves the CPU to the
     indexing workers.
     """
+    from .replication import replicated_ids
+
     province, regency = aliased(Region), aliased(Region)
     columns = [getattr(Innovation, name) for name in _RECORD_COLUMNS]
     last = None
@@ -160,6 +169,7 @@ def published_records() -> Iterator[dict[str, Any]]:
                 .order_by(InnovationSector.sector)
             ):
                 sectors.setdefault(innovation_id, []).append(sector)
+            replicated = replicated_ids(ids, session)
             for row in rows:
                 record = dict(zip(_RECORD_COLUMNS, row, strict=False))
                 *_, province_code, regency_code, province_name, regency_name = row
@@ -172,6 +182,7 @@ def published_records() -> Iterator[dict[str, Any]]:
                     started_on=_iso(record["started_on"]),
                     published_at=_iso(record["published_at"]),
                     updated_at=_iso(record["updated_at"]),
+                    replicated=record["id"] in replicated,
                 )
                 for name in (*TEXT_FIELDS, "innovator_name", "unit"):
                     record[name] = record[name] or ""

@@ -31,6 +31,11 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(curate_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp)
+    from .replication import api_bp as replication_api_bp
+    from .replication import bp as replication_bp
+
+    app.register_blueprint(replication_bp)
+    app.register_blueprint(replication_api_bp)
     app.add_template_global(wib, "wib")
     app.add_template_global(field_attrs, "field_attrs")
     app.add_template_global(_explain_label, "explain_label")

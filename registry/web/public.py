@@ -51,8 +51,19 @@ VOCABS: dict[str, Mapping[str, tuple[str, str]]] = {
     "focus": taxonomy.FOCUSES,
     "innovator_type": taxonomy.INNOVATOR_TYPES,
     "stage": taxonomy.STAGES,
+    "operating_status": taxonomy.OPERATING_STATUSES,
+    "replicated": taxonomy.REPLICATED,
 }
-FACET_ORDER = ("sector", "focus", "innovator_type", "stage", "province", "year")
+FACET_ORDER = (
+    "sector",
+    "focus",
+    "innovator_type",
+    "stage",
+    "operating_status",
+    "replicated",
+    "province",
+    "year",
+)
 NEWEST_ON_HOME = 6
 SIMILAR_LIMIT = 5
 FEED_SIZE = 30
@@ -431,8 +442,20 @@ def stats() -> Any:
             [(_month_label(m), int(n), None) for m, n in data["by_month"].items()], total
         ),
     }
-    from ..services import review
+    from ..services import replication, review
 
+    copies = replication.stats()
+    charts["most_replicated"] = _chart(
+        [
+            (r["title"], r["count"], url_for("public.innovation", slug=r["slug"]))
+            for r in copies["most_replicated"]
+        ],
+        copies["total"],
+    )
+    charts["replication_province"] = _chart(
+        [(region_name(p["code"]), p["count"], None) for p in copies["by_province"]],
+        copies["total"],
+    )
     return render_template("stats.html", total=total, charts=charts, review=review.compliance())
 
 

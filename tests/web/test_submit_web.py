@@ -168,6 +168,7 @@ def test_csrf_on_every_form(app, client, ctx, innovation_data):
         "user_id": curator.id,
         "campaign_id": 1,
         "slug": row.slug,
+        "replication_id": 1,
         "action": "deactivate",
         "source_id": harvesting.add_source(
             name="feed", platform="rss", query="https://a.example/feed.xml", actor="test"
@@ -176,7 +177,10 @@ def test_csrf_on_every_form(app, client, ctx, innovation_data):
     db.session.commit()
     checked = []
     for rule in app.url_map.iter_rules():
-        if "POST" not in (rule.methods or ()) or rule.endpoint.startswith("api."):
+        # the token APIs (their own blueprints are CSRF-exempt: they never read the cookie)
+        if "POST" not in (rule.methods or ()) or rule.endpoint.startswith(
+            ("api.", "replication_api.", "subscriptions_api.")
+        ):
             continue
         url = rule.rule
         for name, value in args.items():
