@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import smtplib
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -21,7 +22,13 @@ def outbox_dir() -> Path:
     return Path(current_app.instance_path) / "outbox"
 
 
-def build(to: str, subject: str, body: str, reply_to: str | None = None) -> EmailMessage:
+def build(
+    to: str,
+    subject: str,
+    body: str,
+    reply_to: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = str(current_app.config.get("MAIL_FROM") or "noreply@localhost")
     message["To"] = to
@@ -30,13 +37,22 @@ def build(to: str, subject: str, body: str, reply_to: str | None = None) -> Emai
     message["Message-ID"] = make_msgid(domain="lumbung-inovasi")
     if reply_to:
         message["Reply-To"] = reply_to
+    for name, value in (headers or {}).items():
+        message[name] = value  # e.g. List-Unsubscribe and List-Unsubscribe-Post (RFC 8058)
     message.set_content(body)
     return message
 
 
-def send(to: str, subject: str, body: str, *, reply_to: str | None = None) -> str:
+def send(
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    reply_to: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> str:
     """Send one plain-text message; returns where it went (the .eml path or 'smtp')."""
-    message = build(to, subject, body, reply_to)
+    message = build(to, subject, body, reply_to, headers)
     url = str(current_app.config.get("SMTP_URL") or "")
     if url:
         _send_smtp(url, message)

@@ -36,6 +36,13 @@ def register_web(app: Flask) -> None:
 
     app.register_blueprint(replication_bp)
     app.register_blueprint(replication_api_bp)
+    from .lifecycle import bp as lifecycle_bp
+    from .subscriptions import api_bp as subscriptions_api_bp
+    from .subscriptions import bp as subscriptions_bp
+
+    app.register_blueprint(lifecycle_bp)
+    app.register_blueprint(subscriptions_bp)
+    app.register_blueprint(subscriptions_api_bp)
     app.add_template_global(wib, "wib")
     app.add_template_global(field_attrs, "field_attrs")
     app.add_template_global(_explain_label, "explain_label")

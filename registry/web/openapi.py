@@ -375,6 +375,7 @@ def openapi_document() -> dict[str, Any]:
     from . import openapi_lifecycle
 
     document["paths"].update(openapi_lifecycle.paths())
+    document["paths"].update(openapi_lifecycle.subscription_paths())
     search = document["paths"]["/api/v1/innovations"]["get"]
     search["parameters"][-3:-3] = openapi_lifecycle.search_parameters()
     facets = search["responses"]["200"]["content"]["application/json"]["schema"]
