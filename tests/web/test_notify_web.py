@@ -202,3 +202,14 @@ def test_curator_digest_and_stale_list(app, client, innovation_data):
     before = len(outbox(app))
     client.post(f"/curate/lifecycle/{row_id}/ask", data={"csrf_token": token})
     assert len(outbox(app)) == before + 1
+
+
+def test_cli_notify_send_is_safe_twice(app):
+    import json
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["notify", "send", "--frequency", "daily"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output.strip().splitlines()[-1])["digests"] == 0
+    bad = runner.invoke(args=["notify", "send", "--frequency", "hourly"])
+    assert bad.exit_code != 0
