@@ -147,6 +147,9 @@ class Matcher:
         self.now = now
         self.max_items = max_items
         self.cache: OrderedDict[str, list[tuple[dt.datetime, dict[str, Any]]]] = OrderedDict()
+        # rendered once per run: an innovation's lines in a digest, a search's words and link
+        self.blocks: dict[int, str] = {}
+        self.words: dict[str, tuple[str, str]] = {}
         self.latest = db.session.scalar(
             select(func.max(Innovation.published_at)).where(
                 Innovation.status == "published", Innovation.published_at <= now
@@ -195,24 +198,37 @@ class Matcher:
 def send_subscription_digests(frequencies: Sequence[str], now: dt.datetime, report: Report) -> None:
     matcher = Matcher(now, int(current_app.config["DIGEST_MAX_ITEMS"]))
     for rows in due_batches(frequencies, now):
+        # claim the batch in one statement: only what is still due moves to ``now``, so a
+        # concurrent run (or a rerun) gets none of these rows
+        won = set(
+            db.session.scalars(
+                update(Subscription)
+                .where(
+                    Subscription.id.in_([row[0] for row in rows]),
+                    _due_clause(frequencies, now),
+                )
+                .values(digest_through=now)
+                .returning(Subscription.id),
+            )
+        )
         outgoing: list[tuple[str, int, dict[str, Any], list[dict[str, Any]]]] = []
         for subscription_id, email, search, since in rows:
+            if subscription_id not in won:
+                continue
             report.subscriptions_checked += 1
             items = matcher.new_since(search or {}, since)
-            won = db.session.execute(
-                update(Subscription)
-                .where(Subscription.id == subscription_id, Subscription.digest_through == since)
-                .values(
-                    digest_through=now,
-                    last_sent_at=now if items else Subscription.last_sent_at,
-                )
-            )
-            if won.rowcount == 1 and items:  # type: ignore[attr-defined]
+            if items:
                 outgoing.append((email, subscription_id, search or {}, items))
+        if outgoing:
+            db.session.execute(
+                update(Subscription)
+                .where(Subscription.id.in_([o[1] for o in outgoing]))
+                .values(last_sent_at=now)
+            )
         db.session.commit()  # recorded before sending: a rerun never mails these again
         for email, subscription_id, search, items in outgoing:
             try:
-                _send_digest(email, subscription_id, search, items)
+                _send_digest(matcher, email, subscription_id, search, items)
             except Exception as exc:  # one bad address must not stop the others
                 log.exception("digest for subscription %s not sent", subscription_id)
                 report.errors.append(f"subscription {subscription_id}: {exc}")
@@ -253,44 +269,64 @@ def _search_args(search: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in search.items() if v}
 
 
-def _send_digest(
-    email: str, subscription_id: int, search: dict[str, Any], items: list[dict[str, Any]]
-) -> str:
-    row = db.session.get(Subscription, subscription_id)
-    assert row is not None
-    unsubscribe = link("subscriptions.unsubscribe", token=subscriptions.unsubscribe_token(row))
-    groups: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
-    for item in items:  # newest first; a group appears where its newest item does
-        heading = (
-            taxonomy.label(taxonomy.FOCUSES, item["focus"]) if item["focus"] else gettext("Lainnya")
+def _item_block(matcher: Matcher, item: dict[str, Any]) -> str:
+    block = matcher.blocks.get(item["id"])
+    if block is None:
+        where = (item.get("province") or {}).get("name") or ""
+        block = matcher.blocks[item["id"]] = "\n".join(
+            [
+                f"* {item['title']}",
+                f"  {item['innovator_name']}" + (f", {where}" if where else ""),
+                "  " + link("public.innovation", slug=item["slug"]),
+            ]
         )
-        groups.setdefault(heading, []).append(item)
+    return block
+
+
+def _search_words(matcher: Matcher, search: dict[str, Any]) -> tuple[str, str]:
+    """A search in words and the link to its results, once per distinct search."""
+    key = subscriptions.search_key(search)
+    found = matcher.words.get(key)
+    if found is None:
+        found = matcher.words[key] = (
+            describe_search(search),
+            link("public.search", sort="newest", **_search_args(search)),
+        )
+    return found
+
+
+def _send_digest(
+    matcher: Matcher,
+    email: str,
+    subscription_id: int,
+    search: dict[str, Any],
+    items: list[dict[str, Any]],
+) -> str:
+    """One digest: the new matches grouped by focus (a group where its newest item is),
+    newest first within each group, then the search's link and the one-click unsubscribe."""
+    row = Subscription(id=subscription_id)  # the token needs only the id
+    unsubscribe = link("subscriptions.unsubscribe", token=subscriptions.unsubscribe_token(row))
+    words, results = _search_words(matcher, search)
+    groups: OrderedDict[str, list[str]] = OrderedDict()
+    for item in items:
+        focus = item["focus"]
+        heading = taxonomy.label(taxonomy.FOCUSES, focus) if focus else gettext("Lainnya")
+        groups.setdefault(heading, []).append(_item_block(matcher, item))
     lines = [
-        gettext(
-            "Inovasi baru yang cocok dengan pencarian Anda: %(search)s.",
-            search=describe_search(search),
-        ),
+        gettext("Inovasi baru yang cocok dengan pencarian Anda: %(search)s.", search=words),
         "",
     ]
-    for heading, members in groups.items():
-        lines += [heading, "-" * len(heading)]
-        for item in members:
-            where = (item.get("province") or {}).get("name") or ""
-            lines.append(f"* {item['title']}")
-            lines.append(f"  {item['innovator_name']}" + (f", {where}" if where else ""))
-            lines.append("  " + link("public.innovation", slug=item["slug"]))
-        lines.append("")
+    for heading, blocks in groups.items():
+        lines += [heading, "-" * len(heading), *blocks, ""]
     lines += [
         gettext("Semua hasil pencarian ini:"),
-        link("public.search", sort="newest", **_search_args(search)),
+        results,
         "",
         gettext("Berhenti berlangganan dengan satu klik:"),
         unsubscribe,
     ]
-    subject = gettext(
-        "%(n)s inovasi baru: %(search)s", n=len(items), search=describe_search(search)
-    )
-    return mail.send(
+    subject = gettext("%(n)s inovasi baru: %(search)s", n=len(items), search=words)
+    return mail.send_bulk(
         email,
         subject[:200],
         "\n".join(lines),

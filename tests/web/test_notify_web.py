@@ -213,3 +213,15 @@ def test_cli_notify_send_is_safe_twice(app):
     assert json.loads(first.output.strip().splitlines()[-1])["digests"] == 0
     bad = runner.invoke(args=["notify", "send", "--frequency", "hourly"])
     assert bad.exit_code != 0
+
+
+def test_beat_runs_notify_send(app):
+    from registry import jobs
+    from registry.worker import celery_settings
+
+    schedule = celery_settings(app.config)["beat_schedule"]
+    entry = schedule["notify-send-due"]
+    assert entry["task"] == "notify.send_due" and entry["schedule"] == 3600.0
+    with app.app_context():
+        assert jobs.lookup("notify.send_due") is digests.send_due_job
+        assert jobs.run("notify.send_due")["digests"] == 0  # inline without a broker
