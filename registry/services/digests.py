@@ -148,13 +148,24 @@ class Matcher:
         self.max_items = max_items
         self.cache: OrderedDict[str, list[tuple[dt.datetime, dict[str, Any]]]] = OrderedDict()
         # rendered once per run: an innovation's lines in a digest, a search's words and link
-        self.blocks: dict[int, str] = {}
-        self.words: dict[str, tuple[str, str]] = {}
+        self.blocks: dict[int, tuple[str, str]] = {}
+        self.words: dict[str, tuple[str, str, str]] = {}
+        self.texts: dict[str, str] = {}
+        # the unsubscribe link without its token (tokens are URL-safe: appended as they are)
+        self.unsubscribe_prefix = link("subscriptions.unsubscribe", token="-")[:-1]
         self.latest = db.session.scalar(
             select(func.max(Innovation.published_at)).where(
                 Innovation.status == "published", Innovation.published_at <= now
             )
         )
+
+    def text(self, message: str) -> str:
+        """A fixed text's translation, looked up once per run (a template when it has
+        %(name)s placeholders: gettext leaves those alone without arguments)."""
+        found = self.texts.get(message)
+        if found is None:
+            found = self.texts[message] = gettext(message)
+        return found
 
     def new_since(self, search: dict[str, Any], since: dt.datetime) -> list[dict[str, Any]]:
         if self.latest is None or self.latest <= since:
@@ -269,28 +280,37 @@ def _search_args(search: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in search.items() if v}
 
 
-def _item_block(matcher: Matcher, item: dict[str, Any]) -> str:
-    block = matcher.blocks.get(item["id"])
-    if block is None:
+def _item_block(matcher: Matcher, item: dict[str, Any]) -> tuple[str, str]:
+    """An innovation's group heading (its focus in words) and its lines, once per run."""
+    found = matcher.blocks.get(item["id"])
+    if found is None:
         where = (item.get("province") or {}).get("name") or ""
-        block = matcher.blocks[item["id"]] = "\n".join(
-            [
-                f"* {item['title']}",
-                f"  {item['innovator_name']}" + (f", {where}" if where else ""),
-                "  " + link("public.innovation", slug=item["slug"]),
-            ]
+        focus = item["focus"]
+        heading = taxonomy.label(taxonomy.FOCUSES, focus) if focus else matcher.text("Lainnya")
+        found = matcher.blocks[item["id"]] = (
+            heading,
+            "\n".join(
+                [
+                    f"* {item['title']}",
+                    f"  {item['innovator_name']}" + (f", {where}" if where else ""),
+                    "  " + link("public.innovation", slug=item["slug"]),
+                ]
+            ),
         )
-    return block
+    return found
 
 
-def _search_words(matcher: Matcher, search: dict[str, Any]) -> tuple[str, str]:
-    """A search in words and the link to its results, once per distinct search."""
+def _search_words(matcher: Matcher, search: dict[str, Any]) -> tuple[str, str, str]:
+    """A search in words, the link to its results and the digest's first line, once per
+    distinct search."""
     key = subscriptions.search_key(search)
     found = matcher.words.get(key)
     if found is None:
+        words = describe_search(search)
         found = matcher.words[key] = (
-            describe_search(search),
+            words,
             link("public.search", sort="newest", **_search_args(search)),
+            gettext("Inovasi baru yang cocok dengan pencarian Anda: %(search)s.", search=words),
         )
     return found
 
@@ -304,28 +324,24 @@ def _send_digest(
 ) -> str:
     """One digest: the new matches grouped by focus (a group where its newest item is),
     newest first within each group, then the search's link and the one-click unsubscribe."""
-    row = Subscription(id=subscription_id)  # the token needs only the id
-    unsubscribe = link("subscriptions.unsubscribe", token=subscriptions.unsubscribe_token(row))
-    words, results = _search_words(matcher, search)
+    token = subscriptions.unsubscribe_token(Subscription(id=subscription_id))
+    unsubscribe = matcher.unsubscribe_prefix + token
+    words, results, intro = _search_words(matcher, search)
     groups: OrderedDict[str, list[str]] = OrderedDict()
     for item in items:
-        focus = item["focus"]
-        heading = taxonomy.label(taxonomy.FOCUSES, focus) if focus else gettext("Lainnya")
-        groups.setdefault(heading, []).append(_item_block(matcher, item))
-    lines = [
-        gettext("Inovasi baru yang cocok dengan pencarian Anda: %(search)s.", search=words),
-        "",
-    ]
+        heading, block = _item_block(matcher, item)
+        groups.setdefault(heading, []).append(block)
+    lines = [intro, ""]
     for heading, blocks in groups.items():
         lines += [heading, "-" * len(heading), *blocks, ""]
     lines += [
-        gettext("Semua hasil pencarian ini:"),
+        matcher.text("Semua hasil pencarian ini:"),
         results,
         "",
-        gettext("Berhenti berlangganan dengan satu klik:"),
+        matcher.text("Berhenti berlangganan dengan satu klik:"),
         unsubscribe,
     ]
-    subject = gettext("%(n)s inovasi baru: %(search)s", n=len(items), search=words)
+    subject = matcher.text("%(n)s inovasi baru: %(search)s") % {"n": len(items), "search": words}
     return mail.send_bulk(
         email,
         subject[:200],

@@ -7,6 +7,7 @@ smtps://user:password@host:465 (TLS from the start).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 import smtplib
 from collections.abc import Mapping
@@ -63,13 +64,23 @@ def send(
 
 def _to_outbox(data: bytes) -> str:
     folder = outbox_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    if str(folder) not in _MADE:
+        folder.mkdir(parents=True, exist_ok=True)
+        _MADE.add(str(folder))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     path = folder / f"{stamp}-{secrets.token_hex(4)}.eml"
-    path.write_bytes(data)
+    try:
+        path.write_bytes(data)
+    except FileNotFoundError:  # the folder was removed since
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
     return str(path)
 
 
+_MADE: set[str] = set()  # outbox folders known to exist (a digest run writes thousands)
+
+
+@functools.lru_cache(maxsize=4096)
 def _header(value: str) -> str:
     """A header value: as it is when ASCII, else RFC 2047 encoded words (UTF-8)."""
     value = " ".join(value.split())  # no line breaks from the caller
