@@ -225,3 +225,27 @@ def test_beat_runs_notify_send(app):
     with app.app_context():
         assert jobs.lookup("notify.send_due") is digests.send_due_job
         assert jobs.run("notify.send_due")["digests"] == 0  # inline without a broker
+
+
+def test_demo_lifecycle_once(app, innovation_data):
+    from registry.cli_notify import load_demo_lifecycle
+    from registry.models import Replication
+
+    with app.app_context():
+        for n in range(8):
+            catalogue.create(
+                innovation_data(title=f"Inovasi demo {n}", innovator_name=f"Dinas {n}"),
+                actor="demo",
+                status="published",
+            )
+        db.session.commit()
+        lines = load_demo_lifecycle()
+        assert any("digest sent: 1" in line for line in lines), lines
+        replications = db.session.query(Replication).all()
+        assert replications and {r.status for r in replications} == {"confirmed", "claimed"}
+        statuses = {row.operating_status for row in db.session.query(Innovation)}
+        assert statuses == {"berjalan", "berhenti", "tidak-diketahui"}
+        assert load_demo_lifecycle() == ["demo replications: 0 added"]
+        assert db.session.query(Replication).count() == len(replications)
+    digest = [m for m in outbox(app) if "pengikut@demo" in str(m["To"])]
+    assert len(digest) == 1 and "Inovasi demo 7" in body(digest[0])
