@@ -61,6 +61,9 @@ def register_commands(app: Flask) -> None:
         map_group,
     ):
         app.cli.add_command(command)
+    from .cli_notify import notify
+
+    app.cli.add_command(notify)
 
 
 def initialize(*, train_model: bool = True) -> dict[str, Any]:
@@ -132,6 +135,10 @@ def load_demo() -> dict[str, int]:
         for error in report.errors:
             click.secho(f"{path.name}: {error}", fg="yellow", err=True)
     for line in load_demo_accounts():
+        click.echo(line)
+    from .cli_notify import load_demo_lifecycle
+
+    for line in load_demo_lifecycle():
         click.echo(line)
     load_demo_inbox()
     return totals

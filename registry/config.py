@@ -100,6 +100,13 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "ALLOW_SELF_PUBLISH": False,
         # the classifier retrains in the background after this many new curator labels
         "RETRAIN_AFTER": 50,
+        # lifecycle and notifications (issue 13)
+        "STATUS_LINK_DAYS": 30,  # an owner's one-click operating-status link expires
+        "STATUS_CHECK_DAYS": 365,  # ask again when not verified for this long
+        "SUBSCRIPTION_CONFIRM_DAYS": 7,
+        "SUBSCRIBE_RATE_LIMIT": "5 per hour;20 per day",  # per client and per address
+        "DIGEST_MAX_ITEMS": 50,
+        "NOTIFY_TICK_SECONDS": 3600,  # how often beat runs `notify send`
     }
 
 

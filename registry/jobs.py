@@ -29,6 +29,7 @@ TASK_MODULES = (
     "registry.services.scheduling",
     "registry.harvest.runner",
     "registry.services.curation",
+    "registry.services.digests",
 )
 
 

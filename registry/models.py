@@ -117,6 +117,11 @@ class Innovation(db.Model):  # type: ignore[name-defined]
     # (export shape); the published version stays as it is until a curator publishes it
     pending_changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     pending_at: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
+    # lifecycle: berjalan | berhenti | tidak-diketahui, and when an owner or curator last said so
+    operating_status: Mapped[str] = mapped_column(String(20), default="tidak-diketahui")
+    verified_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # the original this innovation says it replicates; the link is made when it is published
+    replicates_id: Mapped[int | None] = mapped_column(Integer)
 
     sector_rows: Mapped[list[InnovationSector]] = relationship(
         cascade="all, delete-orphan", order_by=InnovationSector.sector, lazy="selectin"
@@ -482,3 +487,83 @@ class HarvestTombstone(db.Model):  # type: ignore[name-defined]
     actor: Mapped[str] = mapped_column(String(254), default="")
     # why: empty for a takedown request, "deleted at source" when a recheck found it gone
     reason: Mapped[str] = mapped_column(String(64), default="")
+
+
+# --- replication, lifecycle and notifications ------------------------------------------------
+
+REPLICATION_STAGES = ("persiapan", "pelaksanaan", "evaluasi")
+REPLICATION_STATUSES = ("claimed", "confirmed", "rejected")
+OPERATING_STATUSES = ("berjalan", "berhenti", "tidak-diketahui")
+
+
+class Replication(db.Model):  # type: ignore[name-defined]
+    """An adopter's copy of an original innovation, claimed until confirmed or rejected."""
+
+    __tablename__ = "replication"
+    __table_args__ = (
+        UniqueConstraint("original_id", "adopter_key", name="uq_replication_original_adopter"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    original_id: Mapped[int] = mapped_column(
+        ForeignKey("innovation.id", ondelete="CASCADE"), index=True
+    )
+    # the adopter's own entry in the catalogue, when it registered one ("this replicates ...")
+    replica_id: Mapped[int | None] = mapped_column(
+        ForeignKey("innovation.id", ondelete="SET NULL"), index=True
+    )
+    # who adopted: an account (and its organization), or only a name with type and region
+    adopter_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    adopter_key: Mapped[str] = mapped_column(String(240))  # one claim per adopter and original
+    adopter_name: Mapped[str] = mapped_column(String(200), default="")
+    innovator_type: Mapped[str | None] = mapped_column(String(32))
+    province_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    regency_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    facilitator: Mapped[str] = mapped_column(String(200), default="")
+    stage: Mapped[str] = mapped_column(String(16), default="persiapan")
+    started_on: Mapped[dt.date | None] = mapped_column(Date)
+    links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="claimed", index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    original: Mapped[Innovation] = relationship(foreign_keys=[original_id])
+    replica: Mapped[Innovation | None] = relationship(foreign_keys=[replica_id])
+    adopter_user: Mapped[User | None] = relationship(foreign_keys=[adopter_user_id])
+    province: Mapped[Region | None] = relationship(foreign_keys=[province_code], lazy="joined")
+    regency: Mapped[Region | None] = relationship(foreign_keys=[regency_code], lazy="joined")
+
+
+class Subscription(db.Model):  # type: ignore[name-defined]
+    """A saved search followed by email (no account): double opt-in, daily or weekly digests."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (Index("ix_subscription_due", "frequency", "confirmed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    # the search's parameters: {"q": "...", "sector": [...], ...} (API names)
+    search: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    frequency: Mapped[str] = mapped_column(String(8), default="weekly")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # innovations published up to this moment were already considered for a digest
+    digest_through: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class NoticeLog(db.Model):  # type: ignore[name-defined]
+    """What was mailed (or a one-click token used), so that nothing happens twice."""
+
+    __tablename__ = "notice_log"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_notice_log_kind_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

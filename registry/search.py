@@ -83,13 +83,23 @@ __all__ = [
     "highlight",
 ]
 
-# regency last: it was added after the others (the map links a regency to its search)
-FACETS = ("sector", "focus", "innovator_type", "province", "stage", "year", "regency")
+# regency after the first six: added for the map (a regency links to its search)
+FACETS = (
+    "sector",
+    "focus",
+    "innovator_type",
+    "province",
+    "stage",
+    "year",
+    "regency",
+    "operating_status",
+    "replicated",
+)
 SORTS = ("relevance", "newest")
 
 #: Bump when the schema or the analysis changes: an index built by another version
 #: reports that it needs a rebuild.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 3: regency, operating_status and replicated facets; 4: both at once
 _MARKER = "registry-index.txt"
 _INDEXNAME = "MAIN"
 _TOC_RE = re.compile(rf"^_{_INDEXNAME}_\d+\.toc$")
@@ -559,6 +569,8 @@ def document_for(record: Mapping[str, Any]) -> dict[str, Any]:
             _clean(get("stage")),
             _year(get("started_on")),
             _clean(get("regency")),
+            _clean(get("operating_status")) or "tidak-diketahui",
+            "true" if get("replicated") else "false",
         ]
     )
     return {

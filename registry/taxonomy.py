@@ -65,6 +65,32 @@ STAGES: Final[dict[str, tuple[str, str]]] = {
     "replikasi": ("Replikasi", "Replication"),
 }
 
+# a replication's own stage, and whether it is confirmed
+REPLICATION_STAGES: Final[dict[str, tuple[str, str]]] = {
+    "persiapan": ("Persiapan", "Preparation"),
+    "pelaksanaan": ("Pelaksanaan", "Under way"),
+    "evaluasi": ("Evaluasi", "Evaluation"),
+}
+
+REPLICATION_STATUSES: Final[dict[str, tuple[str, str]]] = {
+    "claimed": ("Diklaim, belum dikonfirmasi", "Claimed, not yet confirmed"),
+    "confirmed": ("Dikonfirmasi", "Confirmed"),
+    "rejected": ("Ditolak", "Rejected"),
+}
+
+# whether an innovation still runs (lifecycle)
+OPERATING_STATUSES: Final[dict[str, tuple[str, str]]] = {
+    "berjalan": ("Masih berjalan", "Still running"),
+    "berhenti": ("Berhenti", "Stopped"),
+    "tidak-diketahui": ("Tidak diketahui", "Unknown"),
+}
+
+# the search's replicated= filter: whether a confirmed replication exists
+REPLICATED: Final[dict[str, tuple[str, str]]] = {
+    "true": ("Sudah direplikasi", "Replicated"),
+    "false": ("Belum direplikasi", "Not replicated"),
+}
+
 PLATFORMS: Final[dict[str, tuple[str, str]]] = {
     "twitter": ("Twitter (X)", "Twitter (X)"),
     "mastodon": ("Mastodon", "Mastodon"),

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 CELERY_KEY = "registry.celery"
 QUEUES = (jobs.DEFAULT_QUEUE, jobs.INDEX_QUEUE)
 ENQUEUE_DUE = "harvest.enqueue_due"
+NOTIFY_DUE = "notify.send_due"
 
 # worth another try in a moment: the database restarted, a connection dropped, the pool was busy
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
@@ -85,7 +86,13 @@ def celery_settings(config: Mapping[str, Any]) -> dict[str, Any]:
                 "task": ENQUEUE_DUE,
                 "schedule": tick,
                 "options": {"queue": jobs.queue_for(ENQUEUE_DUE), "expires": tick},
-            }
+            },
+            # digests and notices (`registry notify send`): each run sends only what is due
+            "notify-send-due": {
+                "task": NOTIFY_DUE,
+                "schedule": float(config.get("NOTIFY_TICK_SECONDS") or 3600),
+                "options": {"queue": jobs.queue_for(NOTIFY_DUE), "expires": 3600},
+            },
         },
     }
 

@@ -194,6 +194,10 @@ def transition(
         innovation.published_at = at or innovation.published_at or now
     event = record_event(innovation, actor, from_status, to_status, note)
     db.session.flush()
+    if to_status == "published" and innovation.replicates_id:
+        from . import replication  # the claim its submission named ("this replicates ...")
+
+        replication.claim_for_published(innovation)
     return event
 
 
@@ -245,6 +249,8 @@ def to_record(innovation: Innovation, *, include_private: bool = False) -> dict[
         "origin": innovation.origin,
         "published_at": _iso(innovation.published_at),
         "updated_at": _iso(innovation.updated_at),
+        "operating_status": innovation.operating_status or "tidak-diketahui",
+        "verified_at": _iso(innovation.verified_at),
     }
     if include_private:
         record["contact_email"] = innovation.contact_email or ""

@@ -27,6 +27,8 @@ FILTER_PARAMS = {
     "stage": "stage",
     "year": "year",
     "regency": "regency",
+    "operating_status": "operating_status",
+    "replicated": "replicated",
 }
 SORTS = ("relevance", "newest")
 
@@ -115,6 +117,8 @@ CHECKS: dict[str, Callable[[str], str]] = {
     "province": _check_province,
     "year": _check_year,
     "regency": _check_regency,
+    "operating_status": _check_vocab(taxonomy.OPERATING_STATUSES),
+    "replicated": _check_vocab(taxonomy.REPLICATED),
 }
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from .. import jobs
 from ..extensions import db
-from ..models import Innovation, InnovationSector, Region, ReviewEvent
+from ..models import Innovation, InnovationSector, Region, Replication, ReviewEvent
 from ..search import SearchIndex, SearchUnavailable
 from . import catalogue_cache
 from .catalogue import _iso, search_record
@@ -53,6 +53,8 @@ def _remember(session: Session, flush_context: Any) -> None:
             pending.add(obj.id)
         elif isinstance(obj, InnovationSector | ReviewEvent) and obj.innovation_id:
             pending.add(obj.innovation_id)
+        elif isinstance(obj, Replication) and obj.original_id:
+            pending.add(obj.original_id)  # its replicated= facet may change
 
 
 def _after_commit(session: Session) -> None:
@@ -84,8 +86,10 @@ def install() -> None:
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
 
 
-def _chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], list[Innovation]]]:
-    """Each batch of ids with the rows that still exist for it."""
+def _chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], list[Innovation], set[int]]]:
+    """Each batch of ids with the rows that still exist for it, and the replicated among them."""
+    from .replication import replicated_ids
+
     ids = list(ids)
     with Session(db.engine) as session:
         for start in range(0, len(ids), BATCH):
@@ -95,7 +99,7 @@ def _chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], list[Innovation]]]:
                 .where(Innovation.id.in_(chunk))
                 .options(selectinload(Innovation.sector_rows))
             ).all()
-            yield chunk, list(rows)
+            yield chunk, list(rows), replicated_ids(chunk, session)
 
 
 def _ledger() -> Path:
@@ -144,8 +148,10 @@ def sync_ids(ids: list[int]) -> dict[str, int]:
     waiting = take_unsynced()
     try:
         with index.batch() as batch:
-            for chunk, rows in _chunks(sorted({*ids, *waiting})):
+            for chunk, rows, replicated in _chunks(sorted({*ids, *waiting})):
                 visible = {row.id: search_record(row) for row in rows if row.status == "published"}
+                for innovation_id in replicated & visible.keys():
+                    visible[innovation_id]["replicated"] = True
                 batch.upsert(visible.values())
                 batch.remove(i for i in chunk if i not in visible)  # unpublished, or deleted
     except BaseException:
@@ -168,6 +174,7 @@ _RECORD_COLUMNS = (
     "unit",
     "published_at",
     "updated_at",
+    "operating_status",
 )
 REBUILD_BATCH = 2000
 
@@ -179,6 +186,8 @@ def published_records() -> Iterator[dict[str, Any]]:
     instead of ORM objects: the rebuild's parent process then leaves the CPU to the
     indexing workers.
     """
+    from .replication import replicated_ids
+
     province, regency = aliased(Region), aliased(Region)
     columns = [getattr(Innovation, name) for name in _RECORD_COLUMNS]
     last = None
@@ -211,6 +220,7 @@ def published_records() -> Iterator[dict[str, Any]]:
                 .order_by(InnovationSector.sector)
             ):
                 sectors.setdefault(innovation_id, []).append(sector)
+            replicated = replicated_ids(ids, session)
             for row in rows:
                 record = dict(zip(_RECORD_COLUMNS, row, strict=False))
                 *_, province_code, regency_code, province_name, regency_name = row
@@ -223,6 +233,7 @@ def published_records() -> Iterator[dict[str, Any]]:
                     started_on=_iso(record["started_on"]),
                     published_at=_iso(record["published_at"]),
                     updated_at=_iso(record["updated_at"]),
+                    replicated=record["id"] in replicated,
                 )
                 for name in (*TEXT_FIELDS, "innovator_name", "unit"):
                     record[name] = record[name] or ""

@@ -7,8 +7,10 @@ import logging
 from flask import url_for
 from flask_babel import gettext
 
-from ..models import Innovation, ReviewEvent
-from . import mail
+from .. import taxonomy
+from ..extensions import db
+from ..models import Innovation, Replication, ReviewEvent
+from . import mail, notices
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
         gettext(
             "Status inovasi Anda “%(title)s” sekarang: %(status)s.",
             title=innovation.title,
-            status=event.to_status,
+            status=taxonomy.label(taxonomy.INNOVATION_STATUSES, event.to_status, _locale()),
         ),
     ]
     if event.note:
@@ -74,3 +76,35 @@ def revision(innovation: Innovation, event: ReviewEvent) -> str | None:
         lines += ["", gettext("Catatan kurator:"), event.note]
     lines += ["", link]
     return _send(owner.email, subject, "\n".join(lines))
+
+
+def replication_claimed(row: Replication) -> str | None:
+    """Tell the original's owner that an institution says it replicated their innovation
+    (once per claim: the notice log remembers it)."""
+    original = row.original
+    owner = original.owner
+    if owner is None or not notices.claim("replication-claimed", str(row.id)):
+        return None
+    db.session.commit()
+    locale_stage = taxonomy.label(taxonomy.REPLICATION_STAGES, row.stage, _locale())
+    lines = [
+        gettext(
+            "%(adopter)s mencatat bahwa mereka mereplikasi inovasi Anda “%(title)s” "
+            "(tahap: %(stage)s).",
+            adopter=row.adopter_name,
+            title=original.title,
+            stage=locale_stage,
+        ),
+        "",
+        gettext("Konfirmasi atau tolak klaim ini di halaman inovasi:"),
+        url_for("public.innovation", slug=original.slug, _external=True) + "#replikasi",
+    ]
+    subject = gettext("Replikasi diklaim: %(title)s", title=original.title)
+    return _send(owner.email, subject, "\n".join(lines))
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None else "id"

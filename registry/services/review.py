@@ -158,6 +158,10 @@ def create_submission(
     )
     innovation.owner = owner
     innovation.organization_id = owner.organization_id
+    if data.get("replicates"):
+        from . import replication
+
+        replication.set_replicates(innovation, data["replicates"])
     db.session.flush()
     return innovation
 
@@ -174,6 +178,10 @@ def edit_submission(innovation: Innovation, data: Mapping[str, Any], *, actor: U
         duplicate = find_duplicate(actor, data["title"])
         if duplicate is not None and duplicate.id != innovation.id:
             raise ValidationError({"title": "you already registered an innovation with this title"})
+    if data.get("replicates"):
+        from . import replication
+
+        replication.set_replicates(innovation, data["replicates"])
     return catalogue.update(innovation, data, actor=actor, allow_closed_campaign=False)
 
 

@@ -13,13 +13,25 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .. import taxonomy
 from ..csvsafe import SafeDictWriter, unquote
 from ..extensions import db
-from ..models import Innovation
-from . import catalogue
+from ..models import Innovation, Replication
+from . import catalogue, replication
 from .validation import FIELDS, LIST_FIELDS, LIST_SEPARATOR, READ_ONLY, ValidationError
 
-EXPORT_COLUMNS = ("id", "slug", *FIELDS, "status", "origin", "published_at", "updated_at")
+# lifecycle and replication columns come last (added later; import reads them additively)
+LIFECYCLE_COLUMNS = ("operating_status", "verified_at", "replications")
+EXPORT_COLUMNS = (
+    "id",
+    "slug",
+    *FIELDS,
+    "status",
+    "origin",
+    "published_at",
+    "updated_at",
+    *LIFECYCLE_COLUMNS,
+)
 REQUIRED_COLUMNS = ("title",)
 
 
@@ -69,8 +81,12 @@ def export_records(*, include_private: bool = False) -> Iterator[dict[str, Any]]
         .order_by(Innovation.published_at.desc(), Innovation.id.desc())
         .execution_options(yield_per=500)
     )
+    copied = set(db.session.scalars(select(Replication.original_id).distinct()))
     for innovation in db.session.scalars(query):
         record = catalogue.to_record(innovation, include_private=include_private)
+        record["replications"] = (
+            replication.export_records(innovation) if innovation.id in copied else []
+        )
         yield {k: record.get(k) for k in _columns(include_private)} | (
             {"external_id": record["external_id"]} if "external_id" in record else {}
         )
@@ -102,6 +118,10 @@ def write_csv(
         row = {k: record.get(k) for k in columns}
         for name in LIST_FIELDS:
             row[name] = LIST_SEPARATOR.join(row.get(name) or [])
+        # a list of objects: JSON text in its one cell
+        row["replications"] = (
+            json.dumps(row["replications"], ensure_ascii=False) if row.get("replications") else ""
+        )
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
         count += 1
     return count
@@ -206,8 +226,41 @@ def _parse_published_at(value: Any) -> dt.datetime | None:
     return parsed
 
 
+def _apply_lifecycle(innovation: Innovation, row: Mapping[str, Any]) -> bool:
+    """operating_status, verified_at and replications of an import row (additive); changed?"""
+    changed = False
+    status = row.get("operating_status")
+    if status:
+        if status not in taxonomy.OPERATING_STATUSES:
+            raise ValidationError(
+                {
+                    "operating_status": f"unknown value {status!r}; expected one of: "
+                    + ", ".join(taxonomy.OPERATING_STATUSES)
+                }
+            )
+        changed |= innovation.operating_status != status
+        innovation.operating_status = status
+    if row.get("verified_at"):
+        verified = _parse_published_at(row["verified_at"])
+        if verified is None:
+            raise ValidationError({"verified_at": "expected an ISO date and time"})
+        changed |= innovation.verified_at != verified
+        innovation.verified_at = verified
+    if row.get("replications"):
+        db.session.flush()
+        changed |= replication.import_records(innovation, row["replications"]) > 0
+    return changed
+
+
 def import_row(row: Mapping[str, Any], *, actor: str, publish: bool) -> str:
     """Create or update one innovation from an export row; returns created/updated/unchanged."""
+    outcome, innovation = _import_fields(row, actor=actor, publish=publish)
+    if _apply_lifecycle(innovation, row) and outcome == "unchanged":
+        return "updated"
+    return outcome
+
+
+def _import_fields(row: Mapping[str, Any], *, actor: str, publish: bool) -> tuple[str, Innovation]:
     data = {k: v for k, v in row.items() if k in FIELDS}
     existing = _find_existing(row)
     if existing is None:
@@ -226,12 +279,12 @@ def import_row(row: Mapping[str, Any], *, actor: str, publish: bool) -> str:
             slug = catalogue.slugify(str(wanted_slug), max_length=120)
             if catalogue.get_by_slug(slug)[0] is None:
                 innovation.slug = slug
-        return "created"
+        return "created", innovation
     changed = catalogue.update(existing, data, actor=actor)
     if publish and existing.status in ("submitted", "in_review", "withdrawn"):
         catalogue.transition(existing, "published", actor=actor, note="import --publish")
         changed = True
-    return "updated" if changed else "unchanged"
+    return ("updated" if changed else "unchanged"), existing
 
 
 def import_rows(
@@ -258,7 +311,9 @@ def import_rows(
         if row.get("__extra__"):
             report.errors.append(RowError(number, None, "more values than columns"))
             continue
-        unknown = sorted(k for k in row if k not in (*FIELDS, *READ_ONLY, "external_id"))
+        unknown = sorted(
+            k for k in row if k not in (*FIELDS, *READ_ONLY, *LIFECYCLE_COLUMNS, "external_id")
+        )
         if unknown:
             report.errors.append(RowError(number, None, f"unknown field(s): {', '.join(unknown)}"))
             continue

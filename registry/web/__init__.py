@@ -35,6 +35,18 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(maps_bp)
+    from .replication import api_bp as replication_api_bp
+    from .replication import bp as replication_bp
+
+    app.register_blueprint(replication_bp)
+    app.register_blueprint(replication_api_bp)
+    from .lifecycle import bp as lifecycle_bp
+    from .subscriptions import api_bp as subscriptions_api_bp
+    from .subscriptions import bp as subscriptions_bp
+
+    app.register_blueprint(lifecycle_bp)
+    app.register_blueprint(subscriptions_bp)
+    app.register_blueprint(subscriptions_api_bp)
     for endpoint, view in list(app.view_functions.items()):
         if endpoint != "static":  # a lock conflict reruns the view (registry.database)
             app.view_functions[endpoint] = retrying(view)

@@ -121,6 +121,9 @@ def innovation(innovation_id: int) -> Any:
         regency=discovery.region_ref(row.regency, _locale()),
         url=_url(row.slug),
     )
+    from .replication import api_records
+
+    record["replications"] = api_records(row)
     return jsonify(record)
 
 
@@ -128,6 +131,9 @@ def innovation(innovation_id: int) -> Any:
 def stats() -> Any:
     body = discovery.stats(_locale())
     body["review"] = review.compliance()
+    from ..services import replication
+
+    body["replications"] = replication.stats()
     return jsonify(body)
 
 

@@ -204,6 +204,15 @@ class InnovationForm(FlaskForm):
         description=_l("Tidak pernah ditampilkan ke publik."),
     )
     campaign = SelectField(_l("Kampanye"), validate_choice=False)
+    replicates = StringField(
+        _l("Inovasi ini mereplikasi …"),
+        validators=[Length(max=500)],
+        description=_l(
+            "Opsional: judul, alamat halaman atau nomor inovasi asli yang Anda tiru. "
+            "Tautan replikasi dibuat saat inovasi Anda terbit."
+        ),
+        render_kw={"list": "replicates-options", "autocomplete": "off", "data-picker": "1"},
+    )
     attachment = FileField(
         _l("Lampiran"),
         description=_l("Gambar (PNG, JPEG, GIF, WebP) atau PDF, paling besar 5 MB."),
@@ -230,6 +239,8 @@ class InnovationForm(FlaskForm):
             line.strip() for line in (self.links.data or "").splitlines() if line.strip()
         ]
         out["campaign"] = (self.campaign.data or "").strip() or None
+        if (self.replicates.data or "").strip():
+            out["replicates"] = self.replicates.data.strip()
         return out
 
     def load(self, record: Mapping[str, Any]) -> None:

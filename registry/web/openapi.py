@@ -382,6 +382,23 @@ def openapi_document() -> dict[str, Any]:
     from .openapi_map import region_paths
 
     document["paths"].update(region_paths())
+    from . import openapi_lifecycle
+
+    document["paths"].update(openapi_lifecycle.paths())
+    document["paths"].update(openapi_lifecycle.subscription_paths())
+    search = document["paths"]["/api/v1/innovations"]["get"]
+    search["parameters"][-3:-3] = openapi_lifecycle.search_parameters()
+    facets = search["responses"]["200"]["content"]["application/json"]["schema"]
+    for name in ("operating_status", "replicated"):
+        facets["properties"]["facets"]["properties"][name] = {
+            "type": "object",
+            "additionalProperties": {"type": "integer"},
+        }
+    detail = document["paths"]["/api/v1/innovations/{id}"]["get"]
+    detail["description"] = (
+        "Also `replications` (claimed and confirmed), `operating_status` "
+        "(berjalan | berhenti | tidak-diketahui) and `verified_at`."
+    )
     document["components"]["securitySchemes"] = {
         "bearerAuth": {
             "type": "http",

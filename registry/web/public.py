@@ -53,8 +53,20 @@ VOCABS: dict[str, Mapping[str, tuple[str, str]]] = {
     "focus": taxonomy.FOCUSES,
     "innovator_type": taxonomy.INNOVATOR_TYPES,
     "stage": taxonomy.STAGES,
+    "operating_status": taxonomy.OPERATING_STATUSES,
+    "replicated": taxonomy.REPLICATED,
 }
-FACET_ORDER = ("sector", "focus", "innovator_type", "stage", "province", "regency", "year")
+FACET_ORDER = (
+    "sector",
+    "focus",
+    "innovator_type",
+    "stage",
+    "operating_status",
+    "replicated",
+    "province",
+    "regency",
+    "year",
+)
 NEWEST_ON_HOME = 6
 SIMILAR_LIMIT = 5
 FEED_SIZE = 30
@@ -443,8 +455,20 @@ def stats() -> Any:
             [(_month_label(m), int(n), None) for m, n in data["by_month"].items()], total
         ),
     }
-    from ..services import review
+    from ..services import replication, review
 
+    copies = replication.stats()
+    charts["most_replicated"] = _chart(
+        [
+            (r["title"], r["count"], url_for("public.innovation", slug=r["slug"]))
+            for r in copies["most_replicated"]
+        ],
+        copies["total"],
+    )
+    charts["replication_province"] = _chart(
+        [(region_name(p["code"]), p["count"], None) for p in copies["by_province"]],
+        copies["total"],
+    )
     return render_template("stats.html", total=total, charts=charts, review=review.compliance())
 
 
@@ -468,11 +492,26 @@ def _sub(parent: ET.Element, tag: str, text: Any = None, **attrib: str) -> ET.El
     return element
 
 
+def _feed_rows() -> list[Innovation]:
+    searched = any(k in request.args for k in ("q", *discovery.FILTER_PARAMS))
+    if not searched:
+        return discovery.newest(FEED_SIZE)
+    try:
+        params = discovery.parse_params(request.args, per_page_max=FEED_SIZE)
+    except discovery.ParamError as exc:
+        abort(400, description=f"{exc.param}: {exc.detail}")
+    params.sort, params.page, params.per_page = "newest", 1, FEED_SIZE
+    ids = [hit.id for hit in discovery.run_search(params).hits]
+    found = discovery.load_published(ids)
+    return [found[i] for i in ids if i in found]
+
+
 @bp.get("/feed.atom")
 def feed() -> Any:
-    """Atom 1.0: the newest published innovations."""
+    """Atom 1.0: the newest published innovations; with a search's parameters, the newest
+    that match it (each search has its own feed)."""
     locale = current_locale()
-    rows = discovery.newest(FEED_SIZE)
+    rows = _feed_rows()
     site = current_app.config.get("SITE_NAME") or "Lumbung Inovasi"
     root = ET.Element("feed", {"xmlns": ATOM_NS, XML_LANG: locale})
     _sub(root, "id", absolute_url("public.home"))
@@ -480,7 +519,16 @@ def feed() -> Any:
     _sub(root, "subtitle", gettext("Katalog inovasi pelayanan publik"))
     stamps = [row.updated_at or row.published_at for row in rows]
     _sub(root, "updated", _rfc3339(max((s for s in stamps if s), default=None)))
-    _sub(root, "link", rel="self", type="application/atom+xml", href=absolute_url("public.feed"))
+    self_args = {
+        k: request.args.getlist(k) for k in ("q", *discovery.FILTER_PARAMS) if k in request.args
+    }
+    _sub(
+        root,
+        "link",
+        rel="self",
+        type="application/atom+xml",
+        href=absolute_url("public.feed", **self_args),
+    )
     _sub(root, "link", rel="alternate", type="text/html", href=absolute_url("public.home"))
     _sub(root, "rights", "CC BY 4.0")
     author = _sub(root, "author")
