@@ -72,6 +72,13 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "CONTACT_RATE_LIMIT": "5 per hour;20 per day",
         # the classifier retrains in the background after this many new curator labels
         "RETRAIN_AFTER": 50,
+        # reports (issue 11): the clock in calendar days from receipt, the reporter's window
+        # after a response, and how many reports one address may send
+        "REPORT_DISPOSE_DAYS": 1,
+        "REPORT_RESPOND_DAYS": 3,
+        "REPORT_CLOSE_DAYS": 10,
+        "REPORT_RATE_LIMIT": "5 per hour;20 per day",
+        "REPORT_ATTACHMENTS": 5,
     }
 
 

@@ -450,3 +450,7 @@ class HarvestTombstone(db.Model):  # type: ignore[name-defined]
     actor: Mapped[str] = mapped_column(String(254), default="")
     # why: empty for a takedown request, "deleted at source" when a recheck found it gone
     reason: Mapped[str] = mapped_column(String(64), default="")
+
+
+# the reports channel's tables live in their own module; imported here so one metadata holds all
+from . import models_reports  # noqa: E402,F401
