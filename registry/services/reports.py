@@ -66,6 +66,12 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "close": ("Ditutup", "Closed"),
     "restrict": ("Privasi diperketat", "Made more private"),
 }
+ROLES: dict[str, tuple[str, str]] = {
+    "reporter": ("pelapor", "reporter"),
+    "curator": ("kurator", "curator"),
+    "institution": ("instansi", "institution"),
+    "system": ("sistem", "system"),
+}
 # the steps the HTTP contract names, and who may take each
 STEPS = ("verify", "reject", "dispose", "respond", "reopen", "close", "restrict")
 CURATOR_STEPS = ("verify", "reject", "dispose", "restrict")

@@ -22,6 +22,9 @@ def register_web(app: Flask) -> None:
     from .curate import bp as curate_bp
     from .inbox import bp as inbox_bp
     from .public import bp as public_bp
+    from .reports import bp as reports_bp
+    from .reports_api import bp as reports_api_bp
+    from .reports_desk import bp as reports_desk_bp
     from .submit import bp as submit_bp
 
     app.register_blueprint(public_bp)
@@ -31,6 +34,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(curate_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(reports_api_bp)
+    app.register_blueprint(reports_desk_bp)
     app.add_template_global(wib, "wib")
     app.add_template_global(field_attrs, "field_attrs")
     app.add_template_global(_explain_label, "explain_label")

@@ -372,6 +372,9 @@ def openapi_document() -> dict[str, Any]:
     document = _base_document()
     document["paths"].update(_submission_paths())
     document["paths"].update(_candidate_paths())
+    from .openapi_reports import report_paths
+
+    document["paths"].update(report_paths())
     document["components"]["securitySchemes"] = {
         "bearerAuth": {
             "type": "http",
