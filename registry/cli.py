@@ -59,6 +59,9 @@ def register_commands(app: Flask) -> None:
         harvest,
     ):
         app.cli.add_command(command)
+    from .cli_reports import reports_group
+
+    app.cli.add_command(reports_group)
 
 
 def initialize(*, train_model: bool = True) -> dict[str, Any]:
