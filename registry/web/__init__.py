@@ -16,6 +16,7 @@ from .problems import problem, wants_json
 
 
 def register_web(app: Flask) -> None:
+    from . import reports_api  # noqa: F401  (adds the /api/v1/reports views to the API)
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
@@ -23,7 +24,6 @@ def register_web(app: Flask) -> None:
     from .inbox import bp as inbox_bp
     from .public import bp as public_bp
     from .reports import bp as reports_bp
-    from .reports_api import bp as reports_api_bp
     from .reports_desk import bp as reports_desk_bp
     from .submit import bp as submit_bp
 
@@ -35,7 +35,6 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
-    app.register_blueprint(reports_api_bp)
     app.register_blueprint(reports_desk_bp)
     app.add_template_global(wib, "wib")
     app.add_template_global(field_attrs, "field_attrs")

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from ..database import is_initialized
 from ..extensions import csrf, db, limiter
 from ..models import Innovation, User
-from ..services import accounts, curation, discovery, notify, review, transfer
+from ..services import accounts, curation, discovery, notify, reports, review, transfer
 from ..services.catalogue import CampaignClosed, to_record
 from ..services.validation import ValidationError
 from .openapi import openapi_document
@@ -127,6 +127,7 @@ def innovation(innovation_id: int) -> Any:
 def stats() -> Any:
     body = discovery.stats(_locale())
     body["review"] = review.compliance()
+    body["reports"] = reports.stats()
     return jsonify(body)
 
 

@@ -384,7 +384,9 @@ def openapi_document() -> dict[str, Any]:
     }
     document["paths"]["/api/v1/stats"]["get"]["description"] = (
         "Counts over the published catalogue; `review` holds the SLA compliance figures "
-        "(acknowledged and decided on time, median hours, open and overdue submissions)."
+        "(acknowledged and decided on time, median hours, open and overdue submissions); "
+        "`reports` the citizen reports' figures (totals by category and kind, the share followed "
+        "up, on-time shares and median hours for disposition and response, and by month)."
     )
     return document
 

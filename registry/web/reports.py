@@ -58,11 +58,23 @@ def report_label(vocabulary: str, slug: str) -> str:
     return reports.label(VOCABULARIES[vocabulary], slug, _locale())
 
 
-@bp.app_template_global("region_name")
-def region_name(region: Any) -> str:
+@bp.app_template_global("report_region")
+def report_region(region: Any) -> str:
     if region is None:
         return ""
     return str(region.name_en if _locale() == "en" else region.name)
+
+
+@bp.app_template_global("report_stats")
+def report_stats() -> dict[str, Any]:
+    """The reports section of /stats (the same figures as /api/v1/stats' "reports")."""
+    return reports.stats()
+
+
+@bp.app_template_global("reports_about")
+def reports_about(innovation_id: int) -> dict[str, Any]:
+    """For an innovation's page: the count and categories of its public reports."""
+    return reports.about_innovation(innovation_id)
 
 
 def remember(code: str) -> None:

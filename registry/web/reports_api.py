@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Response, current_app, jsonify, request, url_for
 
-from ..extensions import csrf, db, limiter
+from ..extensions import db, limiter
 from ..models import User
 from ..services import accounts, report_mail, reports
+from .api import bp
 from .problems import problem
 
-bp = Blueprint("reports_api", __name__)
-# no session cookie is read here: the reporter proves itself with X-Report-Secret, the others
-# with a Bearer token
-csrf.exempt(bp)
+# the API blueprint (CSRF-exempt: no session cookie is read there; the reporter proves itself
+# with X-Report-Secret, the others with a Bearer token); these views only add to it
 SECRET_HEADER = "X-Report-Secret"
 
 
@@ -26,13 +25,6 @@ def counts_against_limit(response: Response) -> bool:
     """Only a report received (or a bot's honeypot answer) spends the address's allowance; a
     form sent back for a correction does not."""
     return response.status_code in (201, 302)
-
-
-def _read_rate() -> str:
-    return str(current_app.config["API_READ_RATE_LIMIT"])
-
-
-limiter.limit(_read_rate, methods=["GET"])(bp)
 
 
 class _BadToken(Exception):
@@ -72,11 +64,8 @@ def _report_error(exc: reports.ReportError) -> Any:
     return problem(404, "Not found", "no report with this tracking code for you")
 
 
-@bp.after_request
-def _cors(response: Response) -> Response:
-    if request.method in ("GET", "HEAD", "OPTIONS") and request.path == "/api/v1/reports":
-        response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers.setdefault("Cache-Control", "no-store")
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -97,7 +86,7 @@ def _locale() -> str:
 
 @bp.post("/api/v1/reports")
 @limiter.limit(report_rate, methods=["POST"], deduct_when=counts_against_limit)
-def create() -> Any:
+def report_create() -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, "Invalid body", "send a JSON object with the report's fields")
@@ -114,21 +103,21 @@ def create() -> Any:
         }
     )
     response.status_code = 201
-    response.headers["Location"] = url_for("reports_api.get", code=report.tracking_code)
-    return response
+    response.headers["Location"] = url_for("api.report_get", code=report.tracking_code)
+    return _private(response)
 
 
 @bp.get("/api/v1/reports/<code>")
-def get(code: str) -> Any:
+def report_get(code: str) -> Any:
     user = _optional_user()
     report, view = reports.open_report(code, user=user, secret=request.headers.get(SECRET_HEADER))
     body = reports.record(report, view, locale=_locale(), attachment_url=_attachment_url)
     db.session.commit()  # token last_used_at
-    return jsonify(body)
+    return _private(jsonify(body))
 
 
 @bp.get("/api/v1/reports")
-def index() -> Any:
+def report_list() -> Any:
     user = _optional_user()
     filters = reports.parse_filters(
         request.args,
@@ -149,7 +138,7 @@ def index() -> Any:
 
 
 @bp.post("/api/v1/reports/<code>/actions")
-def act(code: str) -> Any:
+def report_act(code: str) -> Any:
     user = _optional_user()
     secret = request.headers.get(SECRET_HEADER)
     report, view = reports.open_report(code, user=user, secret=secret)
@@ -182,4 +171,4 @@ def act(code: str) -> Any:
     db.session.commit()
     report_mail.step(report, event)
     record = reports.record(report, view, locale=_locale(), attachment_url=_attachment_url)
-    return jsonify(record)
+    return _private(jsonify(record))

@@ -219,3 +219,38 @@ def test_admin_routing_rules_page(app, client, people):
     curator = app.test_client()
     login(curator, "kurator@example.org")
     assert curator.get("/admin/reports/routes").status_code == 403
+
+
+def test_stats_and_the_innovation_page_show_reports(app, client, people, innovation_data):
+    from registry.services import catalogue
+    from tests.reports_helpers import walk_to
+
+    with app.app_context():
+        from registry.services import accounts
+
+        curator = accounts.find_user("kurator@example.org")
+        owner = accounts.find_user("dinsos@example.org")
+        row = catalogue.create(innovation_data(), actor="t", status="published")
+        row.owner_id = owner.id  # type: ignore[union-attr]
+        db.session.flush()
+        about, _ = reports.create(report_data(innovation=row.id, category="kesehatan"))
+        db.session.refresh(about)
+        assert reports.suggest(about) == owner  # reports about it route to its institution
+        walk_to(about, "responded", curator, owner)  # type: ignore[arg-type]
+        secret_one, _ = reports.create(
+            report_data(innovation=row.id, title="Rahasia puskesmas", confidential=True)
+        )
+        walk_to(secret_one, "verified", curator, owner)  # type: ignore[arg-type]
+        db.session.commit()
+        slug = row.slug
+    page = client.get(f"/innovations/{slug}").get_data(as_text=True)
+    assert "1 laporan tentang inovasi ini" in page and "Kesehatan (1)" in page
+    assert "Rahasia puskesmas" not in page and REPORTER["name"] not in page
+    assert f"/lapor?innovation={row.id}" in page
+    stats = client.get("/stats").get_data(as_text=True)
+    assert "Laporan masyarakat" in stats and "Ditindaklanjuti" in stats
+    figures = client.get("/api/v1/stats").get_json()["reports"]
+    assert figures["total"] == 2 and figures["followed_up"] == 1
+    assert figures["by_category"] == {"kesehatan": 1, "bantuan-sosial": 1}
+    assert figures["by_month"][0]["total"] == 2
+    assert "median_dispose_hours" in figures and "responded_on_time_share" in figures

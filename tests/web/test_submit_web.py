@@ -169,6 +169,7 @@ def test_csrf_on_every_form(app, client, ctx, innovation_data):
         "campaign_id": 1,
         "slug": row.slug,
         "action": "deactivate",
+        "code": "ABCD-EFGH-JKLM",  # a report tracking code
         "source_id": harvesting.add_source(
             name="feed", platform="rss", query="https://a.example/feed.xml", actor="test"
         ).id,
