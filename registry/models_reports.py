@@ -26,7 +26,7 @@ class Report(db.Model):  # type: ignore[name-defined]
         Index("ix_report_status_due", "status", "due_at"),
         Index("ix_report_addressee_status_due", "addressee_id", "status", "due_at"),
         # the public list: newest received first among the public ones
-        Index("ix_report_public_received", "confidential", "status", "received_at"),
+        Index("ix_report_public_received", "confidential", "received_at", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,8 +66,8 @@ class Report(db.Model):  # type: ignore[name-defined]
     # hashed client address of the form or API call (rate limits, abuse review), never shown
     source_hash: Mapped[str] = mapped_column(String(64), default="")
 
-    province: Mapped[Region] = relationship(foreign_keys=[province_code], lazy="joined")
-    regency: Mapped[Region | None] = relationship(foreign_keys=[regency_code], lazy="joined")
+    province: Mapped[Region] = relationship(foreign_keys=[province_code], lazy="selectin")
+    regency: Mapped[Region | None] = relationship(foreign_keys=[regency_code], lazy="selectin")
     innovation: Mapped[Innovation | None] = relationship(foreign_keys=[innovation_id])
     addressee: Mapped[User | None] = relationship(foreign_keys=[addressee_id])
     events: Mapped[list[ReportEvent]] = relationship(

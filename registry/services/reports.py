@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from flask import current_app
 from sqlalchemy import and_, func, select
+from sqlalchemy.orm import selectinload
 
 from .. import taxonomy
 from ..extensions import db
@@ -688,9 +689,20 @@ class Page:
 
 
 def _page(query: Any, page: int, per_page: int) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all())
-    return Page(items, int(total or 0), page, per_page)
+    """One page of ``query``: the ids first (a narrow sort the indexes cover), then the rows of
+    those ids only, so that a deep page never sorts whole reports."""
+    total = db.session.scalar(
+        select(func.count()).select_from(
+            query.with_only_columns(Report.id).order_by(None).subquery()
+        )
+    )
+    ids = list(
+        db.session.scalars(
+            query.with_only_columns(Report.id).limit(per_page).offset((page - 1) * per_page)
+        ).all()
+    )
+    rows = {r.id: r for r in db.session.scalars(query.where(Report.id.in_(ids)).order_by(None))}
+    return Page([rows[i] for i in ids if i in rows], int(total or 0), page, per_page)
 
 
 @dataclass(frozen=True)
@@ -768,7 +780,9 @@ def public_page(filters: Filters) -> Page:
     query = _filtered(public_query(), filters)
     if filters.status and not set(filters.status) <= set(PUBLIC):
         query = query.where(False)  # asking for received or rejected ones shows none
-    query = query.order_by(Report.received_at.desc(), Report.id.desc())
+    query = query.order_by(Report.received_at.desc(), Report.id.desc()).options(
+        selectinload(Report.events)
+    )
     return _page(query, filters.page, filters.per_page)
 
 
@@ -816,6 +830,18 @@ def overdue_count(*, user: User | None = None, now: dt.datetime | None = None) -
     if user is not None:
         query = query.where(Report.addressee_id == user.id)
     return int(db.session.scalar(query) or 0)
+
+
+def queue_figures(*, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The clock and two counts for the head of the curators' queue (cheap at any size)."""
+    now = now or utcnow()
+    open_count = db.session.scalar(select(func.count(Report.id)).where(Report.status.in_(OPEN)))
+    return {
+        "dispose_days": float(current_app.config["REPORT_DISPOSE_DAYS"]),
+        "respond_days": float(current_app.config["REPORT_RESPOND_DAYS"]),
+        "open": int(open_count or 0),
+        "overdue": overdue_count(now=now),
+    }
 
 
 def digest_items(

@@ -106,8 +106,7 @@ def curator_queue() -> Any:
         categories=taxonomy.choices(reports.CATEGORIES, _locale()),
         statuses=[(s, reports.label(reports.STATUSES, s, _locale())) for s in reports.STATUSES],
         provinces=taxonomy.provinces(),
-        figures=reports.stats(now=now),
-        overdue_total=reports.overdue_count(now=now),
+        figures=reports.queue_figures(now=now),
         nav="curate-reports",
     )
 

@@ -103,7 +103,7 @@ def upgrade():
     op.create_index(
         "ix_report_public_received",
         "report",
-        ["confidential", "status", "received_at"],
+        ["confidential", "received_at", "status"],
         unique=False,
     )
     op.create_index("ix_report_regency_code", "report", ["regency_code"], unique=False)
