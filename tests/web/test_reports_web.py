@@ -254,3 +254,38 @@ def test_stats_and_the_innovation_page_show_reports(app, client, people, innovat
     assert figures["by_category"] == {"kesehatan": 1, "bantuan-sosial": 1}
     assert figures["by_month"][0]["total"] == 2
     assert "median_dispose_hours" in figures and "responded_on_time_share" in figures
+
+
+def test_no_report_reaches_feeds_exports_or_the_sitemap(app, client, people):
+    from tests.reports_helpers import walk_to
+
+    with app.app_context():
+        from registry.services import accounts
+
+        curator = accounts.find_user("kurator@example.org")
+        dinsos = accounts.find_user("dinsos@example.org")
+        hidden, _ = reports.create(report_data(title="Laporan rahasia sekali", confidential=True))
+        shown, _ = reports.create(report_data(title="Laporan terbuka biasa", anonymous=True))
+        for row in (hidden, shown):
+            walk_to(row, "responded", curator, dinsos)  # type: ignore[arg-type]
+        db.session.commit()
+    for path in (
+        "/feed.atom",
+        "/sitemap.xml",
+        "/api/v1/innovations.csv",
+        "/api/v1/innovations.json",
+        "/api/v1/innovations",
+        "/search?q=laporan",
+        "/",
+        "/stats",
+        "/api/v1/stats",
+        "/laporan",
+        "/api/v1/reports",
+    ):
+        response = client.get(path)
+        body = response.get_data(as_text=True)
+        response.close()
+        assert "Laporan rahasia sekali" not in body, path
+        assert REPORTER["name"] not in body and REPORTER["email"] not in body, path
+        assert REPORTER["phone"] not in body, path
+    assert "Laporan terbuka biasa" in client.get("/laporan").get_data(as_text=True)
