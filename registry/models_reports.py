@@ -22,11 +22,16 @@ class Report(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "report"
     __table_args__ = (
-        # the curator queue and the institution queue: by status, the next due time first
-        Index("ix_report_status_due", "status", "due_at"),
+        # the curator queue: open reports (only they have a due time) by the next due time;
+        # id and status in the index let a deep page walk it in order without a sort
+        Index("ix_report_due_queue", "due_at", "id", "status"),
+        # answered reports waiting for the reporter (closed by the clock after 10 days)
+        Index("ix_report_status_responded", "status", "responded_at"),
+        # the institution queue: its reports by status, the next due time first
         Index("ix_report_addressee_status_due", "addressee_id", "status", "due_at"),
-        # the public list: newest received first among the public ones
-        Index("ix_report_public_received", "confidential", "received_at", "status"),
+        # the public list: newest received first among the public ones; id and status in the
+        # index let a deep page walk it in order without a sort or a table lookup
+        Index("ix_report_public_received", "confidential", "received_at", "id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

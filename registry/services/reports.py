@@ -799,7 +799,11 @@ def curator_queue(filters: Filters) -> Page:
         select(Report).where(Report.status.in_(statuses)),
         Filters(category=filters.category, province=filters.province),
     )
-    query = query.order_by(Report.due_at.is_(None), Report.due_at, Report.id)
+    if set(statuses) <= set(OPEN):
+        # only open reports have a due time: a range of the queue index, walked in order
+        query = query.where(Report.due_at.is_not(None)).order_by(Report.due_at, Report.id)
+    else:
+        query = query.order_by(Report.due_at.is_(None), Report.due_at, Report.id)
     return _page(query, filters.page, filters.per_page)
 
 
@@ -835,7 +839,10 @@ def overdue_count(*, user: User | None = None, now: dt.datetime | None = None) -
 def queue_figures(*, now: dt.datetime | None = None) -> dict[str, Any]:
     """The clock and two counts for the head of the curators' queue (cheap at any size)."""
     now = now or utcnow()
-    open_count = db.session.scalar(select(func.count(Report.id)).where(Report.status.in_(OPEN)))
+    # only open reports have a due time (the queue index answers without the table)
+    open_count = db.session.scalar(
+        select(func.count(Report.id)).where(Report.due_at.is_not(None), Report.status.in_(OPEN))
+    )
     return {
         "dispose_days": float(current_app.config["REPORT_DISPOSE_DAYS"]),
         "respond_days": float(current_app.config["REPORT_RESPOND_DAYS"]),

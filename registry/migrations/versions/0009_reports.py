@@ -103,11 +103,14 @@ def upgrade():
     op.create_index(
         "ix_report_public_received",
         "report",
-        ["confidential", "received_at", "status"],
+        ["confidential", "received_at", "id", "status"],
         unique=False,
     )
     op.create_index("ix_report_regency_code", "report", ["regency_code"], unique=False)
-    op.create_index("ix_report_status_due", "report", ["status", "due_at"], unique=False)
+    op.create_index("ix_report_due_queue", "report", ["due_at", "id", "status"], unique=False)
+    op.create_index(
+        "ix_report_status_responded", "report", ["status", "responded_at"], unique=False
+    )
 
     op.create_table(
         "report_event",
