@@ -64,6 +64,9 @@ def register_commands(app: Flask) -> None:
     from .cli_notify import notify
 
     app.cli.add_command(notify)
+    from .cli_reports import reports_group
+
+    app.cli.add_command(reports_group)
 
 
 def initialize(*, train_model: bool = True) -> dict[str, Any]:
@@ -140,8 +143,22 @@ def load_demo() -> dict[str, int]:
 
     for line in load_demo_lifecycle():
         click.echo(line)
+    load_demo_reports()
     load_demo_inbox()
     return totals
+
+
+def load_demo_reports() -> None:
+    """A few hundred team-written reports in every state (once; a rerun adds nothing)."""
+    from .cli_users import DEMO_CURATOR, DEMO_INSTITUTION
+    from .services import accounts, report_demo
+
+    curator = accounts.find_user(DEMO_CURATOR[0])
+    if curator is None:
+        return
+    added = report_demo.load(curator, accounts.find_user(DEMO_INSTITUTION[0]))
+    db.session.commit()
+    click.echo(f"demo reports: {added} added")
 
 
 def load_demo_inbox() -> None:

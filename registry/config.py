@@ -107,6 +107,13 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "SUBSCRIBE_RATE_LIMIT": "5 per hour;20 per day",  # per client and per address
         "DIGEST_MAX_ITEMS": 50,
         "NOTIFY_TICK_SECONDS": 3600,  # how often beat runs `notify send`
+        # reports (issue 11): the clock in calendar days from receipt, the reporter's window
+        # after a response, and how many reports one address may send
+        "REPORT_DISPOSE_DAYS": 1,
+        "REPORT_RESPOND_DAYS": 3,
+        "REPORT_CLOSE_DAYS": 10,
+        "REPORT_RATE_LIMIT": "5 per hour;20 per day",
+        "REPORT_ATTACHMENTS": 5,
     }
 
 

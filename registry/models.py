@@ -567,3 +567,7 @@ class NoticeLog(db.Model):  # type: ignore[name-defined]
     kind: Mapped[str] = mapped_column(String(32))
     key: Mapped[str] = mapped_column(String(200))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+# the reports channel's tables live in their own module; imported here so one metadata holds all
+from . import models_reports  # noqa: E402,F401

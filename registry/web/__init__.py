@@ -18,6 +18,7 @@ from .problems import problem, wants_json
 
 
 def register_web(app: Flask) -> None:
+    from . import reports_api  # noqa: F401  (adds the /api/v1/reports views to the API)
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
@@ -25,6 +26,8 @@ def register_web(app: Flask) -> None:
     from .inbox import bp as inbox_bp
     from .maps import bp as maps_bp
     from .public import bp as public_bp
+    from .reports import bp as reports_bp
+    from .reports_desk import bp as reports_desk_bp
     from .submit import bp as submit_bp
 
     app.register_blueprint(public_bp)
@@ -35,6 +38,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(maps_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(reports_desk_bp)
     from .replication import api_bp as replication_api_bp
     from .replication import bp as replication_bp
 

@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from ..database import is_initialized
 from ..extensions import csrf, db, limiter
 from ..models import Innovation, User
-from ..services import accounts, curation, discovery, notify, review, transfer
+from ..services import accounts, curation, discovery, notify, reports, review, transfer
 from ..services.catalogue import CampaignClosed, to_record
 from ..services.validation import ValidationError
 from .openapi import openapi_document
@@ -134,6 +134,7 @@ def stats() -> Any:
     from ..services import replication
 
     body["replications"] = replication.stats()
+    body["reports"] = reports.stats()
     return jsonify(body)
 
 

@@ -399,6 +399,9 @@ def openapi_document() -> dict[str, Any]:
         "Also `replications` (claimed and confirmed), `operating_status` "
         "(berjalan | berhenti | tidak-diketahui) and `verified_at`."
     )
+    from .openapi_reports import report_paths
+
+    document["paths"].update(report_paths())
     document["components"]["securitySchemes"] = {
         "bearerAuth": {
             "type": "http",
@@ -408,7 +411,9 @@ def openapi_document() -> dict[str, Any]:
     }
     document["paths"]["/api/v1/stats"]["get"]["description"] = (
         "Counts over the published catalogue; `review` holds the SLA compliance figures "
-        "(acknowledged and decided on time, median hours, open and overdue submissions)."
+        "(acknowledged and decided on time, median hours, open and overdue submissions); "
+        "`reports` the citizen reports' figures (totals by category and kind, the share followed "
+        "up, on-time shares and median hours for disposition and response, and by month)."
     )
     return document
 

@@ -171,6 +171,7 @@ def test_csrf_on_every_form(app, client, ctx, innovation_data):
         "slug": row.slug,
         "replication_id": 1,
         "action": "deactivate",
+        "code": "ABCD-EFGH-JKLM",  # a report tracking code
         "source_id": harvesting.add_source(
             name="feed", platform="rss", query="https://a.example/feed.xml", actor="test"
         ).id,

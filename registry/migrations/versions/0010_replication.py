@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0010_replication"
-down_revision = "0007_account_security"
+down_revision = "0009_reports"
 branch_labels = None
 depends_on = None
 
