@@ -29,7 +29,7 @@ from sqlalchemy import and_, func, or_, select, update
 from .. import jobs, taxonomy
 from ..extensions import db
 from ..models import Innovation, Replication, Subscription, User, utcnow
-from . import discovery, lifecycle, mail, notices, notify, review, subscriptions
+from . import discovery, lifecycle, mail, notices, notify, reports, review, subscriptions
 
 log = logging.getLogger(__name__)
 PERIODS = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7)}
@@ -461,8 +461,24 @@ def _deadlines(now: dt.datetime) -> Section | None:
     return gettext("Tenggat dekat atau terlewat"), lines
 
 
+def _reports(now: dt.datetime) -> Section | None:
+    items = reports.digest_items(now)
+    lines = [
+        f"* {state}: {row.title}  {link('reports_desk.curator_report', code=row.tracking_code)}"
+        for state, rows in (
+            (gettext("baru"), items["new"]),
+            (gettext("terlambat"), items["overdue"]),
+        )
+        for row in rows
+    ]
+    if not lines:
+        return None
+    return gettext("Laporan warga baru dan terlambat"), lines
+
+
 register_curator_section(_new_submissions)
 register_curator_section(_deadlines)
+register_curator_section(_reports)
 
 
 def send_curator_digests(now: dt.datetime) -> int:

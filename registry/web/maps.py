@@ -19,7 +19,7 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from .. import taxonomy
 from ..extensions import limiter
 from ..maps import shapes, svg
-from ..services import discovery, regions_map
+from ..services import discovery, map_layers, regions_map
 from ..services.discovery import ParamError
 from ..services.regions_map import MapQuery, UnknownProvince
 from .problems import problem
@@ -28,9 +28,15 @@ from .public import current_locale, region_name, vocab_label
 bp = Blueprint("maps", __name__)
 
 # Words for each layer (a layer added in services.regions_map adds its words here)
-LAYER_LABELS: dict[str, Any] = {"innovations": lazy_gettext("Inovasi terbit")}
+LAYER_LABELS: dict[str, Any] = {
+    "innovations": lazy_gettext("Inovasi terbit"),
+    map_layers.REPLICATIONS: lazy_gettext("Replikasi terkonfirmasi"),
+    map_layers.REPORTS: lazy_gettext("Laporan warga"),
+}
 LAYER_COUNTS: dict[str, Callable[[int], str]] = {
     "innovations": lambda n: ngettext("%(num)d inovasi", "%(num)d inovasi", n),
+    map_layers.REPLICATIONS: lambda n: ngettext("%(num)d replikasi", "%(num)d replikasi", n),
+    map_layers.REPORTS: lambda n: ngettext("%(num)d laporan", "%(num)d laporan", n),
 }
 FORM_VOCABS = ("sector", "focus", "innovator_type", "stage")
 LIST_LIMIT = 50
