@@ -59,16 +59,6 @@ def settings(work: Path, database_url: str, **extra: Any) -> dict[str, str]:
     return {f"REGISTRY_{k}": v for k, v in values.items()}
 
 
-def wipe_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 def make_app(env: dict[str, str]) -> Any:
     from registry.app import create_app
 
@@ -116,17 +106,19 @@ class Server:
     def __init__(self, env: dict[str, str], port: int):
         self.port = port
         full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+        # the server's log goes to a file: an unread pipe would fill and stop the server
+        self.log = Path(env["REGISTRY_INSTANCE_DIR"]) / "serve.log"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "registry.cli", "serve", "--host", "127.0.0.1"]
             + ["--port", str(port)],
             env=full,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log.open("ab"),
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"registry serve exited: {self.proc.stderr.read()!r}")  # type: ignore[union-attr]
+                raise RuntimeError(f"registry serve exited: {self.log.read_text()[-2000:]}")
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 conn.request("GET", "/healthz")
@@ -368,7 +360,10 @@ def main() -> None:
     database_url = args.database_url or f"sqlite:///{work / 'instance' / 'registry.db'}"
     kind = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     if kind == "postgresql":
-        wipe_postgres(database_url)
+        sys.path.insert(0, str(ROOT / "tests"))
+        from conftest import _wipe_postgres  # as the tests do
+
+        _wipe_postgres(database_url)
     env = settings(work, database_url, RATELIMIT_ENABLED="false")
     app = make_app(env)
     log(f"preparing {kind} in {work}")

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..database import lock_rows
 from ..extensions import db
 from ..models import Innovation, ReviewEvent, User, utcnow
 from . import catalogue, review
@@ -80,6 +81,7 @@ def withdraw(innovation: Innovation, *, actor: User) -> None:
     """The owner takes back their pending update."""
     if innovation.owner_id != actor.id:
         raise Forbidden("not your innovation")
+    lock_rows(Innovation, [innovation.id])  # against a curator deciding it at this moment
     if not innovation.pending_changes:
         raise Conflict("no pending update", status=innovation.status)
     fields = sorted(innovation.pending_changes)
@@ -93,6 +95,7 @@ def publish(innovation: Innovation, *, actor: User, note: str = "") -> ReviewEve
     """A curator applies the pending update to the published innovation."""
     if not actor.is_curator:
         raise Forbidden("only curators decide on updates")
+    lock_rows(Innovation, [innovation.id])  # two curators at once: the second gets a Conflict
     if innovation.status not in REVISABLE or not innovation.pending_changes:
         raise Conflict("no pending update", status=innovation.status)
     review.check_not_self_publishing(innovation, actor)
@@ -117,6 +120,7 @@ def reject(innovation: Innovation, *, actor: User, note: str) -> ReviewEvent:
     """A curator declines the pending update; the published version stays as it is."""
     if not actor.is_curator:
         raise Forbidden("only curators decide on updates")
+    lock_rows(Innovation, [innovation.id])
     if not innovation.pending_changes:
         raise Conflict("no pending update", status=innovation.status)
     note = _note(note)

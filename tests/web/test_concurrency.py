@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from registry.extensions import db
-from registry.models import ApiToken, Candidate, CandidateDecision, Innovation, ReviewEvent
+from registry.models import (
+    ApiToken,
+    Candidate,
+    CandidateDecision,
+    Innovation,
+    ReviewEvent,
+    User,
+)
 from registry.services import accounts
 from tests.accounts_helpers import bearer, make_user, token_for
 from tests.curation_helpers import make_candidate
@@ -201,3 +208,55 @@ def test_token_use_is_recorded_at_most_once_a_minute(app):
         accounts.user_for_token(raw, now=start + dt.timedelta(seconds=61))
         db.session.commit()
         assert db.session.scalar(select(ApiToken.last_used_at)) == start + dt.timedelta(seconds=61)
+
+
+def test_two_curators_deciding_one_pending_update_at_once_one_wins(app, innovation_data):
+    from registry.database import run_with_retry
+    from registry.services import review, revisions
+
+    with app.app_context():
+        owner = make_user()
+        curators = [make_user(f"kurator{i}@example.org", "curator", org=None) for i in (1, 2)]
+        curator_ids = [c.id for c in curators]
+    for trial in range(TRIALS):
+        with app.app_context():
+            owner = db.session.merge(owner)
+            row = review.create_submission(
+                innovation_data(title=f"Layanan Pembaruan {trial}"), owner=owner
+            )
+            review.decide(row, "publish", actor=db.session.get(User, curator_ids[0]))
+            revisions.propose(row, {"unit": f"Puskesmas Baru {trial}"}, actor=owner)
+            db.session.commit()
+            row_id = row.id
+
+        def decide(row_id: int, curator_id: int, how: str) -> Callable[[], str]:
+            def unit() -> str:
+                innovation = db.session.get(Innovation, row_id)
+                curator = db.session.get(User, curator_id)
+                try:
+                    if how == "publish":
+                        revisions.publish(innovation, actor=curator)
+                    else:
+                        revisions.reject(innovation, actor=curator, note="Tidak sesuai.")
+                except review.Conflict:
+                    db.session.rollback()
+                    return "conflict"
+                db.session.commit()
+                return how
+
+            def run() -> str:
+                with app.app_context():
+                    return run_with_retry(unit)
+
+            return run
+
+        outcomes = together(
+            decide(row_id, curator_ids[0], "publish"), decide(row_id, curator_ids[1], "reject")
+        )
+        assert sorted(outcomes) in (["conflict", "publish"], ["conflict", "reject"]), outcomes
+        with app.app_context():
+            kinds = [
+                (event.details or {}).get("revision")
+                for event in db.session.get(Innovation, row_id).events
+            ]
+            assert sum(k in ("published", "rejected") for k in kinds) == 1, kinds
