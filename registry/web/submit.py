@@ -22,12 +22,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from .. import taxonomy
 from ..extensions import db
 from ..models import Attachment, Campaign, Innovation, User, utcnow
 from ..search import SearchUnavailable
-from ..services import attachments, catalogue, discovery, review, revisions
+from ..services import attachments, catalogue, discovery, provenance, review, revisions
 from ..services.validation import ValidationError
-from .forms import ConfirmForm, InnovationForm, apply_errors, localize
+from .forms import ConfirmForm, InnovationForm, apply_errors, labelled_errors, localize
 
 bp = Blueprint("submit", __name__)
 # database ids are 32-bit on PostgreSQL: larger numbers are simply not found (404)
@@ -230,9 +231,13 @@ def withdraw_update(innovation_id: int) -> Any:
 @login_required
 def view(innovation_id: int) -> Any:
     innovation = _own(innovation_id)
+    curator = _user().is_curator
     return render_template(
         "submit/view.html",
         innovation=innovation,
+        posts=provenance.source_posts(innovation) if curator else [],
+        platforms=taxonomy.label_map(taxonomy.PLATFORMS),
+        blockers=labelled_errors(provenance.problems(innovation)) if curator else [],
         sla=review.sla_for(innovation),
         form=ConfirmForm(),
         nav="mine",
@@ -250,8 +255,8 @@ def send(innovation_id: int) -> Any:
         review.submit(innovation, actor=_user())
     except ValidationError as exc:
         db.session.rollback()
-        for field, message in exc.errors.items():
-            flash(f"{field}: {localize(message)}", "error")
+        for line in labelled_errors(exc.errors):
+            flash(line, "error")
         return redirect(url_for("submit.edit", innovation_id=innovation.id))
     except review.Conflict as exc:
         db.session.rollback()

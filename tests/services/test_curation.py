@@ -133,21 +133,70 @@ def test_approve_creates_a_linked_prefilled_draft(ctx, curator):
     innovation = db.session.get(Innovation, result["innovation_id"])
     assert innovation.status == "draft" and innovation.origin == "harvest"
     assert innovation.owner_id == curator.id
-    assert (
-        innovation.title == "Pemkot Bandung luncurkan layanan antar obat gratis untuk warga isoman"
-    )
-    assert "https://t.co" not in innovation.summary and "WhatsApp" in innovation.summary
-    assert "versi Mastodon" in innovation.innovation and "@warga" in innovation.innovation
-    assert innovation.links == [p.url for p in candidate.posts]
-    assert innovation.sectors == ["kesehatan"] and innovation.focus == "cepat-tanggap"
-    assert innovation.innovator_type == "pemkot"
-    assert (innovation.province_code, innovation.regency_code) == ("32", "32.73")
+    # the facts, never the posts: no text, handle or post link in a public field
+    record = catalogue.to_record(innovation, include_private=True)
+    public = " ".join(str(v) for k, v in record.items() if k != "contact_email")
+    for post in candidate.posts:
+        assert post.author_handle not in public and post.url not in public
+    for words in ("antar obat", "WhatsApp", "versi Mastodon", "t.co", "LawanCovid19"):
+        assert words not in public
+    assert innovation.title == "[draf otomatis] Inovasi kesehatan di Kota Bandung"
+    assert "kandidat #" in innovation.summary and "Pemerintah Kota" in innovation.summary
+    assert not innovation.innovation and innovation.links == []
+    assert innovation.contact_email in (None, "")  # not the curator's own address
     assert candidate.status == "approved" and candidate.innovation_id == innovation.id
     assert candidate.decided_by_id == curator.id
     # it then follows the review workflow: the curator completes and submits it
     catalogue.update(innovation, {"innovator_name": "Pemkot Bandung"}, actor=curator)
     catalogue.transition(innovation, "submitted", actor=curator)
     assert innovation.status == "submitted"
+
+
+def test_a_harvested_draft_is_published_only_once_rewritten(ctx, curator):
+    from registry.services import provenance, review
+    from registry.services.validation import ValidationError
+
+    candidate = make_candidate(
+        "Pemkot Bandung luncurkan layanan antar obat gratis untuk warga isoman. "
+        "Pesan lewat WhatsApp, diantar relawan. https://t.co/abc"
+    )
+    handle = candidate.posts[0].author_handle
+    [result] = curation.decide([{"id": candidate.id, "decision": "approve"}], curator)
+    innovation = db.session.get(Innovation, result["innovation_id"])
+    assert provenance.source_posts(innovation) == list(candidate.posts)
+    catalogue.update(
+        innovation,
+        {
+            "innovator_name": "Pemkot Bandung",
+            # pasted back from the post, with punctuation and case changed
+            "innovation": "Kata warga: PEMKOT Bandung luncurkan layanan antar obat, gratis untuk "
+            "warga! Sangat membantu.",
+        },
+        actor=curator,
+    )
+    catalogue.transition(innovation, "submitted", actor=curator)
+    review.decide(innovation, "acknowledge", actor=curator)
+    with pytest.raises(ValidationError) as blocked:
+        review.decide(innovation, "publish", actor=curator)
+    assert set(blocked.value.errors) == {"title", "summary", "innovation"}
+    assert "verbatim" in blocked.value.errors["innovation"]
+    assert innovation.status == "in_review"
+    catalogue.update(
+        innovation,
+        {
+            "title": "Layanan antar obat bagi warga isoman Kota Bandung",
+            "summary": "Warga yang isolasi mandiri memesan obat; relawan mengantarnya.",
+            "innovation": f"Dilaporkan oleh @{handle}.",
+        },
+        actor=curator,
+    )
+    with pytest.raises(ValidationError) as named:
+        review.decide(innovation, "publish", actor=curator)
+    assert set(named.value.errors) == {"innovation"}
+    assert "author" in named.value.errors["innovation"]
+    catalogue.update(innovation, {"innovation": "Pesanan lewat pesan singkat."}, actor=curator)
+    review.decide(innovation, "publish", actor=curator)
+    assert innovation.status == "published"
 
 
 def test_approve_drops_predictions_that_do_not_validate(ctx, curator):
@@ -157,7 +206,7 @@ def test_approve_drops_predictions_that_do_not_validate(ctx, curator):
     candidate.province_code = None
     [result] = curation.decide([{"id": candidate.id, "decision": "approve"}], curator)
     innovation = db.session.get(Innovation, result["innovation_id"])
-    assert innovation.title == f"Kandidat #{candidate.id}"
+    assert innovation.title == "[draf otomatis] Inovasi pelayanan publik"
     assert innovation.sectors == [] and innovation.focus is None and innovation.province is None
 
 
