@@ -72,6 +72,8 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "CONTACT_RATE_LIMIT": "5 per hour;20 per day",
         # the classifier retrains in the background after this many new curator labels
         "RETRAIN_AFTER": 50,
+        # a curator may not publish an innovation they drafted (four eyes); off by default
+        "PUBLISHER_NOT_DRAFTER": False,
     }
 
 

@@ -375,6 +375,10 @@ _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
         lambda m: gettext("Tulis catatan untuk pengaju."),
     ),
     (
+        re.compile(r"^you drafted this innovation"),
+        lambda m: gettext("Anda menyusun inovasi ini: kurator lain yang harus menerbitkannya."),
+    ),
+    (
         re.compile(r"^still holds the automatic placeholder"),
         lambda m: gettext("Masih berisi teks isian otomatis. Tulis ulang sebelum menerbitkan."),
     ),

@@ -91,3 +91,53 @@ def test_publishing_waits_until_the_draft_is_rewritten(client, curator, lang, wo
     assert _publish(client, innovation, lang).status_code == 302
     public = client.get(f"/innovations/{innovation.slug}").get_data(as_text=True)
     assert handle not in public and "t.co" not in public and "WhatsApp" not in public
+
+
+def _rewritten_and_submitted(innovation, curator) -> None:
+    catalogue.update(
+        innovation,
+        {
+            "title": "Layanan antar obat bagi warga isoman di Kota Bandung",
+            "summary": "Warga yang isolasi mandiri memesan obat, relawan mengantarnya ke rumah.",
+            "innovator_name": "Pemkot Bandung",
+        },
+        actor=curator,
+    )
+    review.submit(innovation, actor=curator)
+    db.session.commit()
+
+
+def test_no_contact_until_the_innovators_is_set(client, curator):
+    innovation, _ = _draft(curator)
+    assert not innovation.contact_email  # never the curator's own address
+    _rewritten_and_submitted(innovation, curator)
+    assert _publish(client, innovation).status_code == 302
+    page = client.get(f"/innovations/{innovation.slug}").get_data(as_text=True)
+    assert "Kontak inovator belum tersedia" in page
+    assert f"/innovations/{innovation.slug}/contact" not in page
+    assert client.get(f"/innovations/{innovation.slug}/contact").status_code == 404
+    flask_babel.refresh()
+    english = client.get(f"/innovations/{innovation.slug}?lang=en").get_data(as_text=True)
+    assert "contact is not available yet" in english
+
+    innovation = db.session.get(Innovation, innovation.id)
+    catalogue.update(innovation, {"contact_email": "dinkes@bandung.example"}, actor=curator)
+    db.session.commit()
+    flask_babel.refresh()
+    page = client.get(f"/innovations/{innovation.slug}?lang=id").get_data(as_text=True)
+    assert "belum tersedia" not in page and f"/innovations/{innovation.slug}/contact" in page
+
+
+def test_the_publisher_must_not_be_the_drafter_when_so_configured(app, client, curator):
+    innovation, _ = _draft(curator)
+    _rewritten_and_submitted(innovation, curator)
+    app.config["PUBLISHER_NOT_DRAFTER"] = True
+    refused = _publish(client, innovation)
+    assert refused.status_code == 400
+    assert "kurator lain yang harus menerbitkannya" in refused.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/curate/")})
+    make_user("kurator2@example.org", "curator", org=None)
+    login(client, "kurator2@example.org")
+    assert _publish(client, innovation).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Innovation, innovation.id).status == "published"
