@@ -687,6 +687,69 @@ def decide(items: Sequence[Any], actor: User | str) -> list[dict[str, Any]]:
     return results
 
 
+# --------------------------------------------------------------------------- reopening
+
+
+def _drop_draft(innovation: Innovation) -> None:
+    """Delete the untouched draft an approval made (and its uploaded files)."""
+    from . import attachments
+
+    files = list(innovation.attachments)
+    db.session.delete(innovation)
+    db.session.flush()
+    for attachment in files:
+        attachments.path_of(attachment).unlink(missing_ok=True)
+
+
+def _reopen_one(candidate_id: int, actor: User | str, note: str) -> dict[str, Any]:
+    candidate = db.session.get(Candidate, candidate_id, with_for_update=True)
+    if candidate is None:
+        raise ItemError(404, f"no candidate {candidate_id}")
+    if candidate.status == "new":
+        raise ItemError(409, f"candidate {candidate.id} is not decided")
+    if candidate.merged_into_id is not None:
+        raise ItemError(
+            409,
+            f"candidate {candidate.id} was merged into candidate {candidate.merged_into_id}, "
+            "which holds its posts now",
+        )
+    if candidate.status == "approved" and candidate.innovation_id is not None:
+        draft = db.session.get(Innovation, candidate.innovation_id)
+        if draft is not None and draft.status != "draft":
+            raise ItemError(409, f"its innovation {draft.id} is already {draft.status}")
+        if draft is not None:
+            _drop_draft(draft)
+    # a reopening gives no label: the earlier decision's label is withdrawn (training_rows
+    # reads the latest decision of each candidate)
+    _record(candidate, actor, "reopen", label=None, note=note)
+    candidate.status = "new"
+    candidate.reason = ""
+    candidate.innovation_id = None
+    candidate.decided_by_id = None
+    candidate.decided_at = None
+    db.session.flush()
+    return {"id": candidate.id, "status": 200, "detail": "reopened"}
+
+
+def reopen(ids: Sequence[Any], actor: User | str, note: str = "") -> list[dict[str, Any]]:
+    """Put decided candidates back in the inbox (an undo, or a second look), each in its own
+    SAVEPOINT. An approval's draft is deleted when it is still an untouched draft (otherwise
+    409); a candidate merged into another cannot be reopened (its posts moved there)."""
+    if isinstance(actor, User) and not actor.is_curator:
+        raise Forbidden("only curators decide on candidates")
+    if len(ids) > MAX_ITEMS:
+        raise ValueError(f"at most {MAX_ITEMS} candidates at once")
+    results: list[dict[str, Any]] = []
+    for raw_id in ids:
+        try:
+            candidate_id = _item_id(raw_id, "candidate id")
+            with db.session.begin_nested():
+                results.append(_reopen_one(candidate_id, actor, note))
+        except ItemError as exc:
+            results.append({"id": _shown_id(raw_id), "status": exc.status, "detail": exc.detail})
+    return results
+
+
 # --------------------------------------------------------------------------- learning
 
 
@@ -711,20 +774,19 @@ def _row_heads(candidate: Candidate, innovation: Innovation | None) -> dict[str,
 def training_rows() -> Iterator[dict[str, Any]]:
     """Decided candidates as labelled rows in the training format (registry.classify.train):
     ``id, text, author, user_location, lang, is_innovation, sectors, focus, innovator_type,
-    province``. The latest labelled decision of each candidate counts; decisions without a
-    label (a duplicate, a merge into another candidate) give no row. A positive row takes its
-    sectors, focus, innovator type and province from the innovation the curator made of it."""
-    latest = (
-        select(func.max(CandidateDecision.id))
-        .where(CandidateDecision.label.is_not(None))
-        .group_by(CandidateDecision.candidate_id)
-    )
+    province``. The latest decision of each candidate counts; decisions without a
+    label (a duplicate, a merge into another candidate, a reopening) give no row. A positive
+    row takes its sectors, focus, innovator type and province from the innovation the curator
+    made of it."""
+    latest = select(func.max(CandidateDecision.id)).group_by(CandidateDecision.candidate_id)
     decisions = db.session.scalars(
         select(CandidateDecision)
         .where(CandidateDecision.id.in_(latest))
         .order_by(CandidateDecision.id)
     )
     for decision in decisions:
+        if decision.label is None:
+            continue
         candidate = db.session.get(Candidate, decision.candidate_id)
         if candidate is None or not (decision.text or candidate.text):
             continue

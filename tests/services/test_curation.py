@@ -405,3 +405,48 @@ def test_date_filters_count_days_in_jakarta_time(ctx):
     late = make_candidate("Relawan buka posko", seen=dt.datetime(2020, 5, 19, 18, 30))
     assert ids(curation.list_candidates(date_from=dt.date(2020, 5, 20))) == [late.id]
     assert curation.list_candidates(date_to=dt.date(2020, 5, 19)).total == 0
+
+
+def test_reopening_puts_a_candidate_back_and_withdraws_its_label(ctx, curator):
+    spam, good, merged, target = (make_candidate(f"teks nomor {i}") for i in range(4))
+    curation.decide(
+        [
+            {"id": spam.id, "decision": "reject", "reason": "spam"},
+            {"id": good.id, "decision": "approve"},
+            {"id": merged.id, "decision": "merge", "into": {"candidate": target.id}},
+        ],
+        curator,
+    )
+    draft_id = good.innovation_id
+    assert {r["id"] for r in curation.training_rows()} == {
+        f"candidate-{spam.id}",
+        f"candidate-{good.id}",
+    }
+    results = curation.reopen([spam.id, good.id, merged.id, target.id, 999999], curator)
+    db.session.commit()
+    assert [r["status"] for r in results] == [200, 200, 409, 409, 404]
+    assert "merged into candidate" in results[2]["detail"]
+    for candidate in (spam, good):
+        assert (candidate.status, candidate.reason, candidate.innovation_id) == ("new", "", None)
+    assert db.session.get(Innovation, draft_id) is None  # the untouched draft went with it
+    assert list(curation.training_rows()) == []  # both labels withdrawn
+    latest = db.session.scalars(
+        select(CandidateDecision).order_by(CandidateDecision.id.desc()).limit(1)
+    ).one()
+    assert (latest.decision, latest.label, latest.actor) == ("reopen", None, curator.email)
+
+    # decided again the other way round: the new label counts
+    curation.decide([{"id": spam.id, "decision": "approve"}], curator)
+    [row] = curation.training_rows()
+    assert row["id"] == f"candidate-{spam.id}" and row["is_innovation"] == 1
+
+
+def test_a_submitted_draft_keeps_its_candidate_decided(ctx, curator):
+    candidate = make_candidate()
+    [result] = curation.decide([{"id": candidate.id, "decision": "approve"}], curator)
+    innovation = db.session.get(Innovation, result["innovation_id"])
+    catalogue.update(innovation, {"innovator_name": "Pemkot Bandung"}, actor=curator)
+    catalogue.transition(innovation, "submitted", actor=curator)
+    [refused] = curation.reopen([candidate.id], curator)
+    assert refused["status"] == 409 and "already submitted" in refused["detail"]
+    assert candidate.status == "approved" and db.session.get(Innovation, innovation.id)
