@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..database import NotInitialized, require_initialized
 from ..search import SearchUnavailable
+from . import formatting
 from .problems import problem, wants_json
 
 
@@ -34,6 +35,7 @@ def register_web(app: Flask) -> None:
     app.add_template_global(wib, "wib")
     app.add_template_global(field_attrs, "field_attrs")
     app.add_template_global(_explain_label, "explain_label")
+    formatting.install(app)
 
     @app.before_request
     def _check_database() -> Any:
@@ -89,7 +91,10 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
-        return _error(exc.code or 500, exc.name, exc.description or "")
+        detail = exc.description or ""
+        if not wants_json() and detail == type(exc).description:
+            detail = ""  # Werkzeug's own English text: the page says it in the reader's words
+        return _error(exc.code or 500, exc.name, detail)
 
 
 def _explain_label(term: str) -> tuple[str, bool]:

@@ -3,6 +3,7 @@ bulk (approve into a draft innovation, reject with a reason, merge)."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -240,8 +241,21 @@ def _items(form: InboxDecisionForm) -> list[dict[str, Any]] | None:
     return [{**item, "id": candidate_id} for candidate_id in ids]
 
 
+_MISSING_TARGET = re.compile(r"^no (candidate|innovation) (\d+) to merge into$")
+_CLOSED_TARGET = re.compile(r"^(candidate|innovation) \d+ is \w+; merge into another$")
+
+
 def _detail(result: dict[str, Any]) -> str:
     status = result["status"]
+    detail = str(result.get("detail") or "")
+    missing = _MISSING_TARGET.match(detail)
+    if missing and missing[1] == "candidate":
+        # the candidate to merge is there; the target named in the form is not
+        return gettext("kandidat tujuan #%(id)s tidak ditemukan", id=missing[2])
+    if missing:
+        return gettext("inovasi tujuan #%(id)s tidak ditemukan", id=missing[2])
+    if _CLOSED_TARGET.match(detail):
+        return gettext("tujuan penggabungan sudah ditolak, digabung, atau belum diajukan")
     if status == 409:
         return gettext("sudah diputuskan sebelumnya")
     if status == 404:

@@ -40,6 +40,7 @@ from ..search import SearchUnavailable
 from ..services import catalogue, discovery
 from ..services.indexing import get_index
 from ..services.validation import ValidationError
+from . import formatting
 from .forms import ContactForm, apply_errors
 
 log = logging.getLogger(__name__)
@@ -428,7 +429,8 @@ def stats() -> Any:
             total,
         ),
         "month": _chart(
-            [(_month_label(m), int(n), None) for m, n in data["by_month"].items()], total
+            [(_month_label(m), n, None) for m, n in formatting.month_series(data["by_month"])],
+            total,
         ),
     }
     from ..services import review
