@@ -9,6 +9,20 @@ from ..models import Innovation, ReviewEvent
 from . import mail
 
 
+def status_word(status: str) -> str:
+    """A review status as the owner reads it (never its code)."""
+    words = {
+        "draft": gettext("draf"),
+        "submitted": gettext("diajukan"),
+        "in_review": gettext("sedang ditinjau"),
+        "revision_requested": gettext("perlu revisi"),
+        "published": gettext("terbit"),
+        "rejected": gettext("tidak diterima"),
+        "withdrawn": gettext("ditarik"),
+    }
+    return words.get(status, status)
+
+
 def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
     """Tell the owner about a revision request, a publication or a rejection."""
     owner = innovation.owner
@@ -24,7 +38,7 @@ def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
         gettext(
             "Status inovasi Anda “%(title)s” sekarang: %(status)s.",
             title=innovation.title,
-            status=event.to_status,
+            status=status_word(event.to_status),
         ),
     ]
     if event.note:
@@ -32,6 +46,9 @@ def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
     if event.to_status == "revision_requested":
         lines += ["", gettext("Perbaiki lalu kirim ulang di sini:")]
     lines += ["", link]
+    if event.to_status == "published":
+        public = url_for("public.innovation", slug=innovation.slug, _external=True)
+        lines += ["", gettext("Halaman publiknya:"), public]
     return mail.send(owner.email, subjects[event.to_status], "\n".join(lines))
 
 
@@ -45,7 +62,8 @@ def revision(innovation: Innovation, event: ReviewEvent) -> str | None:
     if kind == "published":
         subject = gettext("Pembaruan terbit: %(title)s", title=innovation.title)
         lines = [
-            gettext("Pembaruan inovasi Anda “%(title)s” sudah terbit.", title=innovation.title)
+            gettext("Pembaruan inovasi Anda “%(title)s” sudah terbit.", title=innovation.title),
+            url_for("public.innovation", slug=innovation.slug, _external=True),
         ]
     else:
         subject = gettext("Pembaruan tidak diterima: %(title)s", title=innovation.title)

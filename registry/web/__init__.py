@@ -115,10 +115,13 @@ def wib(value: dt.datetime | None) -> str:
 def field_attrs(field: Any) -> dict[str, str]:
     """ARIA attributes for a form field: its help text and whether it is invalid."""
     attrs: dict[str, str] = {}
-    if field.description:
-        attrs["aria-describedby"] = f"{field.name}-help"
+    described = [f"{field.name}-help"] if field.description else []
     if field.errors:
         attrs["aria-invalid"] = "true"
+        first = f"{field.name}-error"
+        described += [first] + [f"{first}-{n}" for n in range(2, len(field.errors) + 1)]
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
     return attrs
 
 

@@ -82,7 +82,10 @@ HELPERS: dict[str, Any] = {
 
 
 def install(app: Flask) -> None:
-    """Template globals and filters (``{{ size|filesize }}``, ``{{ days(n) }}``)."""
-    for name, helper in HELPERS.items():
+    """Template globals and filters (``{{ size|filesize }}``, ``{{ days(n) }}``, and
+    ``field_label``: an innovation field's label, never its name)."""
+    from .forms import field_label
+
+    for name, helper in {**HELPERS, "field_label": field_label}.items():
         app.add_template_global(helper, name)
         app.add_template_filter(helper, name)

@@ -12,7 +12,6 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -31,6 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import taxonomy
 from ..services.attachments import ACCEPT
 from ..services.validation import FIELDS, MAX_TITLE
+from .wtforms_i18n import TranslatedForm as FlaskForm
 
 
 def _choices(vocab: Mapping[str, tuple[str, str]], locale: str, blank: bool = True):

@@ -21,7 +21,6 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
@@ -32,6 +31,7 @@ from ..models import Candidate, CandidateDecision, Innovation, Post, User
 from ..services import curation, harvesting
 from .curate import curator_required
 from .public import current_locale
+from .wtforms_i18n import TranslatedForm as FlaskForm
 
 bp = Blueprint("inbox", __name__, url_prefix="/curate/inbox")
 ID = "int(max=2147483647)"

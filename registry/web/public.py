@@ -52,6 +52,7 @@ VOCABS: dict[str, Mapping[str, tuple[str, str]]] = {
     "focus": taxonomy.FOCUSES,
     "innovator_type": taxonomy.INNOVATOR_TYPES,
     "stage": taxonomy.STAGES,
+    "platform": taxonomy.PLATFORMS,
 }
 FACET_ORDER = ("sector", "focus", "innovator_type", "stage", "province", "year")
 NEWEST_ON_HOME = 6

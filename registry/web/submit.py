@@ -254,10 +254,14 @@ def send(innovation_id: int) -> Any:
     try:
         review.submit(innovation, actor=_user())
     except ValidationError as exc:
+        # the form again, each missing or wrong field marked and listed in the error summary
         db.session.rollback()
-        for line in labelled_errors(exc.errors):
-            flash(line, "error")
-        return redirect(url_for("submit.edit", innovation_id=innovation.id))
+        form = _form()
+        form.load(catalogue.to_record(innovation, include_private=True))
+        errors = apply_errors(form, exc.errors)
+        return render_template(
+            "submit/form.html", form=form, errors=errors, innovation=innovation, nav="mine"
+        ), 400
     except review.Conflict as exc:
         db.session.rollback()
         flash(localize(str(exc)), "error")

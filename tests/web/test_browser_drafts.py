@@ -14,8 +14,8 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.models import Candidate, Innovation, User
 from registry.services import catalogue, curation, review
+from tests.browser_helpers import shot
 from tests.web.test_browser_inbox import (  # noqa: F401 (fixtures)
-    ARTIFACTS,
     CURATOR,
     DESKTOP,
     POSTS,
@@ -24,11 +24,6 @@ from tests.web.test_browser_inbox import (  # noqa: F401 (fixtures)
     curator_page,
     live_server,
 )
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"drafts-{name}.png"), full_page=True)
 
 
 def approved_and_submitted(app: Any, candidate_id: int) -> tuple[int, str]:
@@ -61,7 +56,7 @@ def test_a_harvested_draft_is_published_only_after_rewriting(live_server, browse
     errors = page.inner_text(".error-box")
     assert "Judul: Masih berisi teks isian otomatis" in errors
     assert "Ringkasan: Masih berisi teks isian otomatis" in errors
-    shot(page, "refused")
+    shot(page, "drafts-refused", full_page=True)
     with app.app_context():
         assert db.session.get(Innovation, innovation_id).status == "submitted"
 
@@ -82,5 +77,5 @@ def test_a_harvested_draft_is_published_only_after_rewriting(live_server, browse
     page.goto(f"{base}/innovations/{slug}")
     public = page.inner_text("main")
     assert handle not in public and "WhatsApp" not in public and "social.example" not in public
-    shot(page, "published")
+    shot(page, "drafts-published", full_page=True)
     assert page.dialogs == []

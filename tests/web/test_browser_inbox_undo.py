@@ -9,8 +9,8 @@ from typing import Any
 from registry.extensions import db
 from registry.models import Candidate
 from registry.services import curation
+from tests.browser_helpers import ACTIVE, shot
 from tests.web.test_browser_inbox import (  # noqa: F401 (fixtures)
-    ARTIFACTS,
     DESKTOP,
     PHONE,
     browser,
@@ -20,13 +20,6 @@ from tests.web.test_browser_inbox import (  # noqa: F401 (fixtures)
     press,
     selected,
 )
-
-ACTIVE = "() => document.activeElement.id"
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"inbox-undo-{name}.png"), full_page=False)
 
 
 def status(app: Any, candidate_id: int) -> tuple[str, str]:
@@ -46,7 +39,7 @@ def test_r_asks_the_reason_at_the_card_and_u_undoes(live_server, browser):  # no
     press(page, "r")
     assert page.evaluate(ACTIVE) == f"reason-{top}"
     assert page.is_visible(f"#candidate-{top} [data-ask-hint]")
-    shot(page, "asking")
+    shot(page, "inbox-undo-asking")
     assert status(app, top) == ("new", "")
     # Escape goes back to the card, still undecided
     press(page, "Escape")
@@ -57,7 +50,7 @@ def test_r_asks_the_reason_at_the_card_and_u_undoes(live_server, browser):  # no
     toast = page.wait_for_selector("#undo-toast")
     assert "1 kandidat diputuskan." in toast.inner_text() and "Batalkan" in toast.inner_text()
     assert status(app, top) == ("rejected", "spam")
-    shot(page, "toast")
+    shot(page, "inbox-undo-toast")
 
     # u undoes it: back in the inbox, and the label it gave is withdrawn
     press(page, "u")
@@ -82,7 +75,7 @@ def test_the_bulk_bar_stays_on_a_phone_screen_with_the_count(live_server, browse
         " return {top: r.top, bottom: r.bottom, height: innerHeight}; }"
     )
     assert 0 <= box["top"] < box["height"] and box["bottom"] <= box["height"] + 1, box
-    shot(page, "phone-bulk")
+    shot(page, "inbox-undo-phone-bulk")
     # r with picks asks for the reason in the bar; choosing one rejects both
     press(page, "r")
     assert page.evaluate(ACTIVE) == "reason"
