@@ -24,7 +24,12 @@ def status_word(status: str) -> str:
 
 
 def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
-    """Tell the owner about a revision request, a publication or a rejection."""
+    """Tell the owner about a revision request, a publication or a rejection (and, through
+    receipts, that the review has started)."""
+    if event.to_status == "in_review":
+        from . import receipts
+
+        return receipts.acknowledged(innovation, event)
     owner = innovation.owner
     if owner is None or event.to_status not in ("revision_requested", "published", "rejected"):
         return None

@@ -26,7 +26,15 @@ from .. import taxonomy
 from ..extensions import db
 from ..models import Attachment, Campaign, Innovation, User, utcnow
 from ..search import SearchUnavailable
-from ..services import attachments, catalogue, discovery, provenance, review, revisions
+from ..services import (
+    attachments,
+    catalogue,
+    discovery,
+    provenance,
+    receipts,
+    review,
+    revisions,
+)
 from ..services.validation import ValidationError
 from .forms import ConfirmForm, InnovationForm, apply_errors, labelled_errors, localize
 
@@ -119,6 +127,7 @@ def new() -> Any:
                 )
         else:
             db.session.commit()
+            receipts.submitted(innovation)
             flash(
                 gettext("Tersimpan sebagai draf.")
                 if draft
@@ -146,10 +155,11 @@ def edit(innovation_id: int) -> Any:
     if request.method == "GET":
         form.load(catalogue.to_record(innovation, include_private=True))
     elif form.validate_on_submit():
+        sending = _action() == "submit" and innovation.status in ("draft", "revision_requested")
         try:
             review.edit_submission(innovation, form.data_for_service(), actor=_user())
             _attach(innovation, form)
-            if _action() == "submit" and innovation.status in ("draft", "revision_requested"):
+            if sending:
                 review.submit(innovation, actor=_user())
         except ValidationError as exc:
             db.session.rollback()
@@ -159,6 +169,8 @@ def edit(innovation_id: int) -> Any:
             errors = [localize(str(exc))]
         else:
             db.session.commit()
+            if sending:
+                receipts.submitted(innovation)
             flash(
                 gettext("Terkirim untuk ditinjau.")
                 if innovation.status == "submitted"
@@ -267,6 +279,7 @@ def send(innovation_id: int) -> Any:
         flash(localize(str(exc)), "error")
     else:
         db.session.commit()
+        receipts.submitted(innovation)
         flash(gettext("Terkirim untuk ditinjau."), "info")
     return redirect(url_for("submit.view", innovation_id=innovation.id))
 
