@@ -8,6 +8,7 @@ as it is is the search index's highlight snippet, which the index escapes before
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -272,6 +273,16 @@ def search() -> Any:
             url_for_slug=lambda slug: url_for("public.innovation", slug=slug),
             locale=current_locale(),
         )
+        shown_for = None
+        if not page["total"] and page["suggestion"] and params.page == 1:
+            # nothing found: show what the suggestion finds, and say so
+            shown_for = page["suggestion"]
+            page = discovery.search_page(
+                dataclasses.replace(params, q=shown_for),
+                url_for_slug=lambda slug: url_for("public.innovation", slug=slug),
+                locale=current_locale(),
+            )
+            page["suggestion"] = None
     except SearchUnavailable as exc:
         log.warning("search unavailable: %s", exc)
         return render_template("search.html", unavailable=True, **base), 503
@@ -284,6 +295,7 @@ def search() -> Any:
         total=page["total"],
         results=page["results"],
         suggestion=page["suggestion"],
+        shown_for=shown_for,
         groups=_facet_groups(page["facets"], params.filters),
         page=params.page,
         pages=pages,
