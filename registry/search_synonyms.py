@@ -3,7 +3,7 @@
 A maintained list (registry/data/synonyms.tsv: abbreviations such as nakes, bansos, isoman,
 prokes, UMKM, faskes; synonyms; English translations, each tagged with its language) rewrites a
 plain query so that each listed word or phrase also matches its equivalents:
-``nakes bandung`` -> ``(nakes OR "tenaga kesehatan") bandung``. Pairs work both ways. A query
+``nakes bandung`` -> ``(nakes OR (tenaga kesehatan)) bandung``. Pairs work both ways. A query
 that uses the search syntax (quotes, brackets, operators) is left as typed. Used by
 registry.search; imports nothing of the registry.
 """
@@ -57,8 +57,9 @@ def _table() -> dict[str, tuple[str, ...]]:
     return {k: tuple(sorted(v - {k})) for k, v in groups.items()}
 
 
-def _quoted(phrase: str) -> str:
-    return f'"{phrase}"' if " " in phrase else phrase
+def _grouped(phrase: str) -> str:
+    # words of a phrase anywhere in the record, as a typed query of those words finds them
+    return f"({phrase})" if " " in phrase else phrase
 
 
 def expand(q: str) -> str:
@@ -76,7 +77,7 @@ def expand(q: str) -> str:
             phrase = " ".join(words[i : i + n])
             others = table.get(phrase)
             if others:
-                options = [_quoted(phrase), *(_quoted(o) for o in others)]
+                options = [_grouped(phrase), *(_grouped(o) for o in others)]
                 parts.append("(" + " OR ".join(options) + ")")
                 changed = True
                 i += n

@@ -15,6 +15,7 @@ CATALOGUE = [
     record(2, "Bantuan sosial tunai untuk warga", "Penyaluran bantuan sosial lewat RT."),
     record(3, "Layanan kesehatan keliling", "Layanan kesehatan gratis bagi warga desa."),
     record(4, "Pasar daring UMKM", "Lapak daring bagi usaha kecil."),
+    record(5, "Layanan antar obat", "Bersama dinas kesehatan kota."),
 ]
 
 
@@ -39,9 +40,9 @@ def test_the_list_is_tagged_and_covers_the_everyday_words():
 
 
 def test_expand_rewrites_listed_words_only():
-    assert search_synonyms.expand("nakes bandung") == '(nakes OR "tenaga kesehatan") bandung'
+    assert search_synonyms.expand("nakes bandung") == "(nakes OR (tenaga kesehatan)) bandung"
     assert search_synonyms.expand("Health Services") == (
-        '("health services" OR "layanan kesehatan")'
+        "((health services) OR (layanan kesehatan))"
     )
     assert search_synonyms.expand("dapur") == "dapur"
     assert search_synonyms.expand('"nakes" OR relawan') == '"nakes" OR relawan'  # syntax kept
@@ -50,6 +51,8 @@ def test_expand_rewrites_listed_words_only():
 def test_abbreviations_and_english_find_the_indonesian_words(ix):
     assert found(ix, "nakes") == [1]
     assert found(ix, "bansos") == [2]
-    assert found(ix, "health services") == [3]
+    assert found(ix, "health services") == [3, 5]
     assert found(ix, "usaha mikro kecil dan menengah") == [4]  # the reverse: UMKM in the text
     assert found(ix, "tenaga kesehatan") == [1]
+    # a listed phrase still matches its words anywhere, as before (not only side by side)
+    assert found(ix, "layanan kesehatan") == [3, 5]
