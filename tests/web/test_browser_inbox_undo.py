@@ -66,6 +66,11 @@ def test_the_bulk_bar_stays_on_a_phone_screen_with_the_count(live_server, browse
     ids = candidate_ids(app)
     page = curator_page(browser, base, PHONE)
     page.goto(f"{base}/curate/inbox/")
+    # the filters are folded away: the first card starts within the first screen
+    first = page.evaluate(
+        "() => document.querySelector('[data-candidate]').getBoundingClientRect().top"
+    )
+    assert first < 900, first
     press(page, "j", "x", "j", "x")
     assert page.inner_text("#picked-count") == "2 dipilih"
     page.evaluate("() => window.scrollTo(0, 0)")

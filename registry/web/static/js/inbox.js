@@ -11,6 +11,8 @@
   "use strict";
 
   function setup() {
+    var filterBox = document.getElementById("inbox-filter-box");
+    if (filterBox && window.matchMedia("(min-width: 64rem)").matches) filterBox.open = true;
     var form = document.getElementById("inbox-form");
     var cards = form ? Array.prototype.slice.call(form.querySelectorAll("[data-candidate]")) : [];
     var help = document.getElementById("inbox-keys");
@@ -282,6 +284,7 @@
         case "/":
           var search = document.getElementById("q");
           if (!search) return;
+          if (filterBox) filterBox.open = true;
           search.focus();
           break;
         case "?":
