@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 import sys
 from importlib import resources
@@ -123,14 +125,45 @@ def demo_files() -> list[Path]:
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".json"))
 
 
+DEMO_MARKER = "demo-loaded.json"
+
+
+def _demo_marker() -> tuple[Path, str]:
+    """The file that says the demo was loaded into this instance's database."""
+    uri = str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    key = hashlib.sha256(uri.encode("utf-8")).hexdigest()[:16]
+    return Path(current_app.config["INSTANCE_DIR"]) / DEMO_MARKER, key
+
+
+def demo_loaded_at() -> str | None:
+    path, key = _demo_marker()
+    try:
+        marker = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return str(marker.get("at")) if isinstance(marker, dict) and marker.get("db") == key else None
+
+
 def load_demo() -> dict[str, int]:
+    """Load the demo once per instance: a rerun leaves everything as curators left it (a
+    rejected or withdrawn demo item stays so; edits stay). Without the marker (deleted, or an
+    instance from before it) only what is missing is added, never updated or republished."""
     from .services import transfer
 
     totals = {"created": 0, "updated": 0, "unchanged": 0, "refused": 0}
+    loaded_at = demo_loaded_at()
+    if loaded_at is not None:
+        path, _ = _demo_marker()
+        click.echo(f"demo already loaded ({loaded_at}); nothing changed (delete {path} to add")
+        click.echo("what is missing; decisions and edits are kept either way)")
+        for line in load_demo_accounts(logins_only=True):
+            click.echo(line)
+        return totals
     for path in demo_files():
-        report = transfer.import_rows(
-            transfer.read_rows(path), actor="demo", publish=True, checkpoint=db.session.commit
-        )
+        rows = transfer.read_rows(path)
+        new = [(n, row) for n, row in rows if not transfer.is_known(row)]
+        totals["unchanged"] += len(rows) - len(new)
+        report = transfer.import_rows(new, actor="demo", publish=True, checkpoint=db.session.commit)
         db.session.commit()
         for key, value in report.as_dict().items():
             if key in totals:
@@ -145,6 +178,10 @@ def load_demo() -> dict[str, int]:
         click.echo(line)
     load_demo_reports()
     load_demo_inbox()
+    marker, key = _demo_marker()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    marker.write_text(json.dumps({"db": key, "at": stamp}) + "\n", encoding="utf-8")
     return totals
 
 

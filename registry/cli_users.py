@@ -7,7 +7,7 @@ import sys
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .database import NotInitialized, require_initialized
 from .extensions import db
@@ -185,16 +185,38 @@ def _demo_user(email: str, password: str, role: str, org_name: str | None = None
     return user
 
 
-def load_demo_accounts() -> list[str]:
+def _demo_logins() -> list[str]:
+    return [
+        "demo logins (change or delete them before going public):",
+        f"  curator:     {DEMO_CURATOR[0]}  password: {DEMO_CURATOR[1]}",
+        f"  institution: {DEMO_INSTITUTION[0]}  password: {DEMO_INSTITUTION[1]}",
+    ]
+
+
+def _submitted_before(owner: User, title: str) -> bool:
+    """Any innovation of the owner's with this title, whatever a curator decided about it."""
+    wanted = " ".join(title.lower().split())
+    found = db.session.scalar(
+        select(Innovation.id).where(
+            Innovation.owner_id == owner.id, func.lower(Innovation.title) == wanted
+        )
+    )
+    return found is not None
+
+
+def load_demo_accounts(*, logins_only: bool = False) -> list[str]:
     """Demo curator and institution (known passwords) and a few submissions awaiting review;
-    idempotent. Returns the lines to print."""
+    idempotent, and a submission once made is never made again (a rejected one stays
+    rejected). Returns the lines to print."""
+    if logins_only:
+        return _demo_logins()
     curator = _demo_user(*DEMO_CURATOR, "curator")
     institution = _demo_user(*DEMO_INSTITUTION, "institution", DEMO_ORG[0])
     added = 0
     now = utcnow()
     for spec in DEMO_SUBMISSIONS:
         data = {k: v for k, v in spec.items() if not k.startswith("_")}
-        if review.find_duplicate(institution, data["title"]) is not None:
+        if _submitted_before(institution, str(data["title"])):
             continue
         innovation: Innovation = review.create_submission(data, owner=institution, origin="form")
         age = dt.timedelta(hours=int(spec["_age_hours"]))  # type: ignore[call-overload]
@@ -207,9 +229,4 @@ def load_demo_accounts() -> list[str]:
         innovation.submitted_at = innovation.created_at = innovation.updated_at = start
         added += 1
     db.session.commit()
-    return [
-        f"demo submissions: {added} added",
-        "demo logins (change or delete them before going public):",
-        f"  curator:     {DEMO_CURATOR[0]}  password: {DEMO_CURATOR[1]}",
-        f"  institution: {DEMO_INSTITUTION[0]}  password: {DEMO_INSTITUTION[1]}",
-    ]
+    return [f"demo submissions: {added} added", *_demo_logins()]

@@ -114,6 +114,8 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "REPORT_CLOSE_DAYS": 10,
         "REPORT_RATE_LIMIT": "5 per hour;20 per day",
         "REPORT_ATTACHMENTS": 5,
+        # a curator may not publish an innovation they drafted (four eyes); off by default
+        "PUBLISHER_NOT_DRAFTER": False,
     }
 
 

@@ -67,6 +67,7 @@ from whoosh.system import pack_uint
 from whoosh.util.filelock import try_for
 from whoosh.writing import PostingPool
 
+from registry import search_synonyms
 from registry.classify.text import STOPWORDS, TOKEN_RE, fold, index_term, stem
 
 __all__ = [
@@ -1616,7 +1617,8 @@ class SearchIndex:
         with self._lock:
             searcher, view = self._state()
             allowed = view.filter_mask(filters)
-            parsed = parse_query(q) if q.strip() else None
+            # everyday abbreviations and English also find their Indonesian equivalents
+            parsed = parse_query(search_synonyms.expand(q)) if q.strip() else None
             if parsed is None:
                 matched = view.alive if allowed is None else allowed & view.alive
             else:

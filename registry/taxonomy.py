@@ -139,6 +139,10 @@ def label(vocab: Mapping[str, tuple[str, str]], slug: str, locale: str = "id") -
     return labels[1] if _is_english(locale) else labels[0]
 
 
+def label_map(vocab: Mapping[str, tuple[str, str]], locale: str = "id") -> dict[str, str]:
+    return {slug: label(vocab, slug, locale) for slug in vocab}
+
+
 def choices(vocab: Mapping[str, tuple[str, str]], locale: str = "id") -> list[tuple[str, str]]:
     """``[(slug, label), ...]`` in vocabulary order, e.g. for a form's select field."""
     return [(slug, label(vocab, slug, locale)) for slug in vocab]

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Campaign, Innovation, ReviewEvent, SlugRedirect, User, utcnow
+from . import provenance
 from .validation import FIELDS, ValidationError, clean
 
 # from status -> statuses it may move to
@@ -185,6 +186,8 @@ def transition(
         raise WorkflowError(f"cannot move from {from_status} to {to_status}")
     if to_status == "submitted":
         clean(to_record(innovation, include_private=True), require_complete=True)
+    if to_status == "published":
+        provenance.check_publishable(innovation)
     now = utcnow()
     innovation.status = to_status
     innovation.updated_at = now

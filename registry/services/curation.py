@@ -40,7 +40,7 @@ from ..models import (
 )
 from . import catalogue, harvesting
 from .discovery import ParamError  # a bad filter names its parameter, as in search
-from .validation import MAX_LINKS, MAX_SECTION_CHARS, MAX_SUMMARY_WORDS, ValidationError, clean
+from .validation import MAX_LINKS, ValidationError, clean
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,6 @@ PLATFORMS = ("twitter", "mastodon", "bluesky", "rss", "file")
 MAX_QUERY_CHARS = 200
 MAX_NOTE = 5000
 MAX_ITEMS = 500
-TITLE_WORDS = 12
-TITLE_CHARS = 120
 STATE_FILE = "curation-retrain.json"
 QUEUED_FRESH_SECONDS = 3600  # a queued retrain older than this is assumed lost
 
@@ -397,83 +395,34 @@ def _explain_pairs(candidate: Candidate) -> list[tuple[str, float]]:
 # --------------------------------------------------------------------------- drafting
 
 
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_RT = re.compile(r"^\s*RT\s+@\w+:\s*", re.IGNORECASE)
-_LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+\s*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+ARTICLE_PLATFORMS = ("rss",)
 
 
-def plain_text(text: str) -> str:
-    """Post text without links, a retweet prefix or leading mentions, on one line."""
-    text = _RT.sub("", text or "")
-    text = _LEADING_MENTIONS.sub("", text)
-    text = _URL.sub(" ", text)
-    return " ".join(text.split())
-
-
-def draft_title(text: str, fallback: str) -> str:
-    """The first sentence of the post, at most TITLE_WORDS words (hashtag signs dropped)."""
-    cleaned = _RT.sub("", text or "")
-    cleaned = _LEADING_MENTIONS.sub("", cleaned)
-    cleaned = _URL.sub(" ", cleaned).strip()
-    first = next((s for s in _SENTENCE_END.split(cleaned) if s.strip()), "")
-    words = first.replace("#", "").split()
-    if not words:
-        return fallback
-    title = " ".join(words[:TITLE_WORDS])
-    if len(words) > TITLE_WORDS:
-        title = title.rstrip(",;:-") + "…"
-    title = title.rstrip(" .,;:")
-    if len(title) > TITLE_CHARS:
-        title = title[: TITLE_CHARS - 1].rstrip() + "…"
-    return title or fallback
-
-
-def _limit_words(text: str, limit: int) -> str:
-    words = text.split()
-    return text if len(words) <= limit else " ".join(words[:limit]) + "…"
-
-
-def _post_section(posts: Sequence[Post]) -> str:
-    """Every distinct post text with where it came from, for the innovation section."""
-    seen: set[str] = set()
-    parts: list[str] = []
-    for post in posts:
-        key = " ".join((post.text or "").split()).lower()
-        if not key or key in seen:
-            continue
-        seen.add(key)
-        who = f"@{post.author_handle}" if post.author_handle else post.platform
-        when = post.created_at.date().isoformat() if post.created_at else ""
-        header = " · ".join(x for x in (who, post.platform, when) if x)
-        parts.append(f"[{header}]\n{(post.text or '').strip()}")
-    section = "\n\n".join(parts)
-    if len(section) > MAX_SECTION_CHARS:
-        section = section[: MAX_SECTION_CHARS - 1] + "…"
-    return section
-
-
-def _post_links(posts: Sequence[Post]) -> list[str]:
+def _article_links(posts: Sequence[Post]) -> list[str]:
+    """Links to news articles (RSS); a post's link names its author, so it stays with the
+    posts on the curator's side."""
     links: list[str] = []
     for post in posts:
         url = (post.url or "").strip()
+        if post.platform not in ARTICLE_PLATFORMS:
+            continue
         if re.match(r"^https?://[^\s/]+", url, re.IGNORECASE) and url not in links:
             links.append(url)
     return links[:MAX_LINKS]
 
 
 def draft_data(candidate: Candidate) -> dict[str, Any]:
-    """Innovation fields prefilled from the candidate's posts and prediction, all valid."""
+    """Innovation fields prefilled from the facts the classifier read in the candidate's posts
+    (what, who, where), never from their text: harvested posts are not republished. The title
+    and summary are neutral placeholders (see :mod:`.provenance`) the curator must rewrite."""
+    from . import provenance
+
     posts = list(candidate.posts)
-    text = candidate.text or (posts[0].text if posts else "")
     predicted = candidate.predicted or {}
     province = predicted_region(candidate, "province")
     regency = predicted_region(candidate, "regency")
     data: dict[str, Any] = {
-        "title": draft_title(text, f"Kandidat #{candidate.id}"),
-        "summary": _limit_words(plain_text(text), MAX_SUMMARY_WORDS - 1),
-        "innovation": _post_section(posts) or text,
-        "links": _post_links(posts),
+        "links": _article_links(posts),
         "sectors": [s for s in predicted.get("sectors") or [] if s in taxonomy.SECTORS],
         "focus": predicted.get("focus") if predicted.get("focus") in taxonomy.FOCUSES else None,
         "innovator_type": (
@@ -490,12 +439,12 @@ def draft_data(candidate: Candidate) -> dict[str, Any]:
             clean(data, require_complete=False)
         except ValidationError as exc:
             for name in exc.errors:
-                if name == "title":
-                    data["title"] = f"Kandidat #{candidate.id}"
-                else:
-                    data.pop(name, None)
+                data.pop(name, None)
             continue
         break
+    where = regency or province
+    data["title"] = provenance.placeholder_title(data.get("sectors") or [], where)
+    data["summary"] = provenance.placeholder_summary(candidate.id, data, where)
     return data
 
 
@@ -609,8 +558,8 @@ def approve(candidate: Candidate, actor: User | str, note: str = "") -> Innovati
     actor_user = actor if isinstance(actor, User) else None
     innovation = catalogue.create(draft_data(candidate), actor=actor, origin="harvest")
     if actor_user is not None:
+        # the curator owns the draft; the contact stays empty until the innovator's is known
         innovation.owner = actor_user
-        innovation.contact_email = actor_user.email
     candidate.status = "approved"
     candidate.innovation_id = innovation.id
     candidate.reason = ""
@@ -755,6 +704,69 @@ def decide(items: Sequence[Any], actor: User | str) -> list[dict[str, Any]]:
     return results
 
 
+# --------------------------------------------------------------------------- reopening
+
+
+def _drop_draft(innovation: Innovation) -> None:
+    """Delete the untouched draft an approval made (and its uploaded files)."""
+    from . import attachments
+
+    files = list(innovation.attachments)
+    db.session.delete(innovation)
+    db.session.flush()
+    for attachment in files:
+        attachments.path_of(attachment).unlink(missing_ok=True)
+
+
+def _reopen_one(candidate_id: int, actor: User | str, note: str) -> dict[str, Any]:
+    candidate = db.session.get(Candidate, candidate_id, with_for_update=True)
+    if candidate is None:
+        raise ItemError(404, f"no candidate {candidate_id}")
+    if candidate.status == "new":
+        raise ItemError(409, f"candidate {candidate.id} is not decided")
+    if candidate.merged_into_id is not None:
+        raise ItemError(
+            409,
+            f"candidate {candidate.id} was merged into candidate {candidate.merged_into_id}, "
+            "which holds its posts now",
+        )
+    if candidate.status == "approved" and candidate.innovation_id is not None:
+        draft = db.session.get(Innovation, candidate.innovation_id)
+        if draft is not None and draft.status != "draft":
+            raise ItemError(409, f"its innovation {draft.id} is already {draft.status}")
+        if draft is not None:
+            _drop_draft(draft)
+    # a reopening gives no label: the earlier decision's label is withdrawn (training_rows
+    # reads the latest decision of each candidate)
+    _record(candidate, actor, "reopen", label=None, note=note)
+    candidate.status = "new"
+    candidate.reason = ""
+    candidate.innovation_id = None
+    candidate.decided_by_id = None
+    candidate.decided_at = None
+    db.session.flush()
+    return {"id": candidate.id, "status": 200, "detail": "reopened"}
+
+
+def reopen(ids: Sequence[Any], actor: User | str, note: str = "") -> list[dict[str, Any]]:
+    """Put decided candidates back in the inbox (an undo, or a second look), each in its own
+    SAVEPOINT. An approval's draft is deleted when it is still an untouched draft (otherwise
+    409); a candidate merged into another cannot be reopened (its posts moved there)."""
+    if isinstance(actor, User) and not actor.is_curator:
+        raise Forbidden("only curators decide on candidates")
+    if len(ids) > MAX_ITEMS:
+        raise ValueError(f"at most {MAX_ITEMS} candidates at once")
+    results: list[dict[str, Any]] = []
+    for raw_id in ids:
+        try:
+            candidate_id = _item_id(raw_id, "candidate id")
+            with db.session.begin_nested():
+                results.append(_reopen_one(candidate_id, actor, note))
+        except ItemError as exc:
+            results.append({"id": _shown_id(raw_id), "status": exc.status, "detail": exc.detail})
+    return results
+
+
 # --------------------------------------------------------------------------- learning
 
 
@@ -779,20 +791,19 @@ def _row_heads(candidate: Candidate, innovation: Innovation | None) -> dict[str,
 def training_rows() -> Iterator[dict[str, Any]]:
     """Decided candidates as labelled rows in the training format (registry.classify.train):
     ``id, text, author, user_location, lang, is_innovation, sectors, focus, innovator_type,
-    province``. The latest labelled decision of each candidate counts; decisions without a
-    label (a duplicate, a merge into another candidate) give no row. A positive row takes its
-    sectors, focus, innovator type and province from the innovation the curator made of it."""
-    latest = (
-        select(func.max(CandidateDecision.id))
-        .where(CandidateDecision.label.is_not(None))
-        .group_by(CandidateDecision.candidate_id)
-    )
+    province``. The latest decision of each candidate counts; decisions without a
+    label (a duplicate, a merge into another candidate, a reopening) give no row. A positive
+    row takes its sectors, focus, innovator type and province from the innovation the curator
+    made of it."""
+    latest = select(func.max(CandidateDecision.id)).group_by(CandidateDecision.candidate_id)
     decisions = db.session.scalars(
         select(CandidateDecision)
         .where(CandidateDecision.id.in_(latest))
         .order_by(CandidateDecision.id)
     )
     for decision in decisions:
+        if decision.label is None:
+            continue
         candidate = db.session.get(Candidate, decision.candidate_id)
         if candidate is None or not (decision.text or candidate.text):
             continue

@@ -25,8 +25,27 @@ def _send(to: str, subject: str, body: str) -> str | None:
         return None
 
 
+def status_word(status: str) -> str:
+    """A review status as the owner reads it (never its code)."""
+    words = {
+        "draft": gettext("draf"),
+        "submitted": gettext("diajukan"),
+        "in_review": gettext("sedang ditinjau"),
+        "revision_requested": gettext("perlu revisi"),
+        "published": gettext("terbit"),
+        "rejected": gettext("tidak diterima"),
+        "withdrawn": gettext("ditarik"),
+    }
+    return words.get(status, status)
+
+
 def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
-    """Tell the owner about a revision request, a publication or a rejection."""
+    """Tell the owner about a revision request, a publication or a rejection (and, through
+    receipts, that the review has started)."""
+    if event.to_status == "in_review":
+        from . import receipts
+
+        return receipts.acknowledged(innovation, event)
     owner = innovation.owner
     if owner is None or event.to_status not in ("revision_requested", "published", "rejected"):
         return None
@@ -48,6 +67,9 @@ def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
     if event.to_status == "revision_requested":
         lines += ["", gettext("Perbaiki lalu kirim ulang di sini:")]
     lines += ["", link]
+    if event.to_status == "published":
+        public = url_for("public.innovation", slug=innovation.slug, _external=True)
+        lines += ["", gettext("Halaman publiknya:"), public]
     return _send(owner.email, subjects[event.to_status], "\n".join(lines))
 
 
@@ -61,7 +83,8 @@ def revision(innovation: Innovation, event: ReviewEvent) -> str | None:
     if kind == "published":
         subject = gettext("Pembaruan terbit: %(title)s", title=innovation.title)
         lines = [
-            gettext("Pembaruan inovasi Anda “%(title)s” sudah terbit.", title=innovation.title)
+            gettext("Pembaruan inovasi Anda “%(title)s” sudah terbit.", title=innovation.title),
+            url_for("public.innovation", slug=innovation.slug, _external=True),
         ]
     else:
         subject = gettext("Pembaruan tidak diterima: %(title)s", title=innovation.title)

@@ -197,6 +197,15 @@ def submit(innovation: Innovation, *, actor: User) -> ReviewEvent:
 # --------------------------------------------------------------------------- deciding
 
 
+DRAFTER_MESSAGE = "you drafted this innovation: another curator must publish it"
+
+
+def drafted_by(innovation: Innovation, user: User) -> bool:
+    """Whether the user wrote the innovation: its owner, or who created it."""
+    created = innovation.events[0] if innovation.events else None
+    return innovation.owner_id == user.id or (created is not None and created.actor_id == user.id)
+
+
 def decide(innovation: Innovation, decision: str, *, actor: User, note: str = "") -> ReviewEvent:
     """A curator's decision; Conflict when the submission is already past it."""
     if not actor.is_curator:
@@ -211,6 +220,9 @@ def decide(innovation: Innovation, decision: str, *, actor: User, note: str = ""
     if decision in NOTE_REQUIRED and not note:
         raise ValidationError({"note": "a note for the submitter is required"})
     target = DECISIONS[decision]
+    four_eyes = bool(current_app.config.get("PUBLISHER_NOT_DRAFTER"))
+    if target == "published" and four_eyes and drafted_by(innovation, actor):
+        raise ValidationError({"decision": DRAFTER_MESSAGE})
     if target == "published":
         check_not_self_publishing(innovation, actor)
     # two curators deciding at once: the second waits for the first and reads its status

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ..database import lock_rows
 from ..extensions import db
 from ..models import Innovation, ReviewEvent, User, utcnow
-from . import catalogue, review
+from . import catalogue, provenance, review
 from .review import MAX_NOTE, Conflict, Forbidden
 from .validation import FIELDS, ValidationError, clean
 
@@ -103,6 +103,7 @@ def publish(innovation: Innovation, *, actor: User, note: str = "") -> ReviewEve
     changes = dict(innovation.pending_changes)
     before = len(innovation.events)
     catalogue.update(innovation, changes, actor=actor, allow_closed_campaign=True)
+    provenance.check_publishable(innovation)  # an update republishes too
     if len(innovation.events) > before:  # catalogue.update recorded the edit: mark it
         event = innovation.events[-1]
         event.note = note

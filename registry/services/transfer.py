@@ -214,6 +214,11 @@ def _find_existing(row: Mapping[str, Any]) -> Innovation | None:
     return innovation
 
 
+def is_known(row: Mapping[str, Any]) -> bool:
+    """Whether an innovation for this export row is already in the catalogue."""
+    return _find_existing(row) is not None
+
+
 def _parse_published_at(value: Any) -> dt.datetime | None:
     if not value:
         return None

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from ..database import NotInitialized, is_conflict, require_initialized, retrying
 from ..search import SearchUnavailable
 from ..serving import trust_proxy
+from . import formatting
 from .hosts import private_answer
 from .problems import problem, wants_json
 
@@ -59,6 +60,7 @@ def register_web(app: Flask) -> None:
     app.add_template_global(wib, "wib")
     app.add_template_global(field_attrs, "field_attrs")
     app.add_template_global(_explain_label, "explain_label")
+    formatting.install(app)
 
     @app.before_request
     def _check_database() -> Any:
@@ -126,7 +128,10 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
-        response = make_response(_error(exc.code or 500, exc.name, exc.description or ""))
+        detail = exc.description or ""
+        if not wants_json() and detail == type(exc).description:
+            detail = ""  # Werkzeug's own English text: the page says it in the reader's words
+        response = make_response(_error(exc.code or 500, exc.name, detail))
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         return response
@@ -150,10 +155,13 @@ def wib(value: dt.datetime | None) -> str:
 def field_attrs(field: Any) -> dict[str, str]:
     """ARIA attributes for a form field: its help text and whether it is invalid."""
     attrs: dict[str, str] = {}
-    if field.description:
-        attrs["aria-describedby"] = f"{field.name}-help"
+    described = [f"{field.name}-help"] if field.description else []
     if field.errors:
         attrs["aria-invalid"] = "true"
+        first = f"{field.name}-error"
+        described += [first] + [f"{first}-{n}" for n in range(2, len(field.errors) + 1)]
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
     return attrs
 
 

@@ -10,7 +10,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -19,6 +18,7 @@ from ..models import ROLES, Campaign, HarvestSource, User, utcnow
 from ..services import accounts, campaigns, harvesting
 from ..services.validation import ValidationError
 from .forms import CampaignForm, ConfirmForm, RoleForm, localize
+from .wtforms_i18n import TranslatedForm as FlaskForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ID = "int(max=2147483647)"

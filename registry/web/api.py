@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from ..database import is_initialized
 from ..extensions import csrf, db, limiter
 from ..models import Innovation, User
-from ..services import accounts, curation, discovery, notify, reports, review, transfer
+from ..services import accounts, curation, discovery, notify, receipts, reports, review, transfer
 from ..services.catalogue import CampaignClosed, to_record
 from ..services.validation import ValidationError
 from .openapi import openapi_document
@@ -237,6 +237,7 @@ def create_submission() -> Any:
         db.session.rollback()
         return problem(403, "Forbidden", str(exc))
     db.session.commit()
+    receipts.submitted(row)
     response = jsonify({"id": row.id, "status": row.status})
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_submission", innovation_id=row.id)

@@ -9,15 +9,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from .. import taxonomy
 from ..extensions import db
 from ..models import Innovation, User, utcnow
-from ..services import catalogue, notify, review, revisions
+from ..services import catalogue, notify, provenance, review, revisions
 from ..services.validation import ValidationError
 from .forms import (
     DecisionForm,
     RevisionDecisionForm,
     apply_errors,
     decision_choices,
+    field_label,
+    labelled_errors,
     localize,
 )
 
@@ -96,6 +99,10 @@ def view(innovation_id: int) -> Any:
         errors=errors,
         update_form=RevisionDecisionForm(),
         current=catalogue.to_record(innovation, include_private=True),
+        posts=provenance.source_posts(innovation),
+        platforms=taxonomy.label_map(taxonomy.PLATFORMS),
+        blockers=labelled_errors(provenance.problems(innovation)),
+        field_label=field_label,
         nav="curate",
     ), status
 
@@ -117,8 +124,8 @@ def update(innovation_id: int) -> Any:
             event = revisions.reject(innovation, actor=_user(), note=form.note.data or "")
     except ValidationError as exc:
         db.session.rollback()
-        for message in exc.errors.values():
-            flash(localize(message), "error")
+        for line in labelled_errors(exc.errors):
+            flash(line, "error")
         return redirect(url_for("curate.view", innovation_id=innovation.id))
     except review.Conflict as exc:
         db.session.rollback()

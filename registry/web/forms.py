@@ -12,7 +12,6 @@ from typing import Any
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -31,6 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import taxonomy
 from ..services.attachments import ACCEPT
 from ..services.validation import FIELDS, MAX_TITLE
+from .wtforms_i18n import TranslatedForm as FlaskForm
 
 
 def _choices(vocab: Mapping[str, tuple[str, str]], locale: str, blank: bool = True):
@@ -399,6 +399,25 @@ _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
         re.compile(r"^a note for the submitter is required$"),
         lambda m: gettext("Tulis catatan untuk pengaju."),
     ),
+    (
+        re.compile(r"^you drafted this innovation"),
+        lambda m: gettext("Anda menyusun inovasi ini: kurator lain yang harus menerbitkannya."),
+    ),
+    (
+        re.compile(r"^still holds the automatic placeholder"),
+        lambda m: gettext("Masih berisi teks isian otomatis. Tulis ulang sebelum menerbitkan."),
+    ),
+    (
+        re.compile(r"^still holds a harvested post's text verbatim"),
+        lambda m: gettext(
+            "Masih memuat teks unggahan media sosial apa adanya. Tulis ulang dengan kata-kata "
+            "sendiri sebelum menerbitkan."
+        ),
+    ),
+    (
+        re.compile(r"^names a harvested post's author"),
+        lambda m: gettext("Menyebut akun penulis unggahan. Hapus sebelum menerbitkan."),
+    ),
 ]
 
 
@@ -410,6 +429,18 @@ def localize(message: str) -> str:
     return message
 
 
+def field_label(name: str) -> str:
+    """An innovation field's label in the reader's language (never its raw name)."""
+    unbound = getattr(InnovationForm, name, None)
+    args = getattr(unbound, "args", None)
+    return str(args[0]) if args else name
+
+
+def labelled_errors(errors: Mapping[str, str]) -> list[str]:
+    """Service errors as "Label: message" lines in the reader's language."""
+    return [f"{field_label(name)}: {localize(message)}" for name, message in errors.items()]
+
+
 def apply_errors(form: FlaskForm, errors: Mapping[str, str]) -> list[str]:
     """Put service errors on the form's fields; returns those that belong to no field."""
     loose: list[str] = []
@@ -419,5 +450,5 @@ def apply_errors(form: FlaskForm, errors: Mapping[str, str]) -> list[str]:
         if field is not None:
             field.errors = [*list(field.errors or []), text]
         else:
-            loose.append(text)
+            loose.extend(labelled_errors({name: message}) if name in FIELDS else [text])
     return loose

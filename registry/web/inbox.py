@@ -3,13 +3,24 @@ bulk (approve into a draft innovation, reject with a reason, merge)."""
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional
@@ -20,10 +31,15 @@ from ..models import Candidate, CandidateDecision, Innovation, Post, User
 from ..services import curation, harvesting
 from .curate import curator_required
 from .public import current_locale
+from .wtforms_i18n import TranslatedForm as FlaskForm
 
 bp = Blueprint("inbox", __name__, url_prefix="/curate/inbox")
 ID = "int(max=2147483647)"
 MAX_IDS = curation.MAX_ITEMS
+# the "Batalkan" (undo) toast after a decision: shown on the next page within this many
+# seconds, and for as long on screen (reopening stays possible from the candidate's page)
+UNDO_SECONDS = 20
+UNDO_KEY = "inbox_undo"
 
 
 def action_choices() -> list[tuple[str, str]]:
@@ -89,7 +105,8 @@ class InboxDecisionForm(FlaskForm):
 
     def fill_choices(self) -> InboxDecisionForm:
         self.action.choices = action_choices()
-        self.reason.choices = reason_choices()
+        # no default: a rejection's reason is a training label, so the curator picks it
+        self.reason.choices = [("", gettext("— pilih alasan —")), *reason_choices()]
         return self
 
 
@@ -146,6 +163,7 @@ def index() -> Any:
         sources=harvesting.list_sources(),
         page_url=lambda n: url_for("inbox.index", **params.as_args(), page=n),
         here=request.full_path.rstrip("?"),
+        undo=_take_undo(),
         nav="inbox",
     ), status
 
@@ -181,6 +199,8 @@ def view(candidate_id: int) -> Any:
         platforms=PLATFORM_LABELS,
         predicted_province=curation.predicted_region(candidate, "province"),
         predicted_regency=curation.predicted_region(candidate, "regency"),
+        undo=_take_undo(),
+        here=request.full_path.rstrip("?"),
         nav="inbox",
     )
 
@@ -204,7 +224,12 @@ def _items(form: InboxDecisionForm) -> list[dict[str, Any]] | None:
         return None
     item: dict[str, Any] = {"decision": action, "note": form.note.data or ""}
     if action == "reject":
-        item["reason"] = form.reason.data or "not-innovation"
+        # a card's own reason, else the one chosen for the selection: never a default
+        reason = request.form.get(f"reason-{ids[0]}", "") if quick else ""
+        item["reason"] = reason or form.reason.data or ""
+        if item["reason"] not in curation.REJECT_REASONS:
+            flash(gettext("Pilih alasan penolakan."), "error")
+            return None
     if action == "merge":
         if form.into_candidate.data:
             item["into"] = {"candidate": form.into_candidate.data}
@@ -216,8 +241,21 @@ def _items(form: InboxDecisionForm) -> list[dict[str, Any]] | None:
     return [{**item, "id": candidate_id} for candidate_id in ids]
 
 
+_MISSING_TARGET = re.compile(r"^no (candidate|innovation) (\d+) to merge into$")
+_CLOSED_TARGET = re.compile(r"^(candidate|innovation) \d+ is \w+; merge into another$")
+
+
 def _detail(result: dict[str, Any]) -> str:
     status = result["status"]
+    detail = str(result.get("detail") or "")
+    missing = _MISSING_TARGET.match(detail)
+    if missing and missing[1] == "candidate":
+        # the candidate to merge is there; the target named in the form is not
+        return gettext("kandidat tujuan #%(id)s tidak ditemukan", id=missing[2])
+    if missing:
+        return gettext("inovasi tujuan #%(id)s tidak ditemukan", id=missing[2])
+    if _CLOSED_TARGET.match(detail):
+        return gettext("tujuan penggabungan sudah ditolak, digabung, atau belum diajukan")
     if status == 409:
         return gettext("sudah diputuskan sebelumnya")
     if status == 404:
@@ -245,14 +283,65 @@ def decide() -> Any:
     curation.maybe_retrain()
     done = [r for r in results if r["status"] == 200]
     if done:
-        flash(gettext("%(n)s kandidat diputuskan.", n=len(done)), "info")
+        session[UNDO_KEY] = {
+            "ids": [r["id"] for r in done],
+            "at": time.time(),
+            "message": gettext("%(n)s kandidat diputuskan.", n=len(done)),
+        }
     for result in results:
         if result["status"] != 200:
             flash(f"#{result['id']}: {_detail(result)}", "error")
     drafts = [r["innovation_id"] for r in done if items[0]["decision"] == "approve"]
     if len(drafts) == 1 and request.form.get("open_draft"):
+        session.pop(UNDO_KEY, None)
         flash(gettext("Lengkapi draf inovasi lalu ajukan untuk ditinjau."), "info")
         return redirect(url_for("submit.view", innovation_id=drafts[0]))
+    return redirect(back)
+
+
+def _take_undo() -> dict[str, Any] | None:
+    """The last decision's undo offer, once, while it is fresh."""
+    offer = session.pop(UNDO_KEY, None)
+    if not isinstance(offer, dict) or time.time() - float(offer.get("at") or 0) > UNDO_SECONDS:
+        return None
+    return {**offer, "seconds": UNDO_SECONDS}
+
+
+def _reopen_detail(result: dict[str, Any]) -> str:
+    detail = str(result.get("detail") or "")
+    if "merged into candidate" in detail:
+        return gettext("sudah digabung ke kandidat lain yang kini memegang unggahannya")
+    if "its innovation" in detail:
+        return gettext("draf inovasinya sudah diajukan atau diterbitkan")
+    if result["status"] == 409:
+        return gettext("belum diputuskan")
+    return _detail(result)
+
+
+@bp.post("/reopen")
+@curator_required
+def reopen() -> Any:
+    """Undo a decision (the toast's "Batalkan") or reopen a decided candidate: it goes back
+    to the inbox and its training label is withdrawn."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    back = _safe_next(url_for("inbox.index"))
+    quick = request.form.get("quick", "")
+    raw = [quick.partition(":")[2]] if quick else request.form.getlist("ids")
+    ids = list(dict.fromkeys(int(v) for v in raw if v.isdigit()))[:MAX_IDS]
+    if not ids:
+        flash(gettext("Pilih minimal satu kandidat."), "error")
+        return redirect(back)
+    results = curation.reopen(ids, _user())
+    db.session.commit()
+    session.pop(UNDO_KEY, None)
+    done = [r for r in results if r["status"] == 200]
+    if done:
+        flash(gettext("%(n)s kandidat dibuka kembali.", n=len(done)), "info")
+    for result in results:
+        if result["status"] != 200:
+            flash(f"#{result['id']}: {_reopen_detail(result)}", "error")
     return redirect(back)
 
 

@@ -8,6 +8,7 @@ as it is is the search index's highlight snippet, which the index escapes before
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
@@ -42,6 +43,7 @@ from ..search import SearchUnavailable
 from ..services import catalogue, catalogue_cache, discovery
 from ..services.indexing import get_index
 from ..services.validation import ValidationError
+from . import formatting
 from .forms import ContactForm, apply_errors
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ VOCABS: dict[str, Mapping[str, tuple[str, str]]] = {
     "stage": taxonomy.STAGES,
     "operating_status": taxonomy.OPERATING_STATUSES,
     "replicated": taxonomy.REPLICATED,
+    "platform": taxonomy.PLATFORMS,
 }
 FACET_ORDER = (
     "sector",
@@ -294,6 +297,16 @@ def search() -> Any:
             url_for_slug=lambda slug: url_for("public.innovation", slug=slug),
             locale=current_locale(),
         )
+        shown_for = None
+        if not page["total"] and page["suggestion"] and params.page == 1:
+            # nothing found: show what the suggestion finds, and say so
+            shown_for = page["suggestion"]
+            page = discovery.search_page(
+                dataclasses.replace(params, q=shown_for),
+                url_for_slug=lambda slug: url_for("public.innovation", slug=slug),
+                locale=current_locale(),
+            )
+            page["suggestion"] = None
     except SearchUnavailable as exc:
         log.warning("search unavailable: %s", exc)
         return render_template("search.html", unavailable=True, **base), 503
@@ -306,6 +319,7 @@ def search() -> Any:
         total=page["total"],
         results=page["results"],
         suggestion=page["suggestion"],
+        shown_for=shown_for,
         groups=_facet_groups(page["facets"], params.filters),
         page=params.page,
         pages=pages,
@@ -452,7 +466,8 @@ def stats() -> Any:
             total,
         ),
         "month": _chart(
-            [(_month_label(m), int(n), None) for m, n in data["by_month"].items()], total
+            [(_month_label(m), n, None) for m, n in formatting.month_series(data["by_month"])],
+            total,
         ),
     }
     from ..services import replication, review

@@ -22,12 +22,21 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from .. import taxonomy
 from ..extensions import db
 from ..models import Attachment, Campaign, Innovation, User, utcnow
 from ..search import SearchUnavailable
-from ..services import attachments, catalogue, discovery, review, revisions
+from ..services import (
+    attachments,
+    catalogue,
+    discovery,
+    provenance,
+    receipts,
+    review,
+    revisions,
+)
 from ..services.validation import ValidationError
-from .forms import ConfirmForm, InnovationForm, apply_errors, localize
+from .forms import ConfirmForm, InnovationForm, apply_errors, labelled_errors, localize
 
 bp = Blueprint("submit", __name__)
 # database ids are 32-bit on PostgreSQL: larger numbers are simply not found (404)
@@ -118,6 +127,7 @@ def new() -> Any:
                 )
         else:
             db.session.commit()
+            receipts.submitted(innovation)
             flash(
                 gettext("Tersimpan sebagai draf.")
                 if draft
@@ -145,10 +155,11 @@ def edit(innovation_id: int) -> Any:
     if request.method == "GET":
         form.load(catalogue.to_record(innovation, include_private=True))
     elif form.validate_on_submit():
+        sending = _action() == "submit" and innovation.status in ("draft", "revision_requested")
         try:
             review.edit_submission(innovation, form.data_for_service(), actor=_user())
             _attach(innovation, form)
-            if _action() == "submit" and innovation.status in ("draft", "revision_requested"):
+            if sending:
                 review.submit(innovation, actor=_user())
         except ValidationError as exc:
             db.session.rollback()
@@ -158,6 +169,8 @@ def edit(innovation_id: int) -> Any:
             errors = [localize(str(exc))]
         else:
             db.session.commit()
+            if sending:
+                receipts.submitted(innovation)
             flash(
                 gettext("Terkirim untuk ditinjau.")
                 if innovation.status == "submitted"
@@ -230,9 +243,13 @@ def withdraw_update(innovation_id: int) -> Any:
 @login_required
 def view(innovation_id: int) -> Any:
     innovation = _own(innovation_id)
+    curator = _user().is_curator
     return render_template(
         "submit/view.html",
         innovation=innovation,
+        posts=provenance.source_posts(innovation) if curator else [],
+        platforms=taxonomy.label_map(taxonomy.PLATFORMS),
+        blockers=labelled_errors(provenance.problems(innovation)) if curator else [],
         sla=review.sla_for(innovation),
         form=ConfirmForm(),
         nav="mine",
@@ -249,15 +266,20 @@ def send(innovation_id: int) -> Any:
     try:
         review.submit(innovation, actor=_user())
     except ValidationError as exc:
+        # the form again, each missing or wrong field marked and listed in the error summary
         db.session.rollback()
-        for field, message in exc.errors.items():
-            flash(f"{field}: {localize(message)}", "error")
-        return redirect(url_for("submit.edit", innovation_id=innovation.id))
+        form = _form()
+        form.load(catalogue.to_record(innovation, include_private=True))
+        errors = apply_errors(form, exc.errors)
+        return render_template(
+            "submit/form.html", form=form, errors=errors, innovation=innovation, nav="mine"
+        ), 400
     except review.Conflict as exc:
         db.session.rollback()
         flash(localize(str(exc)), "error")
     else:
         db.session.commit()
+        receipts.submitted(innovation)
         flash(gettext("Terkirim untuk ditinjau."), "info")
     return redirect(url_for("submit.view", innovation_id=innovation.id))
 

@@ -219,7 +219,8 @@ def test_indonesian_stemming_finds_other_forms(ix: SearchIndex) -> None:
 
 
 def test_english_query_finds_english_text(ix: SearchIndex) -> None:
-    assert ids(ix.search("vaccination")) == [2]
+    # (and, through the bilingual list, the Indonesian "vaksinasi" of record 3: issue 15)
+    assert sorted(ids(ix.search("vaccination"))) == [2, 3]
     assert ids(ix.search("vaccinations elderly")) == [2]
 
 

@@ -133,21 +133,70 @@ def test_approve_creates_a_linked_prefilled_draft(ctx, curator):
     innovation = db.session.get(Innovation, result["innovation_id"])
     assert innovation.status == "draft" and innovation.origin == "harvest"
     assert innovation.owner_id == curator.id
-    assert (
-        innovation.title == "Pemkot Bandung luncurkan layanan antar obat gratis untuk warga isoman"
-    )
-    assert "https://t.co" not in innovation.summary and "WhatsApp" in innovation.summary
-    assert "versi Mastodon" in innovation.innovation and "@warga" in innovation.innovation
-    assert innovation.links == [p.url for p in candidate.posts]
-    assert innovation.sectors == ["kesehatan"] and innovation.focus == "cepat-tanggap"
-    assert innovation.innovator_type == "pemkot"
-    assert (innovation.province_code, innovation.regency_code) == ("32", "32.73")
+    # the facts, never the posts: no text, handle or post link in a public field
+    record = catalogue.to_record(innovation, include_private=True)
+    public = " ".join(str(v) for k, v in record.items() if k != "contact_email")
+    for post in candidate.posts:
+        assert post.author_handle not in public and post.url not in public
+    for words in ("antar obat", "WhatsApp", "versi Mastodon", "t.co", "LawanCovid19"):
+        assert words not in public
+    assert innovation.title == "[draf otomatis] Inovasi kesehatan di Kota Bandung"
+    assert "kandidat #" in innovation.summary and "Pemerintah Kota" in innovation.summary
+    assert not innovation.innovation and innovation.links == []
+    assert innovation.contact_email in (None, "")  # not the curator's own address
     assert candidate.status == "approved" and candidate.innovation_id == innovation.id
     assert candidate.decided_by_id == curator.id
     # it then follows the review workflow: the curator completes and submits it
     catalogue.update(innovation, {"innovator_name": "Pemkot Bandung"}, actor=curator)
     catalogue.transition(innovation, "submitted", actor=curator)
     assert innovation.status == "submitted"
+
+
+def test_a_harvested_draft_is_published_only_once_rewritten(ctx, curator):
+    from registry.services import provenance, review
+    from registry.services.validation import ValidationError
+
+    candidate = make_candidate(
+        "Pemkot Bandung luncurkan layanan antar obat gratis untuk warga isoman. "
+        "Pesan lewat WhatsApp, diantar relawan. https://t.co/abc"
+    )
+    handle = candidate.posts[0].author_handle
+    [result] = curation.decide([{"id": candidate.id, "decision": "approve"}], curator)
+    innovation = db.session.get(Innovation, result["innovation_id"])
+    assert provenance.source_posts(innovation) == list(candidate.posts)
+    catalogue.update(
+        innovation,
+        {
+            "innovator_name": "Pemkot Bandung",
+            # pasted back from the post, with punctuation and case changed
+            "innovation": "Kata warga: PEMKOT Bandung luncurkan layanan antar obat, gratis untuk "
+            "warga! Sangat membantu.",
+        },
+        actor=curator,
+    )
+    catalogue.transition(innovation, "submitted", actor=curator)
+    review.decide(innovation, "acknowledge", actor=curator)
+    with pytest.raises(ValidationError) as blocked:
+        review.decide(innovation, "publish", actor=curator)
+    assert set(blocked.value.errors) == {"title", "summary", "innovation"}
+    assert "verbatim" in blocked.value.errors["innovation"]
+    assert innovation.status == "in_review"
+    catalogue.update(
+        innovation,
+        {
+            "title": "Layanan antar obat bagi warga isoman Kota Bandung",
+            "summary": "Warga yang isolasi mandiri memesan obat; relawan mengantarnya.",
+            "innovation": f"Dilaporkan oleh @{handle}.",
+        },
+        actor=curator,
+    )
+    with pytest.raises(ValidationError) as named:
+        review.decide(innovation, "publish", actor=curator)
+    assert set(named.value.errors) == {"innovation"}
+    assert "author" in named.value.errors["innovation"]
+    catalogue.update(innovation, {"innovation": "Pesanan lewat pesan singkat."}, actor=curator)
+    review.decide(innovation, "publish", actor=curator)
+    assert innovation.status == "published"
 
 
 def test_approve_drops_predictions_that_do_not_validate(ctx, curator):
@@ -157,7 +206,7 @@ def test_approve_drops_predictions_that_do_not_validate(ctx, curator):
     candidate.province_code = None
     [result] = curation.decide([{"id": candidate.id, "decision": "approve"}], curator)
     innovation = db.session.get(Innovation, result["innovation_id"])
-    assert innovation.title == f"Kandidat #{candidate.id}"
+    assert innovation.title == "[draf otomatis] Inovasi pelayanan publik"
     assert innovation.sectors == [] and innovation.focus is None and innovation.province is None
 
 
@@ -356,3 +405,48 @@ def test_date_filters_count_days_in_jakarta_time(ctx):
     late = make_candidate("Relawan buka posko", seen=dt.datetime(2020, 5, 19, 18, 30))
     assert ids(curation.list_candidates(date_from=dt.date(2020, 5, 20))) == [late.id]
     assert curation.list_candidates(date_to=dt.date(2020, 5, 19)).total == 0
+
+
+def test_reopening_puts_a_candidate_back_and_withdraws_its_label(ctx, curator):
+    spam, good, merged, target = (make_candidate(f"teks nomor {i}") for i in range(4))
+    curation.decide(
+        [
+            {"id": spam.id, "decision": "reject", "reason": "spam"},
+            {"id": good.id, "decision": "approve"},
+            {"id": merged.id, "decision": "merge", "into": {"candidate": target.id}},
+        ],
+        curator,
+    )
+    draft_id = good.innovation_id
+    assert {r["id"] for r in curation.training_rows()} == {
+        f"candidate-{spam.id}",
+        f"candidate-{good.id}",
+    }
+    results = curation.reopen([spam.id, good.id, merged.id, target.id, 999999], curator)
+    db.session.commit()
+    assert [r["status"] for r in results] == [200, 200, 409, 409, 404]
+    assert "merged into candidate" in results[2]["detail"]
+    for candidate in (spam, good):
+        assert (candidate.status, candidate.reason, candidate.innovation_id) == ("new", "", None)
+    assert db.session.get(Innovation, draft_id) is None  # the untouched draft went with it
+    assert list(curation.training_rows()) == []  # both labels withdrawn
+    latest = db.session.scalars(
+        select(CandidateDecision).order_by(CandidateDecision.id.desc()).limit(1)
+    ).one()
+    assert (latest.decision, latest.label, latest.actor) == ("reopen", None, curator.email)
+
+    # decided again the other way round: the new label counts
+    curation.decide([{"id": spam.id, "decision": "approve"}], curator)
+    [row] = curation.training_rows()
+    assert row["id"] == f"candidate-{spam.id}" and row["is_innovation"] == 1
+
+
+def test_a_submitted_draft_keeps_its_candidate_decided(ctx, curator):
+    candidate = make_candidate()
+    [result] = curation.decide([{"id": candidate.id, "decision": "approve"}], curator)
+    innovation = db.session.get(Innovation, result["innovation_id"])
+    catalogue.update(innovation, {"innovator_name": "Pemkot Bandung"}, actor=curator)
+    catalogue.transition(innovation, "submitted", actor=curator)
+    [refused] = curation.reopen([candidate.id], curator)
+    assert refused["status"] == 409 and "already submitted" in refused["detail"]
+    assert candidate.status == "approved" and db.session.get(Innovation, innovation.id)

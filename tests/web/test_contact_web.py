@@ -92,7 +92,7 @@ def test_no_form_without_a_contact_address_or_for_unpublished(app, client, innov
         db.session.commit()
         quiet_slug, draft_slug = quiet.slug, draft.slug
     page = client.get(f"/innovations/{quiet_slug}").get_data(as_text=True)
-    assert 'id="kontak"' not in page
+    assert f"/innovations/{quiet_slug}/contact" not in page and "belum tersedia" in page
     assert client.get(f"/innovations/{quiet_slug}/contact").status_code == 404
     token = csrf_token(client, "/login")  # the same session token
     data = {"csrf_token": token, "name": "A", "email": "a@example.net", "message": "x" * 20}

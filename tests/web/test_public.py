@@ -170,7 +170,8 @@ def test_search_suggestion_links_to_corrected_query(
 
     monkeypatch.setattr(SearchIndex, "search", with_suggestion)
     html = _html(client.get("/search?q=isolazi&sector=kesehatan"))
-    assert "Mungkin maksud Anda:" in html
+    # nothing found: the suggestion's results are shown, under a link to it
+    assert "Mungkin maksud Anda:" in html or "Menampilkan hasil untuk" in html
     match = re.search(r'<a href="([^"]+)">isolasi &lt;mandiri&gt;</a>', html)
     assert match, html
     assert "q=isolasi+%3Cmandiri%3E" in match.group(1)
@@ -454,3 +455,27 @@ def test_static_assets_are_served(client: Any) -> None:
     with client.get("/static/img/og.png") as image:
         assert image.mimetype == "image/png"
         assert image.data.startswith(b"\x89PNG")
+
+
+def test_a_query_that_finds_nothing_shows_the_suggestions_results(
+    client: Any, published: Any, monkeypatch: Any
+) -> None:
+    original = SearchIndex.search
+
+    def misspelled(self: SearchIndex, q: str = "", *args: Any, **kwargs: Any) -> Any:
+        result = original(self, q, *args, **kwargs)
+        if q == "pelayanaan":
+            result.suggestion = "pelayanan"
+        return result
+
+    monkeypatch.setattr(SearchIndex, "search", misspelled)
+    html = _html(client.get("/search?q=pelayanaan"))
+    assert "Tidak ada hasil untuk “pelayanaan”. Menampilkan hasil untuk" in html
+    assert "Pelayanan Izin Usaha Daring untuk UMKM" in html
+    assert "inovasi untuk “pelayanan”" in html
+
+
+def test_everyday_abbreviations_find_results(client: Any, published: Any) -> None:
+    # "usaha mikro kecil dan menengah" is only written as UMKM in the catalogue
+    html = _html(client.get("/search?q=usaha+mikro+kecil+dan+menengah"))
+    assert "Pelayanan Izin Usaha Daring untuk UMKM" in html
