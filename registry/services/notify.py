@@ -25,20 +25,6 @@ def _send(to: str, subject: str, body: str) -> str | None:
         return None
 
 
-def status_word(status: str) -> str:
-    """A review status as the owner reads it (never its code)."""
-    words = {
-        "draft": gettext("draf"),
-        "submitted": gettext("diajukan"),
-        "in_review": gettext("sedang ditinjau"),
-        "revision_requested": gettext("perlu revisi"),
-        "published": gettext("terbit"),
-        "rejected": gettext("tidak diterima"),
-        "withdrawn": gettext("ditarik"),
-    }
-    return words.get(status, status)
-
-
 def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
     """Tell the owner about a revision request, a publication or a rejection (and, through
     receipts, that the review has started)."""
