@@ -122,7 +122,9 @@ def init() -> None:
 
 def demo_files() -> list[Path]:
     folder = resources.files("registry") / "data" / "demo"
-    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".json"))
+    # the catalogue's files; reports.json is the demo's citizen reports (services.report_demo)
+    names = (p for p in folder.iterdir() if p.name.startswith("innovations_"))
+    return sorted(Path(str(p)) for p in names if p.name.endswith(".json"))
 
 
 DEMO_MARKER = "demo-loaded.json"
