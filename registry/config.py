@@ -187,6 +187,17 @@ def trusted_hosts(settings: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys([*hosts, *LOOPBACK_HOSTS]))
 
 
+def _open_development(settings: Mapping[str, Any]) -> bool:
+    """A development server with neither BASE_URL nor TRUSTED_HOSTS set answers any host, so
+    that `make run HOST=0.0.0.0` opens from another machine (its mail only reaches the outbox)."""
+    return (
+        str(settings.get("ENV")) == "development"
+        and not settings.get("TESTING")
+        and not settings.get("BASE_URL")
+        and not settings.get("TRUSTED_HOSTS")
+    )
+
+
 def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Translate registry settings into the keys Flask and its extensions read."""
     database_url = str(settings["DATABASE_URL"])
@@ -196,7 +207,7 @@ def flask_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         **settings,
         "SECRET_KEY": settings["SECRET_KEY"],
         # Flask checks the Host header against this list too (registry.web.hosts refuses first)
-        "TRUSTED_HOSTS": trusted_hosts(settings),
+        "TRUSTED_HOSTS": None if _open_development(settings) else trusted_hosts(settings),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ from .forms import (
     localize,
 )
 
+log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 # database ids are 32-bit on PostgreSQL: larger numbers are simply not found (404)
 ID = "int(max=2147483647)"
@@ -78,9 +80,18 @@ def home_for(user: User) -> str:
     return url_for("curate.queue") if user.is_curator else url_for("submit.mine")
 
 
+def _send_to_account(to: str, subject: str, body: str) -> None:
+    """Mail an account; an address stored before today's stricter check, which no header can
+    hold, is logged and skipped, so the page answers as for any other account."""
+    try:
+        mail.send(to, subject, body)
+    except mail.BadAddress as exc:
+        log.warning("account mail not sent: %s", exc)
+
+
 def send_confirmation(user: User) -> None:
     link = url_for("auth.confirm", token=accounts.signed_token(user, "confirm"), _external=True)
-    mail.send(
+    _send_to_account(
         user.email,
         gettext("Konfirmasi email Anda di Lumbung Inovasi"),
         gettext(
@@ -94,7 +105,7 @@ def send_confirmation(user: User) -> None:
 
 
 def send_already_registered(user: User) -> None:
-    mail.send(
+    _send_to_account(
         user.email,
         gettext("Pendaftaran dengan email Anda di Lumbung Inovasi"),
         gettext(
@@ -233,7 +244,7 @@ def reset_request() -> Any:
         user = accounts.find_user(form.email.data or "")
         if user is not None and user.active:
             link = url_for("auth.reset", token=accounts.signed_token(user, "reset"), _external=True)
-            mail.send(
+            _send_to_account(
                 user.email,
                 gettext("Atur ulang kata sandi Lumbung Inovasi"),
                 gettext(

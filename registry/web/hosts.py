@@ -54,7 +54,8 @@ class RegistryFlask(Flask):
                 base.netloc, script_name=base.path or "/", url_scheme=base.scheme
             )
         host = request.environ.get("HTTP_HOST") or request.environ.get("SERVER_NAME", "")
-        if not host_is_trusted(host, self.config.get("TRUSTED_HOSTS") or None):
+        trusted = self.config.get("TRUSTED_HOSTS")  # None: any host (development, see config)
+        if trusted and not host_is_trusted(host, trusted):
             # answer on a host we trust, so that the 400 page builds its links safely
             request.environ[UNTRUSTED_HOST] = host
             request.environ["HTTP_HOST"] = base.netloc or "localhost"

@@ -276,6 +276,7 @@ def _standalone(query: MapQuery) -> str:
 def _picture(body: str) -> Response:
     response = Response(body, mimetype=SVG_TYPE)
     response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Vary"] = "Cookie, Accept-Language"  # its words follow the language
     return response
 
 

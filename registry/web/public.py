@@ -224,7 +224,8 @@ def home() -> Any:
         return render_template("home.html", **catalogue_cache.cached(("home", locale), figures))
 
     anonymous = not current_user.is_authenticated and "_flashes" not in session
-    if anonymous and set(request.args) <= {"lang"}:
+    known_language = request.args.get("lang", "id") in ("id", "en")  # no key per stray value
+    if anonymous and set(request.args) <= {"lang"} and known_language:
         # what an anonymous visitor sees depends on the language and the address only
         return catalogue_cache.cached(("home page", locale, request.url), page)
     return page()

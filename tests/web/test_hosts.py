@@ -109,3 +109,20 @@ def test_base_url_is_required_outside_development(tmp_path):
     settings = config.load({**production, "BASE_URL": "https://lumbung.example/"})
     assert settings["BASE_URL"] == "https://lumbung.example"
     assert config.trusted_hosts(settings)[0] == "lumbung.example"
+
+
+def test_a_development_server_without_base_url_answers_any_host(tmp_path):
+    """`make run HOST=0.0.0.0` opens from another machine: no BASE_URL, no TRUSTED_HOSTS."""
+    from registry.app import create_app
+
+    settings = {
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "INDEX_DIR": str(tmp_path / "index"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'dev.db'}",
+        "ENV": "development",
+    }
+    open_app = create_app(settings)
+    assert open_app.test_client().get("/", headers={"Host": "192.0.2.7:5000"}).status_code != 400
+    # once a base URL is set, only its host (and loopback) is answered
+    closed = create_app({**settings, "BASE_URL": BASE})
+    assert closed.test_client().get("/", headers={"Host": "192.0.2.7:5000"}).status_code == 400
