@@ -75,6 +75,8 @@ def check(stream: IO[bytes], filename: str) -> Upload:
     Images lose their metadata (EXIF with its GPS position, XMP, text chunks): see strip_metadata.
     """
     limit = int(current_app.config["ATTACHMENT_MAX_BYTES"])
+    if stream.seekable():
+        stream.seek(0)  # a view run again after a lock conflict reads the upload again
     data = stream.read(limit + 1)
     if not data:
         raise ValidationError({"attachment": "the file is empty"})
@@ -102,6 +104,7 @@ def store(upload: Upload) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(16) + upload.stored_ext
     (folder / stored).write_bytes(upload.data)
+    _delete_if_rolled_back(folder / stored)
     return stored
 
 
@@ -227,6 +230,14 @@ def remove(attachment: Attachment) -> None:
 
 
 _AFTER_COMMIT = "registry.attachments.delete_after_commit"
+_WRITTEN = "registry.attachments.written"
+
+
+def _delete_if_rolled_back(path: Path) -> None:
+    """A file written for a row that never commits is unlinked with the rollback."""
+    session = db.session()
+    here = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_WRITTEN, []).append((here, path))
 
 
 def delete_after_commit(path: Path) -> None:
@@ -241,12 +252,21 @@ def delete_after_commit(path: Path) -> None:
 def _delete_committed(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint was released: the outer transaction may still roll back
+    session.info.pop(_WRITTEN, None)  # their rows are committed: the files stay
     for _, path in session.info.pop(_AFTER_COMMIT, []):
         path.unlink(missing_ok=True)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _keep_rolled_back(session: Session, previous_transaction: Any) -> None:
+    written = session.info.get(_WRITTEN)
+    if written:
+        for where, path in written:
+            if _within(where, previous_transaction):
+                path.unlink(missing_ok=True)
+        session.info[_WRITTEN] = [
+            (where, path) for where, path in written if not _within(where, previous_transaction)
+        ]
     pending = session.info.get(_AFTER_COMMIT)
     if pending:
         session.info[_AFTER_COMMIT] = [

@@ -54,3 +54,20 @@ def test_a_rolled_back_savepoint_keeps_its_file(ctx, innovation_data):
     savepoint.rollback()
     db.session.commit()
     assert path.is_file() and db.session.get(Attachment, attachment_id) is not None
+
+
+def test_a_file_written_for_an_upload_that_rolls_back_is_removed(ctx, innovation_data):
+    owner = make_user("instansi@example.org")
+    row = catalogue.create(innovation_data(), actor=owner)
+    row.owner_id = owner.id
+    db.session.commit()
+    upload = io.BytesIO(PNG)
+    attachment = attachments.add(row, upload, "foto.png", actor=owner)
+    path = attachments.path_of(attachment)
+    assert path.is_file()
+    db.session.rollback()  # a lock conflict, or a validation error after the upload
+    assert not path.exists()
+    # the view runs again with the same upload, already read once: it is read from the start
+    again = attachments.add(db.session.merge(row), upload, "foto.png", actor=owner)
+    db.session.commit()
+    assert attachments.path_of(again).is_file()
