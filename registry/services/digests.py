@@ -410,7 +410,7 @@ def send_status_check(innovation: Innovation) -> str | None:
             gettext("Tautan berlaku %(days)s hari dan hanya sekali pakai.", days=days),
         ]
         subject = gettext("Apakah “%(title)s” masih berjalan?", title=innovation.title)
-        return mail.send(owner.email, subject[:200], "\n".join(lines))
+        return mail.send_if_deliverable(owner.email, subject[:200], "\n".join(lines))
 
 
 def send_status_checks(now: dt.datetime) -> int:

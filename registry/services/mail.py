@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import re
 import secrets
 import smtplib
@@ -16,12 +17,15 @@ from email.header import Header
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
 from ..database import done_once
 from .validation import ADDRESS_PART
+
+log = logging.getLogger(__name__)
 
 
 def outbox_dir() -> Path:
@@ -99,6 +103,16 @@ def send(
         _send_smtp(url, message)
         return "smtp"
     return _to_outbox(bytes(message))
+
+
+def send_if_deliverable(to: str, subject: str, body: str, **options: Any) -> str | None:
+    """send() for a notice whose cause is committed already: an address no header can hold
+    (stored before today's check) is logged and skipped instead of failing the request."""
+    try:
+        return send(to, subject, body, **options)
+    except BadAddress as exc:
+        log.warning("mail not sent: %s", exc)
+        return None
 
 
 def _to_outbox(data: bytes) -> str:

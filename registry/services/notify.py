@@ -16,13 +16,8 @@ log = logging.getLogger(__name__)
 
 
 def _send(to: str, subject: str, body: str) -> str | None:
-    """Mail the owner; an address no header can hold (stored before today's check) is logged
-    and skipped: the decision it reports is committed already and must not answer 500."""
-    try:
-        return mail.send(to, subject, body)
-    except mail.BadAddress as exc:
-        log.warning("decision mail not sent: %s", exc)
-        return None
+    # the decision it reports is committed already: an undeliverable address must not answer 500
+    return mail.send_if_deliverable(to, subject, body)
 
 
 def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
@@ -45,7 +40,7 @@ def decision(innovation: Innovation, event: ReviewEvent) -> str | None:
         gettext(
             "Status inovasi Anda “%(title)s” sekarang: %(status)s.",
             title=innovation.title,
-            status=taxonomy.label(taxonomy.INNOVATION_STATUSES, event.to_status, _locale()),
+            status=taxonomy.label(taxonomy.INNOVATION_STATUSES, event.to_status, _locale()).lower(),
         ),
     ]
     if event.note:

@@ -64,7 +64,8 @@ def submitted(innovation: Innovation) -> list[str]:
             url_for("submit.view", innovation_id=innovation.id, _external=True),
         ]
         subject = gettext("Pengajuan diterima: %(title)s", title=innovation.title)
-        sent.append(mail.send(owner.email, subject, "\n".join(lines)))
+        if path := mail.send_if_deliverable(owner.email, subject, "\n".join(lines)):
+            sent.append(path)
     who = innovation.innovator_name or (owner.email if owner is not None else "")
     body = "\n".join(
         [
@@ -80,7 +81,8 @@ def submitted(innovation: Innovation) -> list[str]:
     )
     subject = gettext("Pengajuan baru: %(title)s", title=innovation.title)
     for curator in curators():
-        sent.append(mail.send(curator.email, subject, body))
+        if path := mail.send_if_deliverable(curator.email, subject, body):
+            sent.append(path)
     return sent
 
 
@@ -100,4 +102,4 @@ def acknowledged(innovation: Innovation, event: ReviewEvent) -> str | None:
         url_for("submit.view", innovation_id=innovation.id, _external=True),
     ]
     subject = gettext("Sedang ditinjau: %(title)s", title=innovation.title)
-    return mail.send(owner.email, subject, "\n".join(lines))
+    return mail.send_if_deliverable(owner.email, subject, "\n".join(lines))

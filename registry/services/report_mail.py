@@ -42,7 +42,7 @@ def received(report: Report, secret: str) -> str | None:
             _tracking_link(report, secret),
         ]
         subject = gettext("Laporan diterima: %(code)s", code=report.tracking_code)
-    return mail.send(report.reporter_email, subject, "\n".join(lines))
+    return mail.send_if_deliverable(report.reporter_email, subject, "\n".join(lines))
 
 
 def step(report: Report, event: ReportEvent) -> list[str]:
@@ -79,14 +79,16 @@ def step(report: Report, event: ReportEvent) -> list[str]:
                 ]
             lines += ["", _tracking_link(report)]
             subject = gettext("Perkembangan laporan %(code)s", code=report.tracking_code)
-            path = mail.send(report.reporter_email, subject, "\n".join(lines))
-            sent.append(path)
-        if event.action in ("dispose", "reopen") and report.addressee is not None:
-            sent.append(_to_institution(report, event))
+            path = mail.send_if_deliverable(report.reporter_email, subject, "\n".join(lines))
+            if path:
+                sent.append(path)
+        addressed = event.action in ("dispose", "reopen") and report.addressee is not None
+        if addressed and (where := _to_institution(report, event)):
+            sent.append(where)
     return sent
 
 
-def _to_institution(report: Report, event: ReportEvent) -> str:
+def _to_institution(report: Report, event: ReportEvent) -> str | None:
     assert report.addressee is not None
     lines = [
         gettext(
@@ -118,4 +120,4 @@ def _to_institution(report: Report, event: ReportEvent) -> str:
         url_for("reports_desk.institution_report", code=report.tracking_code, _external=True)
     )
     subject = gettext("Laporan untuk ditindaklanjuti: %(title)s", title=report.title)
-    return mail.send(report.addressee.email, subject, "\n".join(lines))
+    return mail.send_if_deliverable(report.addressee.email, subject, "\n".join(lines))

@@ -81,7 +81,12 @@ SELF_PUBLISH = "curators cannot publish their own submission: another curator de
 
 
 def check_not_self_publishing(innovation: Innovation, actor: User) -> None:
-    """A curator's own submission is published by another curator, unless ALLOW_SELF_PUBLISH."""
+    """A curator's own submission is published by another curator, unless ALLOW_SELF_PUBLISH.
+
+    A draft a curator made by approving harvested posts is the inbox's work, not a submission
+    of theirs: whether its drafter may publish it is PUBLISHER_NOT_DRAFTER's question."""
+    if innovation.origin == "harvest":
+        return
     if innovation.owner_id == actor.id and not current_app.config.get("ALLOW_SELF_PUBLISH"):
         raise ValidationError({"decision": SELF_PUBLISH})
 

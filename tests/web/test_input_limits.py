@@ -185,7 +185,8 @@ def test_a_decision_for_an_owner_whose_address_no_header_holds_still_answers_200
         update(User).where(User.email == "instansi@example.org").values(email="a;b@example.org")
     )  # an address accepted before the stricter check: two addresses in a header
     db.session.commit()
+    before = outbox(app)  # the submission's receipts went out while the address was good
     path = f"/api/v1/submissions/{sid}/decision"
     decided = client.post(path, json={"decision": "publish"}, headers=bearer(tokens["curator"]))
     assert decided.status_code == 200 and decided.get_json()["status"] == "published"
-    assert outbox(app) == []  # logged and skipped
+    assert len(outbox(app)) == len(before)  # logged and skipped
