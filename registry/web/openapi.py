@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__, taxonomy
+from ..search import FACETS
 
 
 def _multi(name: str, enum: list[str] | None = None, desc: str = "") -> dict[str, Any]:
@@ -388,12 +389,6 @@ def openapi_document() -> dict[str, Any]:
     document["paths"].update(openapi_lifecycle.subscription_paths())
     search = document["paths"]["/api/v1/innovations"]["get"]
     search["parameters"][-3:-3] = openapi_lifecycle.search_parameters()
-    facets = search["responses"]["200"]["content"]["application/json"]["schema"]
-    for name in ("operating_status", "replicated"):
-        facets["properties"]["facets"]["properties"][name] = {
-            "type": "object",
-            "additionalProperties": {"type": "integer"},
-        }
     detail = document["paths"]["/api/v1/innovations/{id}"]["get"]
     detail["description"] = (
         "Also `replications` (claimed and confirmed), `operating_status` "
@@ -498,18 +493,7 @@ def _base_document() -> dict[str, Any]:
                                         "results": {"type": "array", "items": result_item},
                                         "facets": {
                                             "type": "object",
-                                            "properties": {
-                                                k: facet
-                                                for k in (
-                                                    "sector",
-                                                    "focus",
-                                                    "innovator_type",
-                                                    "province",
-                                                    "stage",
-                                                    "year",
-                                                    "regency",
-                                                )
-                                            },
+                                            "properties": {k: facet for k in FACETS},
                                         },
                                         "suggestion": {"type": ["string", "null"]},
                                     },
