@@ -2,7 +2,7 @@
 
 Usage::
 
-    python registry/data/build_regions.py /work/shared/data/wilayah
+    python scripts/build_regions.py /work/shared/data/wilayah
 
 The source directory holds ``prov_kabkota_2025.csv`` (the codes we store) and
 ``prov_kabkota_2020.csv`` (older codes and spellings, accepted as aliases). This is a
@@ -25,8 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-OUTPUT = HERE / "regions.csv"
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "registry" / "data" / "regions.csv"
 COLUMNS = ("code", "level", "parent", "kind", "name", "name_en", "aliases", "codes_2020")
 
 # code -> (English name, common short and alternative names). Every 2025 province must be here.
