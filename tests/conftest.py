@@ -17,9 +17,11 @@ from sqlalchemy import create_engine, text
 
 from registry.app import create_app
 from registry.extensions import db
+from tests import parallel
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "")
+_pg_worker_url: list[str] = []
 
 
 def _wipe_postgres(url: str) -> None:
@@ -37,10 +39,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if not PG_URL:
         pytest.skip("PostgreSQL tests need REGISTRY_TEST_DATABASE_URL (set by .ci/run)")
     try:
-        _wipe_postgres(PG_URL)
+        if not _pg_worker_url:
+            _pg_worker_url.append(parallel.postgres_url(PG_URL))
+        _wipe_postgres(_pg_worker_url[0])
     except Exception as exc:  # pragma: no cover - depends on the machine
         pytest.skip(f"PostgreSQL at REGISTRY_TEST_DATABASE_URL is not reachable: {exc}")
-    return PG_URL
+    return _pg_worker_url[0]
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ import pytest
 from flask import Flask
 
 from registry.worker import CELERY_KEY, discard_celery
+from tests import parallel
 
-REDIS_URL = os.environ.get("REGISTRY_TEST_REDIS_URL", "")
+REDIS_URL = parallel.redis_url(os.environ.get("REGISTRY_TEST_REDIS_URL", ""))
 
 
 @pytest.fixture
