@@ -29,6 +29,7 @@ VOCABULARY_ID = "vocabulary"  # the id of a segment's spelling vocabulary docume
 
 
 def first_of_each_id(records: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    """The records, each id once (the first record with it wins)."""
     seen: set[int] = set()
     for record in records:
         key = int(record["id"])
@@ -38,6 +39,7 @@ def first_of_each_id(records: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[s
 
 
 def warm_terms(records: Iterable[Mapping[str, Any]]) -> None:
+    """Fill the term cache with the words of ``records`` (forked workers inherit it)."""
     for record in records:
         for names, _ in SECTION_WEIGHTS:
             for name in names:
