@@ -142,15 +142,17 @@ def code_identity() -> dict[str, Any]:
     tree = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         tree.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
-    search_py = package / "search.py"
+    search = hashlib.sha256()  # the search package (registry/search.py before the split)
+    search_files = sorted((package / "search").glob("*.py"))
+    for path in search_files:
+        search.update(path.name.encode() + b"\0" + path.read_bytes())
+    newest = max(path.stat().st_mtime for path in search_files)
     return {
         "package": str(package),
         "snapshot": SNAPSHOT is not None,
-        "search_py_sha256": hashlib.sha256(search_py.read_bytes()).hexdigest()[:16],
-        # copytree keeps modification times, so this is the measured file's
-        "search_py_mtime": dt.datetime.fromtimestamp(search_py.stat().st_mtime).isoformat(
-            timespec="seconds"
-        ),
+        "search_sha256": search.hexdigest()[:16],
+        # copytree keeps modification times, so this is the measured files' newest
+        "search_mtime": dt.datetime.fromtimestamp(newest).isoformat(timespec="seconds"),
         "py_tree_sha256": tree.hexdigest()[:16],
     }
 
@@ -238,7 +240,7 @@ def profiled(name: str, fn: Callable[[], Any], enabled: bool) -> Any:
     """Run ``fn``; with profiling on, write the top of its cProfile to bench/results/."""
     if not enabled:
         return fn()
-    name = f"{name}-search_py-{code_identity()['search_py_sha256'][:8]}"
+    name = f"{name}-search-{code_identity()['search_sha256'][:8]}"
     profile = cProfile.Profile()
     result = profile.runcall(fn)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from .. import jobs
 from ..extensions import db
 from ..models import Innovation, InnovationSector, Region, Replication, ReviewEvent
-from ..search import SearchIndex, SearchUnavailable
+from ..search import SearchIndex, SearchUnavailable, open_index
 from . import catalogue_cache
 from .catalogue import _iso, search_record
 from .validation import TEXT_FIELDS
@@ -37,10 +37,7 @@ BATCH = 500
 def get_index() -> SearchIndex:
     index = current_app.extensions.get("registry.search")
     if index is None:
-        index = SearchIndex(
-            current_app.config["INDEX_DIR"],
-            writer_timeout=float(current_app.config["SEARCH_WRITER_TIMEOUT"]),
-        )
+        index = open_index(current_app.config)
         current_app.extensions["registry.search"] = index
     return index
 

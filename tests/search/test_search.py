@@ -11,7 +11,6 @@ import pytest
 from whoosh import fields
 from whoosh import index as whoosh_index
 
-from registry import search as search_module
 from registry.classify.text import (
     STOPWORDS,
     STOPWORDS_EN,
@@ -26,7 +25,9 @@ from registry.search import (
     SCHEMA,
     SearchIndex,
     SearchUnavailable,
+    building,
     document_for,
+    whoosh_private,
 )
 
 
@@ -596,7 +597,7 @@ def _dump(path: Path) -> dict[str, Any]:
     vocabulary document per segment, weighted by that count.
     """
     ix = whoosh_index.open_dir(str(path), indexname="MAIN")
-    vocabulary = search_module._VOCABULARY_ID
+    vocabulary = building.VOCABULARY_ID
     with ix.searcher() as searcher:
         reader = searcher.reader()
         ids_by_docnum = {d: fields_["id"] for d, fields_ in reader.iter_docs()}
@@ -619,7 +620,7 @@ def _dump(path: Path) -> dict[str, Any]:
 
 def test_rebuild_writes_what_whoosh_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Small posting blocks, so that terms span several blocks.
-    monkeypatch.setattr(search_module, "_BLOCK_LIMIT", 2)
+    monkeypatch.setattr(whoosh_private, "BLOCK_LIMIT", 2)
     ours = SearchIndex(tmp_path / "ours")
     ours.rebuild(CATALOGUE)
     (tmp_path / "plain").mkdir()
@@ -629,7 +630,7 @@ def test_rebuild_writes_what_whoosh_would(tmp_path: Path, monkeypatch: pytest.Mo
         writer.add_document(**document_for(rec))
     writer.commit()
     assert _dump(tmp_path / "ours") == _dump(tmp_path / "plain")
-    monkeypatch.setattr(search_module, "_LEAN_POSTINGS", False)
+    monkeypatch.setattr(whoosh_private, "LEAN_POSTINGS", False)
     ours.parallel_threshold = 3  # worker processes, one segment each
     ours.rebuild(CATALOGUE)
     assert _dump(tmp_path / "ours") == _dump(tmp_path / "plain")
@@ -639,7 +640,7 @@ def test_rebuild_writes_what_whoosh_would(tmp_path: Path, monkeypatch: pytest.Mo
 def test_block_reads_equal_stepping_through_postings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search_module, "_BLOCK_LIMIT", 2)
+    monkeypatch.setattr(whoosh_private, "BLOCK_LIMIT", 2)
     index = SearchIndex(tmp_path / "index")
     index.rebuild(CATALOGUE)
     index.upsert([record(7, "Vaksinasi lansia keliling", "Tim vaksinasi di rumah.")])
@@ -650,10 +651,10 @@ def test_block_reads_equal_stepping_through_postings(
     assert len(terms) > 50
     found = 0
     for term in terms:
-        monkeypatch.setattr(search_module, "_BLOCK_READS", True)
-        fast = search_module._postings(reader, "text", term)
-        monkeypatch.setattr(search_module, "_BLOCK_READS", False)
-        stepped = search_module._postings(reader, "text", term)
+        monkeypatch.setattr(whoosh_private, "BLOCK_READS", True)
+        fast = whoosh_private.postings(reader, "text", term)
+        monkeypatch.setattr(whoosh_private, "BLOCK_READS", False)
+        stepped = whoosh_private.postings(reader, "text", term)
         assert fast[0].tolist() == stepped[0].tolist()
         assert fast[1].tolist() == pytest.approx(stepped[1].tolist())
         found += len(fast[0]) > 2  # several blocks
@@ -670,15 +671,15 @@ def test_index_files_are_read_in_place(ix: SearchIndex) -> None:
     parts = getattr(parts, "a", parts)  # an OverlayStorage puts the compound file first
     assert type(parts).__name__ == "CompoundStorage"
     opened = parts.open_file(parts.list()[0])
-    assert isinstance(opened, search_module._MappedFile)
-    assert isinstance(opened.subset(0, 4), search_module._MappedFile)
+    assert isinstance(opened, whoosh_private.MappedFile)
+    assert isinstance(opened.subset(0, 4), whoosh_private.MappedFile)
 
 
 def test_mapped_file_reads_like_a_file(tmp_path: Path) -> None:
     import pickle
 
     (tmp_path / "f").write_bytes(b"line one\nline two\n" + pickle.dumps({"a": [1, 2]}))
-    mapped = search_module._MappedStorage(tmp_path).open_file("f")
+    mapped = whoosh_private.MappedStorage(tmp_path).open_file("f")
     assert mapped.readline() == b"line one\n"
     assert mapped.read(4) == b"line" and mapped.tell() == 13
     assert mapped.readline() == b" two\n"
@@ -689,7 +690,7 @@ def test_mapped_file_reads_like_a_file(tmp_path: Path) -> None:
     assert mapped.get(5, 3) == b"one" and mapped.tell() == len((tmp_path / "f").read_bytes()) - 3
     assert mapped.subset(5, 8).read() == b"one\nline"
     (tmp_path / "empty").write_bytes(b"")  # cannot be mapped: a plain file instead
-    with search_module._MappedStorage(tmp_path).open_file("empty") as plain:
+    with whoosh_private.MappedStorage(tmp_path).open_file("empty") as plain:
         assert plain.read() == b""
 
 
@@ -709,7 +710,7 @@ def test_a_failed_worker_keeps_the_old_index(
             raise ValueError("cannot index this one")
         return document_for(rec)
 
-    monkeypatch.setattr(search_module, "document_for", broken)
+    monkeypatch.setattr(building, "document_for", broken)
     ix.parallel_threshold = 2
     with pytest.raises(SearchUnavailable, match="worker"):
         ix.rebuild(CATALOGUE[:3] + [record(10, "Baru", "Inovasi baru."), CATALOGUE[3]])

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from registry import search_synonyms
 from registry.search import SearchIndex
+from registry.search import synonyms as search_synonyms
 from tests.search.test_search import record
 
 CATALOGUE = [

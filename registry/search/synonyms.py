@@ -5,7 +5,7 @@ prokes, UMKM, faskes; synonyms; English translations, each tagged with its langu
 plain query so that each listed word or phrase also matches its equivalents:
 ``nakes bandung`` -> ``(nakes OR (tenaga kesehatan)) bandung``. Pairs work both ways. A query
 that uses the search syntax (quotes, brackets, operators) is left as typed. Used by
-registry.search; imports nothing of the registry.
+registry.search.index; imports nothing of the registry.
 """
 
 from __future__ import annotations

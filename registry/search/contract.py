@@ -1,0 +1,45 @@
+"""What every search backend promises its callers: facets, sorts, results and the one error.
+
+Backend-neutral (no Whoosh here): the web layer, the services and a second backend
+(issue 14) all speak these names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# regency after the first six: added for the map (a regency links to its search)
+FACETS = (
+    "sector",
+    "focus",
+    "innovator_type",
+    "province",
+    "stage",
+    "year",
+    "regency",
+    "operating_status",
+    "replicated",
+)
+SORTS = ("relevance", "newest")
+MAX_QUERY_CHARS = 1000  # longer queries are cut (parsing cost grows with length)
+REBUILD_CMD = "run `registry index rebuild`"
+
+
+class SearchUnavailable(RuntimeError):
+    """The index is missing, unreadable, stale, or locked by another writer past the timeout."""
+
+
+@dataclass
+class Hit:
+    id: int
+    score: float
+    #: HTML: the escaped text of a snippet with ``<mark>`` around matched words.
+    highlight: str
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None = None
