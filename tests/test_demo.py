@@ -29,21 +29,24 @@ def test_a_second_demo_keeps_every_decision(ctx):
     submission = db.session.scalars(
         select(Innovation).where(Innovation.owner_id == institution.id).order_by(Innovation.id)
     ).first()
+    assert submission is not None
     review.decide(submission, "reject", actor=curator, note="bukan inovasi")
     published = db.session.scalars(
         select(Innovation).where(Innovation.status == "published").order_by(Innovation.id)
     ).first()
+    assert published is not None
     catalogue.transition(published, "withdrawn", actor=curator)
     candidate = db.session.scalars(select(Candidate).order_by(Candidate.id)).first()
+    assert candidate is not None
     curation.decide([{"id": candidate.id, "decision": "reject", "reason": "spam"}], curator)
     db.session.commit()
     innovations, candidates = _count(), db.session.scalar(select(func.count(Candidate.id)))
 
     def unchanged() -> None:
         db.session.expire_all()
-        assert db.session.get(Innovation, submission.id).status == "rejected"
-        assert db.session.get(Innovation, published.id).status == "withdrawn"
-        assert db.session.get(Candidate, candidate.id).status == "rejected"
+        assert db.session.get_one(Innovation, submission.id).status == "rejected"
+        assert db.session.get_one(Innovation, published.id).status == "withdrawn"
+        assert db.session.get_one(Candidate, candidate.id).status == "rejected"
         assert _count() == innovations
         assert db.session.scalar(select(func.count(Candidate.id))) == candidates
 

@@ -85,7 +85,7 @@ def test_a_claim_is_won_once(ctx):
     assert scheduling.claim_source(source.id, None, T0) is False
     assert scheduling.claim_source(source.id, T0 - dt.timedelta(hours=1), T0) is False
     db.session.commit()
-    assert db.session.get(HarvestSource, source.id).last_run_at == T0
+    assert db.session.get_one(HarvestSource, source.id).last_run_at == T0
 
 
 def test_claims_follow_the_interval(ctx):
@@ -134,7 +134,7 @@ def test_enqueue_due_queues_each_source_once(app, redis_url):  # noqa: F811
 
 
 @pytest.fixture
-def test_jobs() -> Iterator[dict[str, Callable[..., Any]]]:
+def test_jobs() -> Iterator[dict[str, list[str]]]:
     calls: list[str] = []
 
     def add(name):
@@ -158,7 +158,7 @@ def test_jobs() -> Iterator[dict[str, Callable[..., Any]]]:
         calls.append("index")
         raise SearchUnavailable("locked by another writer")
 
-    registered = {
+    registered: dict[str, Callable[..., Any]] = {
         "test.add": add,
         "test.flaky": flaky,
         "test.broken": broken,
@@ -401,7 +401,7 @@ def test_beat_runs_a_due_source_through_a_worker(app, start):
                     )
                 ).all()
                 db.session.rollback()  # see the worker's later commits on the next look
-                return [tuple(r) for r in runs]
+                return [(status, new) for status, new in runs]
 
         runs = wait_for(harvested, harvest_worker)
         assert len(server.requests_to("/feed.xml")) == 1  # claimed once, run once
@@ -411,6 +411,6 @@ def test_beat_runs_a_due_source_through_a_worker(app, start):
             select(func.count()).select_from(Post).where(Post.source_id == source_id)
         )
         assert posts == 3
-        assert db.session.get(HarvestSource, source_id).last_run_at is not None
+        assert db.session.get_one(HarvestSource, source_id).last_run_at is not None
     log = harvest_worker.tail()
     assert "harvest.enqueue_due" in log and "harvest.run_source" in log

@@ -9,8 +9,7 @@ from collections.abc import Hashable
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Replication
-from ..models_reports import Report
+from ..models import Replication, Report
 from . import reports
 from .regions_map import PROVINCE, Filters, register_layer
 

@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 
 from .. import taxonomy
 from ..extensions import db
-from ..models import User, utcnow
-from ..models_reports import Report, ReportRoute
+from ..models import Report, ReportRoute, User, utcnow
 from . import accounts, reports
 
 DEMO_SOURCE = "demo"

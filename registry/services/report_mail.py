@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import force_locale, gettext
 
-from ..models_reports import Report, ReportEvent
+from ..models import Report, ReportEvent
 from . import mail, reports
 
 

@@ -30,8 +30,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import taxonomy
 from ..extensions import db
-from ..models import Innovation, User, utcnow
-from ..models_reports import Report, ReportAttachment, ReportEvent, ReportRoute
+from ..models import Innovation, Report, ReportAttachment, ReportEvent, ReportRoute, User, utcnow
 from . import attachments
 from .validation import EMAIL, ValidationError
 

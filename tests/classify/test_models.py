@@ -45,7 +45,7 @@ KEYS = {
     "explain",
 }
 
-POSTS = [
+POSTS: list[dict[str, Any]] = [
     {
         "id": "p1",
         "text": "Pemkot Bandung luncurkan aplikasi antar sembako gratis untuk warga isoman",
@@ -118,7 +118,8 @@ def test_cross_validation_reports_every_head() -> None:
     report = cross_validate(small_slice(30, 40), folds=2)
     assert report["folds"] == 2
     assert report["is_innovation"]["positives"] == 30
-    assert 0 <= report["is_innovation"]["average_precision"] <= 1
+    # better than a random ranking, whose average precision is the share of positives
+    assert report["is_innovation"]["average_precision"] > 30 / 70
     for head in ("focus", "innovator_type", "province"):
         assert report[head]["rows"] > 0
     assert report["sectors"]["micro_f1"] is not None
@@ -144,7 +145,7 @@ def test_prediction_lines_have_the_design_shape_in_input_order(instance: Path) -
         assert line["sectors"] and set(line["sectors"]) <= set(SECTORS)
         assert line["focus"] in FOCUSES
         assert line["innovator_type"] in INNOVATOR_TYPES
-        assert line["lang"] in ("id", "en", "und")
+        assert line["lang"] == "id"  # every post is Indonesian
         assert line["model_version"] == version
         for term, weight in line["explain"]:
             assert isinstance(term, str) and isinstance(weight, float)

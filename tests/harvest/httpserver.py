@@ -12,21 +12,25 @@ Usage::
 Each path (without the query string) has a queue of replies served in order; the last reply of
 a path repeats once its queue is down to one. A path with no script answers 404. `body` may be
 bytes, str, or anything JSON-serializable (then Content-Type defaults to application/json).
-A reply's own Date header replaces the server's. `delay` sleeps before answering (to provoke
-client timeouts). Recorded request headers have lower-case names; `Request.param(name)` gives
-the first value of a query parameter.
+A reply's own Date header replaces the server's. A `held` reply is sent only when the server
+stops (or after HOLD_LIMIT seconds): it provokes a client timeout without racing the clock, so a
+test that expects one passes on a loaded machine and fails (late) when the client never gives up.
+Recorded request headers have lower-case names; `Request.param(name)` gives the first value of a
+query parameter.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+#: the longest a held reply waits for the server to stop
+HOLD_LIMIT = 30.0
 
 
 @dataclass
@@ -34,7 +38,7 @@ class Reply:
     status: int = 200
     body: Any = b""
     headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
+    held: bool = False
 
     def encoded(self) -> tuple[bytes, dict[str, str]]:
         headers = dict(self.headers)
@@ -69,6 +73,7 @@ class ScriptedServer:
         self.requests: list[Request] = []
         self._scripts: dict[str, list[Reply]] = {}
         self._lock = threading.Lock()
+        self._stopping = threading.Event()  # releases the held replies
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
@@ -94,6 +99,7 @@ class ScriptedServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
@@ -126,8 +132,8 @@ class ScriptedServer:
                         )
                     )
                 reply = server._next_reply(parts.path) or Reply(404, body=b"not scripted")
-                if reply.delay:
-                    time.sleep(reply.delay)
+                if reply.held:
+                    server._stopping.wait(HOLD_LIMIT)
                 data, headers = reply.encoded()
                 try:
                     self.send_response_only(reply.status)

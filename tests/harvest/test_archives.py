@@ -231,4 +231,5 @@ def test_an_import_with_out_of_range_dates_keeps_the_good_lines(ctx, tmp_path):
     assert (run.status, run.new, run.errors) == ("done", 2, len(bad)), run.stop_reason
     assert db.session.scalar(select(func.count()).select_from(HarvestError)) == len(bad)
     raw = db.session.scalar(select(Post.raw).where(Post.external_id == "ok2"))
+    assert raw is not None
     assert raw["score"] is None

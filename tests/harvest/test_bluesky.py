@@ -223,6 +223,7 @@ def test_429_with_ratelimit_reset(server):
     server.add(SEARCH, Reply(429, body=body, headers=headers))
     with pytest.raises(RateLimited) as caught:
         collect(BlueskySource("banjir", base_url=server.url))
+    assert caught.value.retry_after is not None
     assert 110 <= caught.value.retry_after <= 121
 
 
@@ -244,7 +245,7 @@ def test_server_errors_are_transient(server, status):
 
 
 def test_a_timeout_is_transient(server):
-    server.add(SEARCH, Reply(200, body={"posts": []}, delay=1.0))
+    server.add(SEARCH, Reply(200, body={"posts": []}, held=True))
     with pytest.raises(TransientError):
         collect(BlueskySource("banjir", base_url=server.url, timeout=0.2))
 

@@ -258,7 +258,7 @@ def test_server_errors_are_transient(server, status):
 
 
 def test_a_timeout_is_transient(server):
-    server.add(TAG, Reply(200, body=[], delay=1.0))
+    server.add(TAG, Reply(200, body=[], held=True))
     with pytest.raises(TransientError):
         collect(MastodonSource("#inovasicovid", base_url=server.url, timeout=0.2))
 

@@ -135,6 +135,7 @@ def test_a_stored_source_that_breaks_the_policy_fetches_nothing(ctx, strict, mon
                                      every_seconds=900, enabled=True, state={}))  # fmt: skip
         db.session.commit()
         source = db.session.scalar(select(HarvestSource))
+        assert source is not None
         run = Runner(Settings(), sleep=lambda s: None, predictor=None).run_source(source)
         assert run.status == "failed" and run.stop_reason.startswith("refused:")
         assert server.requests == []  # the secret went nowhere

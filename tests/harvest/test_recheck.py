@@ -63,7 +63,7 @@ def runner() -> Runner:
 
 
 def count(model: Any, *where: Any) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+    return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
 
 
 def post(external_id: str) -> Post | None:
@@ -144,7 +144,7 @@ def test_an_undone_boost_leaves_its_candidate_with_the_original(ctx, server, sou
     assert post(st.boost["uri"]) is None
     kept = post(st.original["uri"])
     assert kept is not None
-    candidate = db.session.get(Candidate, kept.candidate_id)
+    candidate = db.session.get_one(Candidate, kept.candidate_id)
     assert candidate.post_count == 1 and candidate.status == "new"
     assert count(Candidate) == 2
 
@@ -266,6 +266,7 @@ def test_twitter_source_recheck_with_the_apis_errors_array(ctx, monkeypatch):
     assert (run.status, run.new, run.removed) == ("done", 2, 1), run.stop_reason
     assert post(deleted) is None and post(kept) is not None
     stone = db.session.scalar(select(HarvestTombstone))
+    assert stone is not None
     assert (stone.platform, stone.external_id, stone.reason) == (
         "twitter",
         deleted,
@@ -305,6 +306,7 @@ def test_bluesky_source_recheck_removes_only_what_get_post_thread_finds_gone(ctx
     assert (run.status, run.new, run.removed) == ("done", 2, 1), run.stop_reason
     assert post(deleted["uri"]) is None and post(blocked["uri"]) is not None
     stone = db.session.scalar(select(HarvestTombstone))
+    assert stone is not None
     assert (stone.external_id, stone.reason) == (deleted["uri"], "deleted at source")
 
 
@@ -313,5 +315,5 @@ def test_the_run_record_keeps_the_count(ctx, server, source, st):
     server.add(STATUS + st.boost["id"], NOT_FOUND)
     server.add(STATUS + st.original["id"], Reply(200, body=st.original))
     run = runner().run_source(source)
-    stored = db.session.get(HarvestRun, run.id)
+    stored = db.session.get_one(HarvestRun, run.id)
     assert stored.removed == 2 and harvesting.last_runs(source)[0].removed == 2

@@ -167,7 +167,7 @@ def test_server_errors_are_transient(server, status):
 
 
 def test_a_timeout_is_transient(server):
-    server.add(FEED, Reply(200, body=fixture("rss20.xml"), delay=1.0))
+    server.add(FEED, Reply(200, body=fixture("rss20.xml"), held=True))
     with pytest.raises(TransientError):
         list(RssSource(server.url + FEED, timeout=0.2).pages({}))
 

@@ -147,7 +147,7 @@ def test_transient_error_mid_run_is_retried_from_the_checkpoint(ctx, source, sle
 
 def test_repeated_faults_stop_the_run_and_the_rerun_resumes(ctx, source, sleep):
     pages = make_pages([[1, 2], [3, 4], [5, 6]])
-    faults = {1: [TransientError("timeout")] * 3}
+    faults: dict[int, list[Exception]] = {1: [TransientError("timeout")] * 3}
     platform = ScriptedPlatform(pages, faults)
     run = run_scripted(ctx, platform, make_runner(sleep, max_retries=2), source)
     assert run.status == "stopped" and run.stop_reason.startswith("gave up after 2 retries")
@@ -243,7 +243,7 @@ def test_two_workers_claiming_one_source_at_once_start_one_run(app, ctx, source,
 
     def second_worker() -> None:
         with app.app_context():
-            other = db.session.get(HarvestSource, source.id)
+            other = db.session.get_one(HarvestSource, source.id)
             try:
                 make_runner(Recorder())._claim(other)
                 outcome.append("claimed")
@@ -296,6 +296,7 @@ def test_an_interrupted_import_resumes(ctx, tmp_path, sleep):
     path = write_jsonl(tmp_path / "a.jsonl", 10)
     first = make_runner(sleep).import_file(path, "jsonl", limit=4)
     assert (first.status, first.new, first.stop_reason) == ("done", 4, "limit of 4 posts reached")
+    assert first.checkpoint is not None
     assert first.checkpoint["line"] == 4 and first.checkpoint["format"] == "jsonl"
     second = make_runner(sleep).import_file(path, "jsonl")
     assert (second.fetched, second.new, second.duplicates) == (6, 6, 0)  # lines 5-10 only

@@ -73,6 +73,7 @@ def test_remove_is_refused_while_a_run_is_going_on(app):
     cli(app, "sources", "add", "b", "--platform", "bluesky", "--query", "covid")
     with app.app_context():
         source = db.session.scalar(select(HarvestSource))
+        assert source is not None
         db.session.add(HarvestRun(source_id=source.id, label="b", status="running",
                                   started_at=utcnow()))  # fmt: skip
         db.session.commit()
@@ -82,6 +83,7 @@ def test_remove_is_refused_while_a_run_is_going_on(app):
         assert db.session.scalar(select(func.count(HarvestSource.id))) == 1
         # a run that started long ago is taken as abandoned, as the runner does
         run = db.session.scalar(select(HarvestRun))
+        assert run is not None
         run.started_at = utcnow().replace(year=2020)
         db.session.commit()
     assert cli(app, "sources", "remove", "b").exit_code == 0

@@ -83,12 +83,13 @@ def test_svg_structure_links_codes_titles_and_colours():
     first = links[0]
     code = first.get("data-code")
     assert first.get("href") == f"/search?province={code}"
-    assert first.find(f"{SVG}title").text == f"Wilayah {code}: 0"
+    assert first.findtext(f"{SVG}title") == f"Wilayah {code}: 0"
     path = first.find(f"{SVG}path")
+    assert path is not None
     assert path.get("data-code") == code
     assert path.get("fill") == svg.ZERO  # zero is drawn, white
-    assert links[1].find(f"{SVG}path").get("fill") == svg.NO_DATA  # no data is hatched
-    fills = [a.find(f"{SVG}path").get("fill") for a in links[2:5]]
+    assert links[1].findall(f"{SVG}path")[0].get("fill") == svg.NO_DATA  # no data is hatched
+    fills = [a.findall(f"{SVG}path")[0].get("fill") for a in links[2:5]]
     assert fills[0] != fills[1] != fills[2] and fills[2] == svg.PALETTE[-1]
     legend = [t.text for t in root.iter(f"{SVG}text")]
     assert legend[0] == "0" and legend[-1] == "x"

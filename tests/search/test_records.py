@@ -41,7 +41,7 @@ def test_published_records_index_like_search_record(ctx: Any, innovation_data: A
         indexing.REBUILD_BATCH = 2000
     assert [r["id"] for r in records] == ids[:2]
     for record in records:
-        full = catalogue.search_record(db.session.get(Innovation, record["id"]))
+        full = catalogue.search_record(db.session.get_one(Innovation, record["id"]))
         assert document_for(record) == document_for(full)
         assert record["updated_at"] == full["updated_at"]  # what `index sync` compares
     assert records[1]["sectors"] == ["ekonomi", "pelayanan-publik"]
@@ -54,7 +54,7 @@ def test_result_items_equal_result_item(ctx: Any, innovation_data: Any) -> None:
         items = discovery.load_result_items([*ids, 999_999], locale)
         assert sorted(items) == ids[:2]  # published only, unknown ids left out
         for id_, item in items.items():
-            row = db.session.get(Innovation, id_)
+            row = db.session.get_one(Innovation, id_)
             expected = discovery.result_item(row, "", "", locale)
             del expected["url"], expected["highlight"]
             assert list(item) == list(expected) and item == expected

@@ -90,6 +90,7 @@ def test_api_tokens_are_stored_hashed_and_expire(ctx):
     assert raw not in stored.token_hash and len(stored.token_hash) == 64
     assert accounts.user_for_token(raw) == user
     assert accounts.user_for_token(raw + "x") is None
+    assert stored.expires_at is not None
     assert accounts.user_for_token(raw, now=stored.expires_at + dt.timedelta(seconds=1)) is None
     accounts.revoke_tokens(user)
     assert accounts.user_for_token(raw) is None
@@ -109,6 +110,7 @@ def test_signup_creates_institution_with_organization(ctx):
     db.session.commit()
     assert isinstance(user, User) and user.role == "institution"
     assert user.email == "desa@example.org" and user.email_confirmed_at is None
+    assert user.organization is not None
     assert user.organization.province_code == "32"
     with pytest.raises(ValidationError) as info:
         accounts.signup({"email": "x", "password": "1", "organization": "", "province": "99"})

@@ -29,7 +29,7 @@ def test_the_file_stays_until_the_commit(ctx, innovation_data):
     assert path.is_file()  # flushed, not committed: the file is still there
     db.session.rollback()  # the commit failed (or the edge gave up)
     assert path.is_file() and db.session.get(Attachment, attachment_id) is not None
-    attachments.remove(db.session.get(Attachment, attachment_id))
+    attachments.remove(db.session.get_one(Attachment, attachment_id))
     with db.session.begin_nested():  # a savepoint's end is not the commit
         pass
     assert path.is_file()

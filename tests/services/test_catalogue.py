@@ -29,7 +29,7 @@ def test_index_follows_commit_not_flush(ctx, innovation_data):
     catalogue.transition(row, "withdrawn", actor="t")
     db.session.rollback()
     assert row.id in indexing.get_index().stamps()  # rolled back: still published
-    row = db.session.get(Innovation, row.id)
+    row = db.session.get_one(Innovation, row.id)
     catalogue.transition(row, "withdrawn", actor="t")
     db.session.commit()
     assert row.id not in indexing.get_index().stamps()

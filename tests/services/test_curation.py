@@ -130,7 +130,7 @@ def test_approve_creates_a_linked_prefilled_draft(ctx, curator):
     [result] = curation.decide([{"id": candidate.id, "decision": "approve"}], curator)
     db.session.commit()
     assert result["status"] == 200 and result["innovation_id"]
-    innovation = db.session.get(Innovation, result["innovation_id"])
+    innovation = db.session.get_one(Innovation, result["innovation_id"])
     assert innovation.status == "draft" and innovation.origin == "harvest"
     assert innovation.owner_id == curator.id
     # the facts, never the posts: no text, handle or post link in a public field
@@ -162,7 +162,7 @@ def test_a_harvested_draft_is_published_only_once_rewritten(ctx, curator):
     )
     handle = candidate.posts[0].author_handle
     [result] = curation.decide([{"id": candidate.id, "decision": "approve"}], curator)
-    innovation = db.session.get(Innovation, result["innovation_id"])
+    innovation = db.session.get_one(Innovation, result["innovation_id"])
     assert provenance.source_posts(innovation) == list(candidate.posts)
     catalogue.update(
         innovation,
@@ -205,7 +205,7 @@ def test_approve_drops_predictions_that_do_not_validate(ctx, curator):
     )
     candidate.province_code = None
     [result] = curation.decide([{"id": candidate.id, "decision": "approve"}], curator)
-    innovation = db.session.get(Innovation, result["innovation_id"])
+    innovation = db.session.get_one(Innovation, result["innovation_id"])
     assert innovation.title == "[draf otomatis] Inovasi pelayanan publik"
     assert innovation.sectors == [] and innovation.focus is None and innovation.province is None
 
@@ -253,6 +253,7 @@ def test_merge_into_candidate_moves_posts_and_recounts(ctx, curator):
     assert db.session.scalar(select(func.count()).where(Post.candidate_id == target.id)) == 3
     assert source.post_count == 0 and target.status == "new"
     decision = db.session.scalar(select(CandidateDecision))
+    assert decision is not None
     assert decision.label is None and decision.into_candidate_id == target.id
 
 
@@ -267,6 +268,7 @@ def test_merge_into_innovation(ctx, curator, innovation_data):
     assert result["status"] == 200 and result["innovation_id"] == existing.id
     assert candidate.status == "merged" and candidate.innovation_id == existing.id
     decision = db.session.scalar(select(CandidateDecision))
+    assert decision is not None
     assert decision.label is True and decision.into_innovation_id == existing.id
 
 
@@ -332,7 +334,7 @@ def test_training_rows_follow_the_decisions(ctx, curator):
         ],
         curator,
     )
-    innovation = db.session.get(Innovation, yes.innovation_id)
+    innovation = db.session.get_one(Innovation, yes.innovation_id)
     catalogue.update(innovation, {"sectors": ["bantuan-sosial"], "focus": None}, actor=curator)
     db.session.commit()
     rows = list(curation.training_rows())
@@ -444,9 +446,9 @@ def test_reopening_puts_a_candidate_back_and_withdraws_its_label(ctx, curator):
 def test_a_submitted_draft_keeps_its_candidate_decided(ctx, curator):
     candidate = make_candidate()
     [result] = curation.decide([{"id": candidate.id, "decision": "approve"}], curator)
-    innovation = db.session.get(Innovation, result["innovation_id"])
+    innovation = db.session.get_one(Innovation, result["innovation_id"])
     catalogue.update(innovation, {"innovator_name": "Pemkot Bandung"}, actor=curator)
     catalogue.transition(innovation, "submitted", actor=curator)
     [refused] = curation.reopen([candidate.id], curator)
     assert refused["status"] == 409 and "already submitted" in refused["detail"]
-    assert candidate.status == "approved" and db.session.get(Innovation, innovation.id)
+    assert candidate.status == "approved" and db.session.get_one(Innovation, innovation.id)

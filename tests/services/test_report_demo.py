@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from registry.extensions import db
-from registry.models_reports import Report
+from registry.models import Report
 from registry.services import report_demo, reports
 from tests.accounts_helpers import make_user
 

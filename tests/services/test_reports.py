@@ -9,7 +9,7 @@ import re
 import pytest
 
 from registry.extensions import db
-from registry.models_reports import Report
+from registry.models import Report
 from registry.services import attachments, catalogue, reports
 from tests.accounts_helpers import make_user
 from tests.reports_helpers import REPORTER, days_ago, exif_jpeg, people, report_data, walk_to

@@ -41,9 +41,10 @@ def test_an_update_waits_and_the_published_version_stays(published):
     db.session.commit()
     assert row.title == "Antar Obat Isoman Kota Bandung" and row.results == "2.000 paket"
     assert row.slug != old_slug
-    assert db.session.get(SlugRedirect, old_slug).innovation_id == row.id
+    assert db.session.get_one(SlugRedirect, old_slug).innovation_id == row.id
     assert catalogue.get_by_slug(old_slug) == (row, True)
     assert row.pending_changes is None and revisions.pending() == []
+    assert event.details is not None
     assert event.details["revision"] == "published" and event.note == "Terima kasih"
     assert event.actor == curator.email
     assert [k for k, _ in revisions.public_history(row)] == ["published", "updated"]

@@ -29,6 +29,7 @@ def test_full_archive_on_add_and_edit_twitter_only(ctx, admin_client):
     page = add(admin_client, token, name="arsip", platform="twitter", full_archive="y")
     assert page.status_code == 200
     source = db.session.scalar(select(HarvestSource))
+    assert source is not None
     assert (source.platform, source.full_archive) == ("twitter", True)
     html = admin_client.get("/admin/sources").get_data(as_text=True)
     assert "(twitter, seluruh arsip)" in html
@@ -109,4 +110,4 @@ def test_only_admins_toggle_or_delete(ctx, client):
         response = client.post(f"/admin/sources/{source.id}/{action}", data={"csrf_token": token})
         assert response.status_code == 403
     db.session.expire_all()
-    assert db.session.get(HarvestSource, source.id).enabled is True
+    assert db.session.get_one(HarvestSource, source.id).enabled is True

@@ -26,7 +26,7 @@ def people(app):
 
 def _user(app, user_id):
     with app.app_context():
-        user = db.session.get(User, user_id)
+        user = db.session.get_one(User, user_id)
         return user.role, user.active
 
 
@@ -73,6 +73,7 @@ def test_admin_edits_campaign_dates(app, people):
     login(client, "admin@example.org")
     with app.app_context():
         campaign = db.session.scalars(select(Campaign).order_by(Campaign.id)).first()
+        assert campaign is not None
         campaign_id, name = campaign.id, campaign.name
     page = client.get("/admin/campaigns").get_data(as_text=True)
     assert name in page and "2020-06-30" in page
@@ -80,7 +81,7 @@ def test_admin_edits_campaign_dates(app, people):
     data = {"csrf_token": csrf, "opens_on": "2026-01-01", "closes_on": "2099-12-31"}
     assert client.post(f"/admin/campaigns/{campaign_id}", data=data).status_code == 302
     with app.app_context():
-        campaign = db.session.get(Campaign, campaign_id)
+        campaign = db.session.get_one(Campaign, campaign_id)
         assert campaign.opens_on == dt.date(2026, 1, 1)
         assert campaign.closes_on == dt.date(2099, 12, 31)
     backwards = {"csrf_token": csrf, "opens_on": "2026-05-01", "closes_on": "2026-04-01"}
@@ -88,20 +89,20 @@ def test_admin_edits_campaign_dates(app, people):
     bad = {"csrf_token": csrf, "opens_on": "kemarin", "closes_on": ""}
     client.post(f"/admin/campaigns/{campaign_id}", data=bad)
     with app.app_context():
-        assert db.session.get(Campaign, campaign_id).opens_on == dt.date(2026, 1, 1)
+        assert db.session.get_one(Campaign, campaign_id).opens_on == dt.date(2026, 1, 1)
 
 
 def test_services_refuse_non_admins(app, people):
     admin_id, curator_id, inst_id, _ = people
     with app.app_context():
-        curator = db.session.get(User, curator_id)
-        inst = db.session.get(User, inst_id)
+        curator = db.session.get_one(User, curator_id)
+        inst = db.session.get_one(User, inst_id)
         with pytest.raises(PermissionError):
             accounts.change_role(inst, "admin", actor=curator)
         with pytest.raises(PermissionError):
             accounts.set_active(inst, False, actor=curator)
         with pytest.raises(PermissionError):
             campaigns.set_dates(campaigns.list_campaigns()[0], None, None, actor=curator)
-        admin = db.session.get(User, admin_id)
+        admin = db.session.get_one(User, admin_id)
         with pytest.raises(ValidationError):
             accounts.change_role(admin, "institution", actor=admin)

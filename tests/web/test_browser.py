@@ -54,7 +54,7 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
         initialize(train_model=False)
         make_user("kurator@example.org", "curator", org=None)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    port = server.effective_port  # type: ignore[union-attr]
+    port = server.effective_port
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -74,7 +74,7 @@ def last_mail_link(app: Any, path: str) -> str:
     folder = Path(app.instance_path) / "outbox"
     newest = sorted(folder.glob("*.eml"))[-1]
     message = email.message_from_bytes(newest.read_bytes(), policy=email.policy.default)
-    body = message.get_content()  # type: ignore[attr-defined]
+    body = message.get_content()
     match = re.search(rf"https?://\S+{path}\S+", body)
     assert match, body
     return match.group(0)

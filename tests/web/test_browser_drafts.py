@@ -30,10 +30,10 @@ def approved_and_submitted(app: Any, candidate_id: int) -> tuple[int, str]:
     with app.app_context():
         curator = db.session.scalars(select(User).where(User.email == CURATOR)).one()
         [result] = curation.decide([{"id": candidate_id, "decision": "approve"}], curator)
-        innovation = db.session.get(Innovation, result["innovation_id"])
+        innovation = db.session.get_one(Innovation, result["innovation_id"])
         catalogue.update(innovation, {"innovator_name": "Pemkot Bandung"}, actor=curator)
         review.submit(innovation, actor=curator)
-        handle = db.session.get(Candidate, candidate_id).posts[0].author_handle
+        handle = db.session.get_one(Candidate, candidate_id).posts[0].author_handle
         db.session.commit()
         return innovation.id, handle
 
@@ -58,7 +58,7 @@ def test_a_harvested_draft_is_published_only_after_rewriting(live_server, browse
     assert "Ringkasan: Masih berisi teks isian otomatis" in errors
     shot(page, "drafts-refused", full_page=True)
     with app.app_context():
-        assert db.session.get(Innovation, innovation_id).status == "submitted"
+        assert db.session.get_one(Innovation, innovation_id).status == "submitted"
 
     # the curator rewrites the title and summary in the form, then publishes
     page.goto(f"{base}/my/{innovation_id}/edit")
@@ -71,7 +71,7 @@ def test_a_harvested_draft_is_published_only_after_rewriting(live_server, browse
     page.click("form.form button[type=submit]")
     page.wait_for_url(f"{base}/curate/")
     with app.app_context():
-        innovation = db.session.get(Innovation, innovation_id)
+        innovation = db.session.get_one(Innovation, innovation_id)
         assert innovation.status == "published"
         slug = innovation.slug
     page.goto(f"{base}/innovations/{slug}")

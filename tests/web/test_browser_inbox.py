@@ -90,9 +90,9 @@ def live_server(tmp_path: Path, database_url: str) -> Iterator[tuple[str, Any]]:
         initialize(train_model=False)
         make_user(CURATOR, "curator", org=None)
         run = import_archive(write_archive(tmp_path / "posts.jsonl"), "jsonl")
-        assert run.new == len(POSTS), (run.new, run.reason)
+        assert run.new == len(POSTS), (run.new, run.stop_reason)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    port = server.effective_port  # type: ignore[union-attr]
+    port = server.effective_port
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -100,7 +100,7 @@ def live_server(tmp_path: Path, database_url: str) -> Iterator[tuple[str, Any]]:
     finally:
         server.close()
         # let requests still running finish before the database goes away
-        server.task_dispatcher.shutdown(timeout=5)  # type: ignore[union-attr]
+        server.task_dispatcher.shutdown(timeout=5)
         thread.join(timeout=5)
         with app.app_context():
             db.session.remove()
@@ -272,7 +272,7 @@ def test_inbox_by_keyboard(live_server, browser):
     assert selected(page) == remaining[min(position, len(remaining) - 1)]
     with app.app_context():
         for key in ("promo", "kabar"):
-            candidate = db.session.get(Candidate, ids[key])
+            candidate = db.session.get_one(Candidate, ids[key])
             assert (candidate.status, candidate.reason) == ("rejected", "spam")
         decisions = db.session.scalars(select(CandidateDecision)).all()
         assert sorted(d.candidate_id for d in decisions) == sorted([ids["promo"], ids["kabar"]])
@@ -284,9 +284,9 @@ def test_inbox_by_keyboard(live_server, browser):
     page.wait_for_selector("text=1 kandidat diputuskan")
     assert ids["antar-obat"] not in listed(page)
     with app.app_context():
-        candidate = db.session.get(Candidate, ids["antar-obat"])
+        candidate = db.session.get_one(Candidate, ids["antar-obat"])
         assert candidate.status == "approved" and candidate.innovation_id
-        draft = db.session.get(Innovation, candidate.innovation_id)
+        draft = db.session.get_one(Innovation, candidate.innovation_id)
         curator = db.session.scalars(select(User).where(User.email == CURATOR)).one()
         assert (draft.status, draft.origin, draft.owner_id) == ("draft", "harvest", curator.id)
         assert "antar obat" not in draft.summary and draft.title.startswith("[draf otomatis]")

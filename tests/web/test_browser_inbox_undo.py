@@ -24,7 +24,7 @@ from tests.web.test_browser_inbox import (  # noqa: F401 (fixtures)
 
 def status(app: Any, candidate_id: int) -> tuple[str, str]:
     with app.app_context():
-        candidate = db.session.get(Candidate, candidate_id)
+        candidate = db.session.get_one(Candidate, candidate_id)
         return candidate.status, candidate.reason
 
 

@@ -145,11 +145,11 @@ def test_decisions(client, tokens):
     assert [r["status"] for r in results] == [200, 200, 200, 409, 404, 400, 400, 400]
     assert [r["id"] for r in results[:6]] == [a.id, b.id, c.id, b.id, 987654, d.id]
     assert all(isinstance(r["detail"], str) and r["detail"] for r in results)
-    draft = db.session.get(Innovation, results[0]["innovation_id"])
+    draft = db.session.get_one(Innovation, results[0]["innovation_id"])
     assert draft.status == "draft" and draft.title.startswith("[draf otomatis]")
     assert "innovation_id" not in results[1]
     db.session.expire_all()
-    assert db.session.get(type(a), d.id).post_count == 2
+    assert db.session.get_one(type(a), d.id).post_count == 2
     assert db.session.scalar(select(func.count(CandidateDecision.id))) == 3
 
 

@@ -82,7 +82,7 @@ def test_two_curators_deciding_one_submission_at_once_one_wins(app, innovation_d
             )
             assert decided == 1
             winner = next(a for a in answers if a.status_code == 200).json["status"]
-            assert db.session.get(Innovation, sid).status == winner
+            assert db.session.get_one(Innovation, sid).status == winner
 
 
 def test_bulk_inbox_decisions_in_opposite_orders_never_fail(app):
@@ -224,15 +224,15 @@ def test_two_curators_deciding_one_pending_update_at_once_one_wins(app, innovati
             row = review.create_submission(
                 innovation_data(title=f"Layanan Pembaruan {trial}"), owner=owner
             )
-            review.decide(row, "publish", actor=db.session.get(User, curator_ids[0]))
+            review.decide(row, "publish", actor=db.session.get_one(User, curator_ids[0]))
             revisions.propose(row, {"unit": f"Puskesmas Baru {trial}"}, actor=owner)
             db.session.commit()
             row_id = row.id
 
         def decide(row_id: int, curator_id: int, how: str) -> Callable[[], str]:
             def unit() -> str:
-                innovation = db.session.get(Innovation, row_id)
-                curator = db.session.get(User, curator_id)
+                innovation = db.session.get_one(Innovation, row_id)
+                curator = db.session.get_one(User, curator_id)
                 try:
                     if how == "publish":
                         revisions.publish(innovation, actor=curator)
@@ -257,6 +257,6 @@ def test_two_curators_deciding_one_pending_update_at_once_one_wins(app, innovati
         with app.app_context():
             kinds = [
                 (event.details or {}).get("revision")
-                for event in db.session.get(Innovation, row_id).events
+                for event in db.session.get_one(Innovation, row_id).events
             ]
             assert sum(k in ("published", "rejected") for k in kinds) == 1, kinds

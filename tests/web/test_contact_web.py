@@ -18,7 +18,7 @@ ADDRESS = "puskesmas@example.org"
 def outbox(app) -> list[email.message.EmailMessage]:
     folder = Path(app.instance_path) / "outbox"
     return [
-        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         for p in sorted(folder.glob("*.eml"))
     ]
 

@@ -43,7 +43,7 @@ def test_signup_errors_are_translated_summarized_and_marked(ctx, client, lang, r
     if lang == "id":
         assert "This field is required" not in html
     # the field is marked: invalid, described by its message
-    email = re.search(r"<input[^>]*id=\"email\"[^>]*>", html).group(0)
+    email = re.findall(r"<input[^>]*id=\"email\"[^>]*>", html)[0]
     assert 'aria-invalid="true"' in email and "email-error" in email
     assert 'id="email-error"' in html and 'class="field has-error' in html
 

@@ -31,7 +31,7 @@ def _draft(curator) -> tuple[Innovation, str]:
     handle = candidate.posts[0].author_handle
     [result] = curation.decide([{"id": candidate.id, "decision": "approve"}], curator)
     db.session.commit()
-    return db.session.get(Innovation, result["innovation_id"]), handle
+    return db.session.get_one(Innovation, result["innovation_id"]), handle
 
 
 def test_the_posts_show_on_the_draft_for_its_curator_only(client, curator):
@@ -75,9 +75,9 @@ def test_publishing_waits_until_the_draft_is_rewritten(client, curator, lang, wo
     for text in words:
         assert text in html, text
     db.session.expire_all()
-    assert db.session.get(Innovation, innovation.id).status == "submitted"
+    assert db.session.get_one(Innovation, innovation.id).status == "submitted"
 
-    innovation = db.session.get(Innovation, innovation.id)
+    innovation = db.session.get_one(Innovation, innovation.id)
     catalogue.update(
         innovation,
         {
@@ -120,7 +120,7 @@ def test_no_contact_until_the_innovators_is_set(client, curator):
     english = client.get(f"/innovations/{innovation.slug}?lang=en").get_data(as_text=True)
     assert "contact is not available yet" in english
 
-    innovation = db.session.get(Innovation, innovation.id)
+    innovation = db.session.get_one(Innovation, innovation.id)
     catalogue.update(innovation, {"contact_email": "dinkes@bandung.example"}, actor=curator)
     db.session.commit()
     flask_babel.refresh()
@@ -140,4 +140,4 @@ def test_the_publisher_must_not_be_the_drafter_when_so_configured(app, client, c
     login(client, "kurator2@example.org")
     assert _publish(client, innovation).status_code == 302
     db.session.expire_all()
-    assert db.session.get(Innovation, innovation.id).status == "published"
+    assert db.session.get_one(Innovation, innovation.id).status == "published"

@@ -43,7 +43,7 @@ def test_a_change_of_the_catalogue_shows_on_the_home_page_at_once(
     assert title in page
     assert len(calls) == 2
     with app.app_context():
-        catalogue.transition(db.session.get(Innovation, row_id), "withdrawn", actor="test")
+        catalogue.transition(db.session.get_one(Innovation, row_id), "withdrawn", actor="test")
         db.session.commit()
     assert title not in client.get("/").get_data(as_text=True)
 

@@ -22,7 +22,7 @@ BASE = "https://lumbung.example/registry"
 def mails(app: Any) -> list[str]:
     folder = Path(app.instance_path) / "outbox"
     return [
-        email.message_from_bytes(p.read_bytes(), policy=email.policy.default).get_content()  # type: ignore[attr-defined]
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default).get_content()
         for p in sorted(folder.glob("*.eml"))
     ]
 

@@ -74,7 +74,7 @@ def test_list_shows_what_drove_the_score_and_escapes_text(ctx, curator_client, i
     for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
         if 'type="hidden"' in tag:
             continue
-        control_id = re.search(r'\bid="([^"]+)"', tag).group(1)
+        control_id = re.findall(r'\bid="([^"]+)"', tag)[0]
         assert f'for="{control_id}"' in html, tag
     detail = page(curator_client, f"/curate/inbox/{candidate.id}")
     assert "<script>alert" not in detail and "&lt;script&gt;" in detail
@@ -122,6 +122,7 @@ def test_bulk_approve_and_quick_reject(ctx, curator_client):
     for candidate in (a, b):
         db.session.refresh(candidate)
         assert candidate.status == "approved" and candidate.innovation_id
+    assert a.innovation_id is not None and b.innovation_id is not None
     drafts = db.session.scalars(select(Innovation)).all()
     assert sorted(d.id for d in drafts) == sorted([a.innovation_id, b.innovation_id])
     assert all(d.status == "draft" and d.origin == "harvest" for d in drafts)
@@ -271,6 +272,7 @@ def test_admin_manages_harvest_sources(ctx, admin_client):
     )
     assert added.status_code == 302
     source = db.session.scalar(select(HarvestSource))
+    assert source is not None
     assert (source.name, source.every_seconds, source.enabled) == ("mastodon-inovasi", 1800, True)
     bad = admin_client.post(
         "/admin/sources",
@@ -319,7 +321,7 @@ def test_admin_takedown_deletes_the_post(ctx, admin_client):
     assert response.status_code == 200 and "dihapus" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(Post).where(Post.external_id == external_id)) is None
-    assert db.session.get(Candidate, candidate.id).post_count == 1
+    assert db.session.get_one(Candidate, candidate.id).post_count == 1
     missing = admin_client.post(
         "/admin/takedown",
         data={"csrf_token": token, "platform": "twitter", "external_id": external_id},

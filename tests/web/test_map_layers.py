@@ -25,8 +25,10 @@ def test_replications_layer_counts_confirmed_replications_by_the_adopters_region
     with app.app_context():
         owner = make_user("pemilik@example.org", org="Dinas Kesehatan Kota Bandung")
         adopter = make_user("adopsi@example.org", org="Dinas Kesehatan Kota Surabaya")
+        assert adopter.organization is not None
         adopter.organization.province_code, adopter.organization.regency_code = "35", "35.78"
         other = make_user("lain@example.org", org="Dinas Sosial Kota Malang")
+        assert other.organization is not None
         other.organization.province_code, other.organization.regency_code = "35", "35.73"
         curator = make_user("kurator@example.org", role="curator", org=None)
         original = catalogue.create(innovation_data(), actor="t", status="published")
@@ -68,12 +70,11 @@ def test_curators_daily_digest_lists_new_and_overdue_reports(app):
         assert digests.send_due(frequency="daily").curator_digests >= 1
         db.session.commit()
     outbox = Path(app.instance_path) / "outbox"
-    bodies = [
-        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
-        .get_body()
-        .get_content()
-        for p in sorted(outbox.glob("*.eml"))
-    ]
+    bodies = []
+    for p in sorted(outbox.glob("*.eml")):
+        body = email.message_from_bytes(p.read_bytes(), policy=email.policy.default).get_body()
+        assert body is not None
+        bodies.append(body.get_content())
     digest = [b for b in bodies if "Laporan warga baru dan terlambat" in b]
     assert digest and "Bansos belum cair di Cicendo" in digest[0]
     assert "/curate/reports/" in digest[0]

@@ -17,7 +17,7 @@ from tests.accounts_helpers import csrf_token, login, make_user
 def outbox(app) -> list[email.message.EmailMessage]:
     folder = Path(app.instance_path) / "outbox"
     return [
-        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         for p in sorted(folder.glob("*.eml"))
     ]
 
@@ -162,7 +162,7 @@ def test_status_link_once_and_errors(app, client, innovation_data):
     done = client.post(path, data={"answer": "berhenti", "csrf_token": token})
     assert done.status_code == 200 and "Berhenti" in done.get_data(as_text=True)
     with app.app_context():
-        row = db.session.get(Innovation, row_id)
+        row = db.session.get_one(Innovation, row_id)
         assert row.operating_status == "berhenti" and row.verified_at is not None
         verified = row.verified_at
     reused = client.post(path, data={"answer": "berjalan", "csrf_token": token})
@@ -170,7 +170,7 @@ def test_status_link_once_and_errors(app, client, innovation_data):
     forged = client.get(path + "x?answer=berjalan")
     assert forged.status_code == 400 and "tidak sah" in forged.get_data(as_text=True)
     with app.app_context():
-        row = db.session.get(Innovation, row_id)
+        row = db.session.get_one(Innovation, row_id)
         assert row.operating_status == "berhenti" and row.verified_at == verified
         fresh = lifecycle.make_token(row)
     app.config["STATUS_LINK_DAYS"] = -1

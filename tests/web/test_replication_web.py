@@ -19,6 +19,7 @@ def world(app, innovation_data) -> dict[str, Any]:
     with app.app_context():
         owner = make_user("pemilik@example.org", org="Dinas Kesehatan Kota Bandung")
         adopter = make_user("adopsi@example.org", org="Dinas Kesehatan Kota Surabaya")
+        assert adopter.organization is not None
         adopter.organization.province_code, adopter.organization.regency_code = "35", "35.78"
         curator = make_user("kurator@example.org", role="curator", org=None)
         original = catalogue.create(innovation_data(), actor="t", status="published")
@@ -148,7 +149,7 @@ def test_page_claim_and_owner_rejects(app, client, world):
     assert "Tolak klaim" in client.get(page).get_data(as_text=True)
     client.post(f"/replications/{rid}/decision", data={"decision": "reject", "csrf_token": token})
     with app.app_context():
-        assert db.session.get(Replication, rid).status == "rejected"
+        assert db.session.get_one(Replication, rid).status == "rejected"
     assert "Surabaya" not in client.get(page).get_data(as_text=True)
 
 
@@ -175,6 +176,7 @@ def test_replicates_field_links_on_publish(app, world, innovation_data):
             "claimed",
         )
         original = catalogue.get_by_slug(world["slug"])[0]
+        assert original is not None
         assert [r.original_id for r in replication.originals_of(copy)] == [original.id]
 
 
@@ -184,6 +186,7 @@ def test_export_import_carry_replications(app, client, world, tmp_path):
         row = db.session.query(Replication).one()
         row.status = "confirmed"
         original = catalogue.get_by_slug(world["slug"])[0]
+        assert original is not None
         original.operating_status = "berhenti"
         db.session.commit()
         records = list(transfer.export_records())

@@ -68,7 +68,7 @@ def test_update_of_a_published_innovation_goes_through_review(app, innovation_da
     )
     assert response.status_code == 302
     with app.app_context():
-        row = db.session.get(Innovation, row_id)
+        row = db.session.get_one(Innovation, row_id)
         assert row.title == new_title and row.pending_changes is None
         new_slug = row.slug
     moved = public.get(f"/innovations/{old_slug}")

@@ -56,7 +56,9 @@ def test_a_deleted_accounts_cookie_does_not_open_the_next_account(app):
     login(client, "pergi@example.org")
     assert signed_in(client)
     with app.app_context():
-        privacy.delete_account(accounts.find_user("pergi@example.org"), PASSWORD)
+        leaving = accounts.find_user("pergi@example.org")
+        assert leaving is not None
+        privacy.delete_account(leaving, PASSWORD)
         db.session.commit()
         new_id = make_user("kurator-baru@example.org", "curator", org=None).id
     assert new_id != old_id
@@ -129,8 +131,11 @@ def test_deactivation_and_role_change_end_the_session_at_once(app):
     assert second.get("/curate/").status_code == 200
     with app.app_context():
         admin = accounts.find_user("admin@example.org")
-        accounts.set_active(accounts.find_user("kurator@example.org"), False, actor=admin)
-        accounts.change_role(accounts.find_user("kurator2@example.org"), "institution", actor=admin)
+        deactivated = accounts.find_user("kurator@example.org")
+        demoted = accounts.find_user("kurator2@example.org")
+        assert admin and deactivated and demoted
+        accounts.set_active(deactivated, False, actor=admin)
+        accounts.change_role(demoted, "institution", actor=admin)
         db.session.commit()
     assert first.get("/curate/").status_code == 302
     assert second.get("/curate/").status_code == 302

@@ -47,7 +47,7 @@ def test_submit_read_decide(client, tokens, innovation_data):
 
     again = post(client, tokens["curator"], {"decision": "reject", "note": "x"}, path)
     assert again.status_code == 409  # already decided: nothing changed
-    assert db.session.get(Innovation, sid).status == "published"
+    assert db.session.get_one(Innovation, sid).status == "published"
 
     stats = client.get("/api/v1/stats").json
     assert stats["review"]["decided"] == 1 and stats["review"]["decided_on_time"] == 1
@@ -101,7 +101,7 @@ def test_decision_api_refuses_institution_token(client, tokens, innovation_data)
     path = f"/api/v1/submissions/{sid}/decision"
     response = post(client, tokens["owner"], {"decision": "publish"}, path)
     assert response.status_code == 403
-    assert db.session.get(Innovation, sid).status == "submitted"
+    assert db.session.get_one(Innovation, sid).status == "submitted"
 
 
 @pytest.mark.parametrize("which", ["missing", "wrong", "expired"])

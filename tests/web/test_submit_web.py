@@ -31,7 +31,7 @@ def outbox(app) -> list[str]:
         email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         for p in sorted(folder.glob("*.eml"))
     ]
-    return [str(m.get_content()) for m in messages]  # type: ignore[attr-defined]
+    return [str(m.get_content()) for m in messages]
 
 
 def new_submission(client, data, action="submit", attachment=None):

@@ -40,7 +40,7 @@ def test_curators_see_a_draft_nowhere_and_a_submission_everywhere(app, innovatio
         owner = db.session.scalars(
             db.select(User).where(User.email == "instansi@example.org")
         ).one()
-        review.submit(db.session.get(Innovation, row_id), actor=owner)
+        review.submit(db.session.get_one(Innovation, row_id), actor=owner)
         db.session.commit()
     assert web.get(f"/curate/{row_id}").status_code == 200
     assert (

@@ -1,5 +1,5 @@
 """Tables of the reports channel (DESIGN.md: Reports): reports, their events, attachments and
-the routing rules that suggest an addressee. Imported by models.py so that one metadata holds all.
+the routing rules that suggest an addressee.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
-from .models import utcnow
+from .base import Model, utcnow
 
 if TYPE_CHECKING:
-    from .models import Innovation, Region, User
+    from .accounts import User
+    from .catalogue import Innovation, Region
 
 
-class Report(db.Model):  # type: ignore[name-defined]
+class Report(Model):
     """A citizen's complaint, suggestion or information request about a public service."""
 
     __tablename__ = "report"
@@ -86,7 +86,7 @@ class Report(db.Model):  # type: ignore[name-defined]
         return f"<Report {self.id} {self.tracking_code} {self.status}>"
 
 
-class ReportEvent(db.Model):  # type: ignore[name-defined]
+class ReportEvent(Model):
     """One step of a report: who (by role, never the reporter's name), when, what, why."""
 
     __tablename__ = "report_event"
@@ -107,7 +107,7 @@ class ReportEvent(db.Model):  # type: ignore[name-defined]
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
-class ReportAttachment(db.Model):  # type: ignore[name-defined]
+class ReportAttachment(Model):
     """A photo or PDF of a report (the reporter's) or of a response (the institution's evidence);
     checked by content, EXIF removed, stored under a random name, never public."""
 
@@ -126,7 +126,7 @@ class ReportAttachment(db.Model):  # type: ignore[name-defined]
     report: Mapped[Report] = relationship(back_populates="attachments")
 
 
-class ReportRoute(db.Model):  # type: ignore[name-defined]
+class ReportRoute(Model):
     """A routing rule: reports of this category (in this region, holding one of these words)
     are suggested to this institution account at verification."""
 
