@@ -165,7 +165,7 @@ def _listed(value: Any, *keys: str) -> list[Any]:
 
 
 def _twitter_v2(value: Any, where: str) -> Normalized:
-    from .sources.twitter import normalize_v2_page
+    from .sources.twitter.normalize import normalize_v2_page
 
     if isinstance(value, list):
         value = {"data": value}
@@ -183,13 +183,13 @@ def _twitter_v2(value: Any, where: str) -> Normalized:
 
 
 def _twitter_v1(value: Any, where: str) -> Normalized:
-    from .sources.twitter import normalize_v1_status
+    from .sources.twitter.normalize import normalize_v1_status
 
     return _each(_listed(value, "statuses"), normalize_v1_status, where)
 
 
 def _mastodon(value: Any, where: str) -> Normalized:
-    from .sources.mastodon import normalize_status
+    from .sources.mastodon.normalize import normalize_status
 
     return _each(_listed(value, "statuses"), normalize_status, where)
 
@@ -205,7 +205,7 @@ def _bluesky_views(value: Any) -> list[Any]:
 
 
 def _bluesky(value: Any, where: str) -> Normalized:
-    from .sources.bluesky import normalize_post_view
+    from .sources.bluesky.normalize import normalize_post_view
 
     return _each(_bluesky_views(value), normalize_post_view, where)
 
@@ -411,21 +411,21 @@ class FileSource:
 
 
 def _v1() -> Callable[[Any], HarvestedPost]:
-    from .sources.twitter import normalize_v1_status
+    from .sources.twitter.normalize import normalize_v1_status
 
     fn: Callable[[Any], HarvestedPost] = normalize_v1_status
     return fn
 
 
 def _mastodon_status() -> Callable[[Any], HarvestedPost]:
-    from .sources.mastodon import normalize_status
+    from .sources.mastodon.normalize import normalize_status
 
     fn: Callable[[Any], HarvestedPost] = normalize_status
     return fn
 
 
 def _bluesky_view() -> Callable[[Any], HarvestedPost]:
-    from .sources.bluesky import normalize_post_view
+    from .sources.bluesky.normalize import normalize_post_view
 
     fn: Callable[[Any], HarvestedPost] = normalize_post_view
     return fn

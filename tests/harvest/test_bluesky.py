@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from registry.harvest.base import Page, RateLimited, SourceError, TransientError
-from registry.harvest.sources.bluesky import BlueskySource, normalize_post_view, post_link
+from registry.harvest.sources.bluesky.client import BlueskySource
+from registry.harvest.sources.bluesky.normalize import normalize_post_view, post_link
 from tests.harvest.httpserver import Reply, ScriptedServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bluesky"

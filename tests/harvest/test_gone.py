@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from registry.harvest.base import RateLimited, SourceError, StoredRef, TransientError
-from registry.harvest.sources.bluesky import BlueskySource
-from registry.harvest.sources.mastodon import MastodonSource
-from registry.harvest.sources.twitter import TwitterSource, tweets_gone
+from registry.harvest.sources.bluesky.client import BlueskySource
+from registry.harvest.sources.mastodon.client import MastodonSource
+from registry.harvest.sources.twitter.client import TwitterSource, tweets_gone
 from tests.harvest.httpserver import Reply, ScriptedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from registry.harvest.base import Page, RateLimited, SourceError, TransientError
-from registry.harvest.sources.mastodon import MastodonSource, normalize_status
+from registry.harvest.sources.mastodon.client import MastodonSource
+from registry.harvest.sources.mastodon.normalize import normalize_status
 from tests.harvest.httpserver import Reply, ScriptedServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mastodon"

@@ -14,7 +14,9 @@ from sqlalchemy import DateTime
 from registry.extensions import db
 from registry.harvest.archives import FileSource
 from registry.harvest.dedup import CandidateIndex
-from registry.harvest.store import PageStore, PreparedPage, _sqlite_datetime, prepare_page
+from registry.harvest.store import PageStore, PreparedPage, prepare_page
+from registry.harvest.store.bulk_postgres import PostgresWriter
+from registry.harvest.store.bulk_sqlite import sqlite_datetime
 from tests.harvest.test_scoring import NOW, every_row, wipe_all, write_rich_archive
 
 
@@ -23,7 +25,7 @@ def test_sqlite_dates_are_written_as_sqlalchemy_writes_them():
 
     processor = DateTime().dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
     assert processor is not None
-    fast = _sqlite_datetime(processor)
+    fast = sqlite_datetime(processor)
     values = [
         dt.datetime(2020, 3, 15),
         dt.datetime(2020, 3, 15, 7, 8, 9, 123456),
@@ -103,10 +105,10 @@ def test_a_row_copied_twice_raises_the_integrity_error_the_runner_retries(ctx):
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("only PostgreSQL imports with COPY")
-    store = PageStore(db.session, CandidateIndex(), predictor=None, platform="file", query="q")
+    writer = PostgresWriter(db.session)
     row = {"platform": "file", "external_id": "x", "taken_down_at": NOW, "actor": "", "reason": ""}
-    store._copy_values("harvest_tombstone", list(row), [list(row.values())])
+    writer.copy_values("harvest_tombstone", list(row), [list(row.values())])
     with pytest.raises(IntegrityError):
-        store._copy_values("harvest_tombstone", list(row), [list(row.values())])
+        writer.copy_values("harvest_tombstone", list(row), [list(row.values())])
     db.session.rollback()
     assert db.session.query(HarvestTombstone).count() == 0

@@ -15,12 +15,9 @@ import pytest
 import time_machine
 
 from registry.harvest.base import Page, RateLimited, SourceError, TransientError
-from registry.harvest.sources.twitter import (
-    TwitterSource,
-    normalize_lang,
-    normalize_v1_status,
-    normalize_v2_page,
-)
+from registry.harvest.sources.normalize_util import iso_lang as normalize_lang
+from registry.harvest.sources.twitter.client import TwitterSource
+from registry.harvest.sources.twitter.normalize import normalize_v1_status, normalize_v2_page
 from tests.harvest.httpserver import Reply, ScriptedServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "twitter"

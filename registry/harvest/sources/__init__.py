@@ -1,7 +1,10 @@
-"""One module per platform, each behind the `Source` protocol of `registry.harvest.base`.
+"""One package per platform (a client and a normalizer; RSS one module), each source behind
+the `Source` protocol of `registry.harvest.base`; `normalize_util` holds what the normalizers
+share.
 
-`make_source` builds the source of a stored HarvestSource row; platform modules are imported
-only when a source of theirs runs (each pulls in its own client library).
+`make_source` builds the source of a stored HarvestSource row; platform clients are imported
+only when a source of theirs runs (each pulls in its own client library). The normalizers
+import no client library (archives use them alone).
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ from typing import Any
 from ..base import Source
 
 _CLASSES = {
-    "twitter": ("twitter", "TwitterSource"),
-    "mastodon": ("mastodon", "MastodonSource"),
-    "bluesky": ("bluesky", "BlueskySource"),
+    "twitter": ("twitter.client", "TwitterSource"),
+    "mastodon": ("mastodon.client", "MastodonSource"),
+    "bluesky": ("bluesky.client", "BlueskySource"),
     "rss": ("rss", "RssSource"),
 }
 

@@ -1,15 +1,15 @@
-"""Small helpers the Mastodon, Bluesky and RSS normalizers share: plain text, dates, languages."""
+"""Small helpers the platforms' normalizers share: plain text, dates, languages, counts, errors."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
 from typing import Any
 
-from registry.harvest.base import ItemError
+from registry.harvest.base import HarvestedPost, ItemError
 
 _BLOCK_TAGS = {"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr"}
 _SKIPPED_TAGS = {"script", "style"}
@@ -126,3 +126,26 @@ def require_mapping(item: Any, what: str) -> Mapping[str, Any]:
     if not isinstance(item, Mapping):
         raise ValueError(f"{what} is not an object: {type(item).__name__}")
     return item
+
+
+def optional_str(value: Any) -> str | None:
+    """A payload's id as text; None when absent or empty."""
+    return None if value in (None, "") else str(value)
+
+
+def count(item: Mapping[str, Any], key: str) -> int:
+    """A counter of a payload (replies, reposts, likes), 0 when absent; ValueError when it is
+    no number."""
+    value = item.get(key) or 0
+    if not isinstance(value, int):
+        raise ValueError(f"{key} is not a number: {value!r}")
+    return value
+
+
+def normalized(normalize: Callable[[Any], HarvestedPost], item: Any, what: str) -> HarvestedPost:
+    """``normalize(item)``, with a malformed item's TypeError, KeyError, AttributeError or
+    IndexError raised as ValueError (what the sources and archives catch per item)."""
+    try:
+        return normalize(item)
+    except (TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise ValueError(f"malformed {what}: {type(exc).__name__}: {exc}") from exc

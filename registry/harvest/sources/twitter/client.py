@@ -1,18 +1,14 @@
-"""X/Twitter: recent and full-archive search (API v2, through tweepy) and the v2/v1.1 normalizers.
+"""X/Twitter's client: recent and full-archive search (API v2, through tweepy), paged by
+next_token and incremental by since_id, and the lookup that rechecks stored tweets.
 
-The client asks tweepy for raw JSON (`return_type=dict`), so a live page and a page from a twarc
-archive (the same v2 JSON, one page a line, plus a `__twarc` key) go through the same
-`normalize_v2_page`. A geotag's place has no field of its own in HarvestedPost: its full name and
-country code go into `metrics` ("place", "country_code"); the author's profile location stays in
-`author_location`.
+The client asks tweepy for raw JSON (`return_type=dict`) and hands each page to
+:func:`.normalize.normalize_v2_page`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import html
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -23,21 +19,18 @@ import tweepy
 
 from registry.harvest.base import (
     DEFAULT_TOKEN_ENV,
-    HarvestedPost,
-    ItemError,
     Page,
     RateLimited,
     SourceError,
     StoredRef,
     TransientError,
 )
-from registry.harvest.sources.normalize_util import iso_lang as normalize_lang
-from registry.harvest.sources.normalize_util import naive_utc
+from registry.harvest.sources.normalize_util import optional_str
+from registry.harvest.sources.twitter.normalize import PLATFORM, normalize_v2_page
 
 # tweepy's debug log prints every request's headers, the bearer token included
 logging.getLogger("tweepy.client").setLevel(logging.INFO)
 
-PLATFORM = "twitter"
 API_HOST = "https://api.twitter.com"  # what tweepy.Client puts before every route
 TOKEN_ENV = DEFAULT_TOKEN_ENV[PLATFORM]
 MAX_RESULTS = 100  # the most either search endpoint gives with these expansions
@@ -77,8 +70,6 @@ ARCHIVE_START = dt.datetime(2006, 3, 21, tzinfo=dt.UTC)
 # recent search refuses (400) a since_id older than its 7-day window; keep an hour's margin
 RECENT_WINDOW = dt.timedelta(days=7) - dt.timedelta(hours=1)
 SNOWFLAKE_EPOCH_MS = 1288834974657
-
-# Twitter's own codes that are not languages, and its pre-1989 ISO 639 codes
 
 
 class _RoutedSession(requests.Session):
@@ -144,8 +135,8 @@ class TwitterSource:
         if resume and resume.get("next_token"):
             # a next_token is only valid with the parameters of the request that gave it
             next_token: str | None = str(resume["next_token"])
-            since_id = _str_or_none(resume.get("since_id"))
-            newest = _str_or_none(resume.get("newest_id"))
+            since_id = optional_str(resume.get("since_id"))
+            newest = optional_str(resume.get("newest_id"))
             page_count = int(resume.get("pages") or 0)
         else:
             next_token = None
@@ -169,7 +160,7 @@ class TwitterSource:
             for post in posts:
                 newest = _newest(newest, post.external_id)
             fetched += len(posts)
-            next_token = _str_or_none(meta.get("next_token"))
+            next_token = optional_str(meta.get("next_token"))
             if not stopped and next_token:
                 if next_token in seen_tokens:
                     stopped = f"next_token {next_token!r} repeated"
@@ -214,7 +205,7 @@ class TwitterSource:
         return client
 
     def _usable_since_id(self, value: Any) -> str | None:
-        since_id = _str_or_none(value)
+        since_id = optional_str(value)
         if since_id is None or not since_id.isdigit():
             return None
         if not self.full_archive and _snowflake_time(since_id) < _utcnow() - RECENT_WINDOW:
@@ -303,242 +294,6 @@ def tweets_gone(body: Mapping[str, Any], asked: Sequence[str]) -> set[str]:
     return found
 
 
-def normalize_v2_page(
-    page: Mapping[str, Any],
-) -> tuple[list[HarvestedPost], list[ItemError]]:
-    """The posts of one v2 response page, with authors, places, media and originals resolved."""
-    includes = page.get("includes")
-    includes = includes if isinstance(includes, Mapping) else {}
-    lookup = _Includes(includes)
-    data = page.get("data") or []
-    if isinstance(data, Mapping):  # GET /2/tweets/:id gives one object
-        data = [data]
-    if not isinstance(data, list):
-        return [], [ItemError("data", "data is not a list of posts", _as_json(data))]
-    posts: list[HarvestedPost] = []
-    errors: list[ItemError] = []
-    for position, tweet in enumerate(data):
-        try:
-            post = _v2_post(tweet, lookup)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            errors.append(ItemError(f"data[{position}]", _describe(exc), _as_json(tweet)))
-            continue
-        original = lookup.tweets.get(post.repost_of_id or "")
-        if original is not None:
-            try:
-                post.original = _v2_post(original, lookup)
-            except (KeyError, TypeError, ValueError, AttributeError):
-                post.original = None  # the retweet itself is fine; its original stays unknown
-            else:
-                post.text = post.original.text
-        posts.append(post)
-    return posts, errors
-
-
-def normalize_v1_status(status: Mapping[str, Any]) -> HarvestedPost:
-    """A v1.1 status (search, timeline, stream or export); ValueError when it is malformed."""
-    try:
-        return _v1_post(status)
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(_describe(exc)) from exc
-
-
-class _Includes:
-    def __init__(self, includes: Mapping[str, Any]) -> None:
-        self.users = _index(includes.get("users"), "id")
-        self.tweets = _index(includes.get("tweets"), "id")
-        self.media = _index(includes.get("media"), "media_key")
-        self.places = _index(includes.get("places"), "id")
-
-
-def _index(items: Any, key: str) -> dict[str, Mapping[str, Any]]:
-    if not isinstance(items, list):
-        return {}
-    return {str(i[key]): i for i in items if isinstance(i, Mapping) and i.get(key) is not None}
-
-
-def _v2_post(tweet: Mapping[str, Any], lookup: _Includes) -> HarvestedPost:
-    if not isinstance(tweet, Mapping):
-        raise TypeError("a post is not a JSON object")
-    external_id = _tweet_id(tweet.get("id"))
-    note = tweet.get("note_tweet")
-    text = note.get("text") if isinstance(note, Mapping) and note.get("text") else tweet["text"]
-    if not isinstance(text, str):
-        raise TypeError("text is not a string")
-    user = lookup.users.get(str(tweet.get("author_id")), {})
-    handle = str(user.get("username") or "")
-    references = {
-        ref.get("type"): _str_or_none(ref.get("id"))
-        for ref in tweet.get("referenced_tweets") or []
-        if isinstance(ref, Mapping)
-    }
-    metrics = _v2_metrics(tweet.get("public_metrics"))
-    geo = tweet.get("geo")
-    if isinstance(geo, Mapping):
-        metrics.update(_place(lookup.places.get(str(geo.get("place_id")))))
-    media_keys = (tweet.get("attachments") or {}).get("media_keys") or []
-    return HarvestedPost(
-        platform=PLATFORM,
-        external_id=external_id,
-        text=html.unescape(text),
-        url=status_url(external_id, handle),
-        author_handle=handle,
-        author_name=str(user.get("name") or ""),
-        author_location=str(user.get("location") or ""),
-        lang=normalize_lang(tweet.get("lang")),
-        created_at=_iso_utc(tweet.get("created_at")),
-        metrics=metrics,
-        media=[_v2_media(lookup.media[k]) for k in media_keys if str(k) in lookup.media],
-        reply_to_id=references.get("replied_to"),
-        repost_of_id=references.get("retweeted"),
-        quote_of_id=references.get("quoted"),
-        raw=dict(tweet),
-    )
-
-
-def _v2_metrics(public: Any) -> dict[str, Any]:
-    if not isinstance(public, Mapping):
-        return {}
-    names = {"retweet_count": "retweets", "reply_count": "replies", "like_count": "likes"}
-    names["quote_count"] = "quotes"
-    return {ours: public[theirs] for theirs, ours in names.items() if theirs in public}
-
-
-def _v2_media(item: Mapping[str, Any]) -> dict[str, Any]:
-    video = max(
-        (
-            v
-            for v in item.get("variants") or []
-            if isinstance(v, Mapping) and v.get("content_type") == "video/mp4"
-        ),
-        key=lambda v: v.get("bit_rate") or 0,
-        default=None,
-    )
-    media = {
-        "type": item.get("type") or "",
-        "url": item.get("url") or (video or {}).get("url") or "",
-        "preview_url": item.get("preview_image_url") or "",
-        "alt_text": item.get("alt_text") or "",
-    }
-    return {key: value for key, value in media.items() if value}
-
-
-def _v1_post(status: Mapping[str, Any]) -> HarvestedPost:
-    if not isinstance(status, Mapping):
-        raise TypeError("a status is not a JSON object")
-    external_id = _tweet_id(status.get("id_str") or status.get("id"))
-    extended = status.get("extended_tweet")
-    if isinstance(extended, Mapping) and extended.get("full_text"):
-        text = extended["full_text"]
-    else:
-        text = status.get("full_text") or status["text"]
-    if not isinstance(text, str):
-        raise TypeError("text is not a string")
-    user = status.get("user") or {}
-    handle = str(user.get("screen_name") or "")
-    original: HarvestedPost | None = None
-    repost_of_id: str | None = None
-    retweeted = status.get("retweeted_status")
-    if isinstance(retweeted, Mapping):
-        repost_of_id = _str_or_none(retweeted.get("id_str") or retweeted.get("id"))
-        try:
-            original = _v1_post(retweeted)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            original = None
-    metrics = {
-        ours: status[theirs]
-        for theirs, ours in (
-            ("retweet_count", "retweets"),
-            ("reply_count", "replies"),
-            ("favorite_count", "likes"),
-            ("quote_count", "quotes"),
-        )
-        if status.get(theirs) is not None
-    }
-    metrics.update(_place(status.get("place")))
-    entities = status.get("extended_entities") or status.get("entities") or {}
-    if isinstance(extended, Mapping):
-        entities = extended.get("extended_entities") or extended.get("entities") or entities
-    return HarvestedPost(
-        platform=PLATFORM,
-        external_id=external_id,
-        text=original.text if original else html.unescape(text),
-        url=status_url(external_id, handle),
-        author_handle=handle,
-        author_name=str(user.get("name") or ""),
-        author_location=str(user.get("location") or ""),
-        lang=normalize_lang(status.get("lang")),
-        created_at=_v1_time(status.get("created_at")),
-        metrics=metrics,
-        media=[_v1_media(m) for m in entities.get("media") or [] if isinstance(m, Mapping)],
-        reply_to_id=_str_or_none(
-            status.get("in_reply_to_status_id_str") or status.get("in_reply_to_status_id")
-        ),
-        repost_of_id=repost_of_id,
-        quote_of_id=_str_or_none(
-            status.get("quoted_status_id_str") or status.get("quoted_status_id")
-        ),
-        raw=dict(status),
-        original=original,
-    )
-
-
-def _v1_media(item: Mapping[str, Any]) -> dict[str, Any]:
-    kind = item.get("type") or ""
-    image = item.get("media_url_https") or item.get("media_url") or ""
-    variants = (item.get("video_info") or {}).get("variants") or []
-    video = max(
-        (v for v in variants if isinstance(v, Mapping) and v.get("content_type") == "video/mp4"),
-        key=lambda v: v.get("bitrate") or 0,
-        default=None,
-    )
-    if kind in ("video", "animated_gif"):
-        media = {"type": kind, "url": (video or {}).get("url") or "", "preview_url": image}
-    else:
-        media = {"type": kind, "url": image}
-    media["alt_text"] = item.get("ext_alt_text") or ""
-    return {key: value for key, value in media.items() if value}
-
-
-def _place(place: Any) -> dict[str, str]:
-    if not isinstance(place, Mapping):
-        return {}
-    found = {"place": place.get("full_name"), "country_code": place.get("country_code")}
-    return {key: str(value) for key, value in found.items() if value}
-
-
-def status_url(external_id: str, handle: str = "") -> str:
-    """The public link of a post; without a handle, the form Twitter redirects itself."""
-    if handle:
-        return f"https://x.com/{handle}/status/{external_id}"
-    return f"https://twitter.com/i/web/status/{external_id}"
-
-
-def _tweet_id(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        raise ValueError("the post has no id")
-    text = str(value).strip()
-    if not text.isdigit():
-        raise ValueError(f"the post id {text!r} is not a number")
-    return text
-
-
-def _iso_utc(value: Any) -> dt.datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError("created_at is not a string")
-    return naive_utc(dt.datetime.fromisoformat(value))
-
-
-def _v1_time(value: Any) -> dt.datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError("created_at is not a string")
-    return naive_utc(dt.datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y"))
-
-
 def _snowflake_time(tweet_id: str) -> dt.datetime:
     milliseconds = (int(tweet_id) >> 22) + SNOWFLAKE_EPOCH_MS
     return dt.datetime.fromtimestamp(milliseconds / 1000, dt.UTC)
@@ -549,7 +304,7 @@ def _utcnow() -> dt.datetime:
 
 
 def _newest(current: str | None, candidate: Any) -> str | None:
-    candidate = _str_or_none(candidate)
+    candidate = optional_str(candidate)
     if candidate is None or not candidate.isdigit():
         return current
     if current is None or int(candidate) > int(current):
@@ -574,19 +329,3 @@ def _retry_after(response: Any) -> float | None:
     if reset and reset.strip().isdigit():
         return max(0.0, int(reset) - time.time())
     return None
-
-
-def _str_or_none(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)
-
-
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}"
-    return str(exc) or type(exc).__name__
-
-
-def _as_json(item: Any) -> str:
-    return json.dumps(item, ensure_ascii=False, default=str)

@@ -1,4 +1,5 @@
-"""Mastodon: a hashtag timeline ("#tag") or a status search (anything else) on one instance.
+"""Mastodon's client: a hashtag timeline ("#tag") or a status search (anything else) on one
+instance, its statuses normalized by :mod:`.normalize`.
 
 Pages go newest-first by `max_id`; a rerun asks only for statuses newer than the newest one
 seen (`since_id` for timelines, `min_id` for search, which has no since_id). Mastodon.py sends
@@ -40,114 +41,14 @@ from registry.harvest.base import (
     StoredRef,
     TransientError,
 )
-from registry.harvest.sources.normalize_util import (
-    html_to_text,
-    iso_lang,
-    item_error,
-    media_item,
-    parse_datetime,
-    require_mapping,
-)
+from registry.harvest.sources.mastodon.normalize import PLATFORM, normalize_status
+from registry.harvest.sources.normalize_util import item_error, optional_str, parse_datetime
 
-PLATFORM = "mastodon"
 PAGE_SIZE = 40  # the most Mastodon returns per request
 # Mastodon.py refuses search's max_id/min_id unless it believes the server is at least 2.8;
 # declaring a version spares a request to /api/v1/instance before every harvest.
 ASSUMED_SERVER_VERSION = "4.0.0"
 RECHECK_BATCH = 10  # statuses per `gone` call: one request each
-
-
-def normalize_status(status: Mapping[str, Any]) -> HarvestedPost:
-    """A Mastodon status (API JSON) as a HarvestedPost; ValueError when it is malformed.
-
-    external_id is the status `uri` (the same on every instance that knows the status), or
-    its `id` when there is no uri. A boost keeps its own id and takes the original's text.
-    """
-    try:
-        return _normalize_status(status)
-    except (TypeError, KeyError, AttributeError, IndexError) as exc:
-        raise ValueError(f"malformed status: {type(exc).__name__}: {exc}") from exc
-
-
-def _normalize_status(status: Mapping[str, Any]) -> HarvestedPost:
-    status = require_mapping(status, "status")
-    local_id = status.get("id")
-    if local_id in (None, ""):
-        raise ValueError("status has no id")
-    account = require_mapping(status.get("account") or {}, "account")
-
-    original = None
-    reblog = status.get("reblog")
-    if reblog:
-        original = _normalize_status(require_mapping(reblog, "reblog"))
-
-    quote_of_id = None
-    quote = status.get("quote")
-    if isinstance(quote, Mapping) and isinstance(quote.get("quoted_status"), Mapping):
-        quote_of_id = _external_id(quote["quoted_status"])
-
-    text = _status_text(status)
-    if original is not None and not text:
-        text = original.text
-    return HarvestedPost(
-        platform=PLATFORM,
-        external_id=_external_id(status),
-        text=text,
-        url=str(status.get("url") or status.get("uri") or ""),
-        author_handle=str(account.get("acct") or account.get("username") or ""),
-        author_name=str(account.get("display_name") or ""),
-        lang=iso_lang(status.get("language")),
-        created_at=parse_datetime(status.get("created_at")),
-        metrics={
-            "replies": _count(status, "replies_count"),
-            "reposts": _count(status, "reblogs_count"),
-            "likes": _count(status, "favourites_count"),
-            "quotes": _count(status, "quotes_count"),
-        },
-        media=[_media(item) for item in status.get("media_attachments") or []],
-        reply_to_id=_optional_str(status.get("in_reply_to_id")),
-        repost_of_id=original.external_id if original is not None else None,
-        quote_of_id=quote_of_id,
-        raw=dict(status),
-        original=original,
-    )
-
-
-def _external_id(status: Mapping[str, Any]) -> str:
-    uri = status.get("uri")
-    if isinstance(uri, str) and uri:
-        return uri
-    local_id = status.get("id")
-    if local_id in (None, ""):
-        raise ValueError("status has no id")
-    return str(local_id)
-
-
-def _status_text(status: Mapping[str, Any]) -> str:
-    text = html_to_text(str(status.get("content") or ""))
-    warning = str(status.get("spoiler_text") or "").strip()
-    return f"{warning}\n\n{text}".strip() if warning else text
-
-
-def _count(status: Mapping[str, Any], key: str) -> int:
-    value = status.get(key) or 0
-    if not isinstance(value, int):
-        raise ValueError(f"{key} is not a number: {value!r}")
-    return value
-
-
-def _media(item: Any) -> dict[str, Any]:
-    item = require_mapping(item, "media attachment")
-    return media_item(
-        str(item.get("type") or "unknown"),
-        item.get("url") or item.get("remote_url"),
-        item.get("preview_url"),
-        item.get("description"),
-    )
-
-
-def _optional_str(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
 
 
 def _id_key(status_id: str) -> tuple[int, str]:
@@ -204,9 +105,9 @@ class MastodonSource:
         resume: Mapping[str, Any] | None = None,
         limit: int | None = None,
     ) -> Iterator[Page]:
-        since_id = _optional_str(state.get("since_id") or state.get("min_id"))
-        max_id = _optional_str(resume.get("max_id")) if resume else None
-        newest = _optional_str(resume.get("newest_id")) if resume else None
+        since_id = optional_str(state.get("since_id") or state.get("min_id"))
+        max_id = optional_str(resume.get("max_id")) if resume else None
+        newest = optional_str(resume.get("newest_id")) if resume else None
         try:
             yield from self._pages(since_id, max_id, newest, limit)
         finally:

@@ -1,0 +1,1 @@
+"""Bluesky: the search client (:mod:`.client`) and the post view normalizer (:mod:`.normalize`)."""
