@@ -68,7 +68,7 @@ from whoosh.util.filelock import try_for
 from whoosh.writing import PostingPool
 
 from registry import search_synonyms
-from registry.classify.text import STOPWORDS, TOKEN_RE, fold, index_term, stem
+from registry.text import STOPWORDS, TOKEN_RE, fold, index_term, stem
 
 __all__ = [
     "FACETS",

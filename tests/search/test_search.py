@@ -12,7 +12,14 @@ from whoosh import fields
 from whoosh import index as whoosh_index
 
 from registry import search as search_module
-from registry.classify.text import (
+from registry.search import (
+    FACETS,
+    SCHEMA,
+    SearchIndex,
+    SearchUnavailable,
+    document_for,
+)
+from registry.text import (
     STOPWORDS,
     STOPWORDS_EN,
     STOPWORDS_ID,
@@ -20,13 +27,6 @@ from registry.classify.text import (
     stem,
     stem_id,
     tokenize,
-)
-from registry.search import (
-    FACETS,
-    SCHEMA,
-    SearchIndex,
-    SearchUnavailable,
-    document_for,
 )
 
 
