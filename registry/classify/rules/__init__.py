@@ -13,7 +13,7 @@ lexicons of :mod:`registry.classify.lexicon` (stemmed by :mod:`registry.classify
 The names below are the package's public face (``from registry.classify import rules``).
 """
 
-from ..lexicon import GROUP_INDEX, GROUPS, LEXICON, WORD_GROUPS
+from ..lexicon import GROUP_INDEX
 from .actors import actor_cue, actor_mentions, government_subject, near, structural_actor
 from .analysis import MAX_CHARS, Analysis, analyze, author_cue, author_tokens
 from .classifier import (
@@ -41,9 +41,7 @@ __all__ = [
     "BASELINE_KEYWORDS",
     "DEFAULT_FLAGS",
     "FLAGS",
-    "GROUPS",
     "GROUP_INDEX",
-    "LEXICON",
     "LEXICON_FEATURES",
     "LEX_INDEX",
     "MAX_CHARS",
@@ -51,7 +49,6 @@ __all__ = [
     "SHAPE_FEATURES",
     "SHAPE_NEGATIVE",
     "SHAPE_POSITIVE",
-    "WORD_GROUPS",
     "Analysis",
     "RuleClassifier",
     "actor_cue",
