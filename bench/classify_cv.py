@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from registry.classify import rules, validate  # noqa: E402
+from registry.classify.estimators import STACK_FEATURES  # noqa: E402
 from registry.classify.evaluate import read_labelled  # noqa: E402
-from registry.classify.pipeline import STACK_FEATURES, PostModel  # noqa: E402
+from registry.classify.pipeline import PostModel  # noqa: E402
 from registry.classify.predict import Predictor  # noqa: E402
 from registry.classify.train import load_real, load_seed  # noqa: E402
 

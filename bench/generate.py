@@ -23,7 +23,7 @@ sys.path.append(str(Path(__file__).resolve().parents[1]))  # after a snapshot (b
 import wordbank as wb  # noqa: E402
 
 from registry import taxonomy  # noqa: E402
-from registry.classify.text import STOPWORDS  # noqa: E402
+from registry.text import STOPWORDS  # noqa: E402
 
 SEED = 2020
 MIN_WORDS, MAX_WORDS = 120, 200

@@ -38,14 +38,11 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from registry.classify.text import clean_post, fold
+from registry.classify.normalize import clean_post
 from registry.taxonomy import RegionInfo, region_by_code, region_name_index, resolve_region
+from registry.text import fold, word_set
 
 __all__ = ["RegionMatch", "find_region", "find_regions"]
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 @dataclass
@@ -152,12 +149,12 @@ AMBIGUOUS_NAMES: frozenset[str] = frozenset(
 # Context that vetoes a name: core -> (words just before, words just after).
 _VETO: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "padang": (
-        _words("nasi masakan makan rm warung sate rendang lapangan"),
-        _words("rumput pasir golf ilalang gurun"),
+        word_set("nasi masakan makan rm warung sate rendang lapangan"),
+        word_set("rumput pasir golf ilalang gurun"),
     ),
-    "metro": (_words("polda polres kapolda polrestro"), frozenset({"jaya", "tv"})),
-    "sabang": (frozenset(), _words("sampai hingga sampe to")),
-    "merauke": (_words("sampai hingga sampe to"), frozenset()),
+    "metro": (word_set("polda polres kapolda polrestro"), frozenset({"jaya", "tv"})),
+    "sabang": (frozenset(), word_set("sampai hingga sampe to")),
+    "merauke": (word_set("sampai hingga sampe to"), frozenset()),
     "bima": (frozenset(), frozenset({"arya"})),  # Bima Arya, mayor of Bogor
     "banjar": (frozenset({"balai"}), frozenset()),
     "jakarta": (frozenset(), frozenset({"post", "globe"})),  # newspapers, not a place claim
@@ -282,7 +279,7 @@ _EXTRA_NAMES: dict[str, tuple[str, ...]] = {
 
 # Words just before a name that make it a place ("di Malang", "ke padang", "RSUD Padang"):
 # enough for an ordinary-word name, except the STRICT ones, which need a capital too.
-_PLACE_CUES = _words(
+_PLACE_CUES = word_set(
     """di ke dari in at from warga rsud polres polresta kodim dprd bupati walikota wali
     gubernur dinkes bpbd kapolres"""
 )

@@ -19,12 +19,11 @@ from __future__ import annotations
 import re
 from typing import Final
 
-__all__ = ["DETECTORS", "TOKEN_BITS", "detect"]
+from ..text import STOPWORDS, word_set
+from .lexicon import WORD_GROUPS
+from .normalize import known_words, region_words, root_like
 
-
-def _words(text: str) -> frozenset[str]:
-    """The whitespace-separated words of ``text``."""
-    return frozenset(text.split())
+__all__ = ["DETECTORS", "TOKEN_BITS", "detect", "known_initiative_owner"]
 
 
 # --------------------------------------------------------------------------- (a) the actor
@@ -35,7 +34,7 @@ def _words(text: str) -> frozenset[str]:
 # ("Pemerintah Kota Bandung", "Dinkes Kab. Sleman"). Two-word institutions ("rumah sakit",
 # "pondok pesantren", "karang taruna", "gugus tugas", "sekolah tinggi") end in a word of
 # their own. Matched on normalized tokens, so lower-case posts count too.
-_INSTITUTION_HEADS: Final = _words(
+_INSTITUTION_HEADS: Final = word_set(
     """
     pemkot pemkab pemprov pemda pemdes pemerintah dinas dinkes disdik dinsos diskominfo
     dishub disnaker puskesmas rsud rsup rsu rs klinik polres polresta polrestabes polda
@@ -48,10 +47,10 @@ _INSTITUTION_HEADS: Final = _words(
     """
 )
 # words between an institution and its name: a level of government, "of", "di"
-_BETWEEN: Final = _words("kota kab kabupaten provinsi prov daerah di of covid 19")
+_BETWEEN: Final = word_set("kota kab kabupaten provinsi prov daerah di of covid 19")
 # bodies whose name alone identifies them: national agencies and task forces, the police and
 # the military, state-owned and large firms, the big universities (their acronyms are names)
-_NAMED_BODIES: Final = _words(
+_NAMED_BODIES: Final = word_set(
     """
     kemenkes kemensos kemendikbud kemendikbudristek kemenag kemendagri kominfo kemkominfo
     kemenkominfo kemenpan kemenparekraf kemenkeu kemenhub kemnaker kemenaker kemenperin
@@ -70,7 +69,7 @@ _HANDLE_INSTITUTION_RE: Final = re.compile(
 # --------------------------------------------------------------------------- (b) the initiative
 # a new thing with a name: "aplikasi PeduliLindungi", "program Jogo Tonggo", "gerakan
 # Jakarta Berbagi" (a named initiative is what a curator can register)
-_INITIATIVE_NOUNS: Final = _words(
+_INITIATIVE_NOUNS: Final = word_set(
     """
     aplikasi app program programme gerakan layanan inovasi platform situs website portal
     posko lumbung dapur sistem fitur hotline gerai sentra kampung gerobak pasar kelas bilik
@@ -107,7 +106,7 @@ def _names_something(written: str) -> bool:
 
 # ways of delivering a service that the rubric and the guide name as adapted for COVID-19
 # (normalized tokens: "drive-thru" -> "drive thru", "door-to-door" -> "door to door")
-_DELIVERY_WORDS: Final = _words(
+_DELIVERY_WORDS: Final = word_set(
     "drivethru keliling diantar delivery daring online virtual contactless nontunai gratis"
 )
 _DELIVERY_PAIRS: Final = frozenset(
@@ -162,10 +161,10 @@ _ROUTINE_FIRST: Final = frozenset(p.split()[0] for p in _ROUTINE_PAIRS)
 # neighbouring countries and Malaysia's states, which count only when the text names no
 # Indonesian place ("Pemkab Nunukan siapkan karantina bagi pekerja migran dari Malaysia" is
 # Indonesian)
-_MALAY: Final = _words(
+_MALAY: Final = word_set(
     "mysejahtera kkm kesihatan layari butang kempen hebahan kaunter tarikh percuma dun pkp"
 )
-_ABROAD_PLACES: Final = _words(
+_ABROAD_PLACES: Final = word_set(
     """
     malaysia selangor sabah sarawak johor kelantan terengganu pahang kedah melaka putrajaya
     perlis labuan singapore singapura philippines filipina thailand
@@ -175,47 +174,49 @@ _ABROAD_PLACES: Final = _words(
 # --------------------------------------------------------------------------- (d) negative shapes
 # the guide's "plans and promises" (0): nothing launched yet. Only when the plan word sits
 # right before the action ("akan meluncurkan", "berencana membuka", "will launch")
-_PLAN_WORDS: Final = _words(
+_PLAN_WORDS: Final = word_set(
     "akan bakal rencana berencana merencanakan direncanakan wacana mewacanakan usul usulkan "
     "bersiap siap-siap mempersiapkan "
     "mengusulkan diusulkan segera will plans plan planning proposed proposes"
 )
 # the guide's "events about innovation" and "prizes" (0): webinars, contests and awards talk
 # about innovations without describing one
-_EVENT_PRIZE: Final = _words(
+_EVENT_PRIZE: Final = word_set(
     "webinar seminar lomba kompetisi penghargaan award awards juara raih meraih diraih "
     "nominasi finalis sayembara talkshow workshop"
 )
 # the guide's "an official's visit" (0): an inspection is not the initiative
-_VISIT: Final = _words(
+_VISIT: Final = word_set(
     "tinjau meninjau ditinjau peninjauan sidak kunjungi mengunjungi dikunjungi kunjungan "
     "kunker visited visits inspects inspected"
 )
 # the rubric's "plain announcements of rules or restrictions": a measure people were told
 # about with a rule word ("PSBB diperpanjang", "PPKM level 4", "wajib masker", "jam malam")
-_MEASURES: Final = _words("psbb ppkm pkm lockdown")
-_MEASURE_RULE_WORDS: Final = _words(
+_MEASURES: Final = word_set("psbb ppkm pkm lockdown")
+_MEASURE_RULE_WORDS: Final = word_set(
     "diperpanjang perpanjang perpanjangan berlaku diberlakukan pemberlakuan dilanjutkan "
     "jilid level extended"
 )
-_RULE_WORDS: Final = _words("dilarang larangan sanksi denda curfew")
+_RULE_WORDS: Final = word_set("dilarang larangan sanksi denda curfew")
 _RULE_PAIRS: Final = frozenset(
     ["jam malam", "wajib masker", "wajib swab", "wajib pcr", "wajib antigen", "wajib vaksin",
      "wajib karantina", "tidak boleh", "ditutup sementara"]
 )  # fmt: skip
 _RULE_FIRST: Final = frozenset(p.split()[0] for p in _RULE_PAIRS)
 # case statistics: a number beside a count word ("tambah 512 kasus", "3 orang meninggal")
-_COUNT_WORDS: Final = _words("kasus orang pasien positif meninggal sembuh cases deaths jiwa persen")
+_COUNT_WORDS: Final = word_set(
+    "kasus orang pasien positif meninggal sembuh cases deaths jiwa persen"
+)
 # an opinion or a complaint: the first person singular with a verb of feeling or thinking
 # within a few words, or chat particles. Not "kami"/"kita" (the exclusive and inclusive "we"
 # are how an office or a community tells what it does: "kami membuka layanan ..."), nor
 # "anda" (official address). The normalizer maps "gue", "gw", "aku" to "saya".
-_FIRST_SINGULAR: Final = _words("saya aku gue gw gua i")
-_FEELING: Final = _words(
+_FIRST_SINGULAR: Final = word_set("saya aku gue gw gua i")
+_FEELING: Final = word_set(
     "rasa merasa pikir kira pengen kecewa kesel kesal bingung takut heran setuju yakin males "
     "malas capek think feel"
 )
-_CHAT: Final = _words("kok sih dong deh loh lho haha wkwk anjir mending")
+_CHAT: Final = word_set("kok sih dong deh loh lho haha wkwk anjir mending")
 
 
 DETECTORS: Final[tuple[str, ...]] = (
@@ -373,14 +374,7 @@ def _is_name(token: str) -> bool:
         return True
     if len(token) < 3 or token in _common_words() or token in _NOT_NAMES:
         return False
-    return token.isalpha() and not _root_like(token)
-
-
-def _root_like(token: str) -> bool:
-    """An affixed form of a dictionary root ("pemberian", "menggencarkan", "dibantu")."""
-    from .text import _root_like as root_like
-
-    return root_like(token)
+    return token.isalpha() and not root_like(token)
 
 
 def _named_after(tokens: list[str], heads: frozenset[str], numbers: bool = True) -> bool:
@@ -406,9 +400,7 @@ _COMMON: set[frozenset[str]] = set()
 def _common_words() -> frozenset[str]:
     """Words that are no name: the normalizer's dictionary, stopwords, every lexicon word."""
     if not _COMMON:
-        from . import rules, text
-
-        known = text._lex().known | text.STOPWORDS | frozenset(rules.WORD_GROUPS)
+        known = known_words() | STOPWORDS | frozenset(WORD_GROUPS)
         _COMMON.add(frozenset(known - _place_words()))
     return next(iter(_COMMON))
 
@@ -418,9 +410,7 @@ _PLACES: set[frozenset[str]] = set()
 
 def _place_words() -> frozenset[str]:
     if not _PLACES:
-        from . import text
-
-        _PLACES.add(frozenset(text._region_words()))
+        _PLACES.add(frozenset(region_words()))
     return next(iter(_PLACES))
 
 

@@ -19,14 +19,16 @@ from typing import Any
 
 import numpy as np
 
+from ..text import strip_links_and_mentions, strip_repost_prefix
 from . import rules
 from .evaluate import average_precision, evaluate_rows
 from .pipeline import PostModel
 
-_NOISE = re.compile(r"^rt @\w+:?|https?://\S+|@\w+|&amp;|[^\w\s]|_", re.IGNORECASE)
+_NOISE = re.compile(r"&amp;|[^\w\s]|_")
 
 
 def _shingles(text: str, size: int = 3) -> set[str]:
+    text = strip_links_and_mentions(strip_repost_prefix(text))
     words = _NOISE.sub(" ", text.lower()).split()
     if len(words) < size:
         return {" ".join(words)} if words else set()

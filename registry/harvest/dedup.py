@@ -4,8 +4,9 @@ Real harvests are mostly repetition: one post copied dozens of times with anothe
 a number or a few hashtags appended, cut short with "…", or retweeted. Three checks, cheapest
 first (the runner asks them in this order, after the exact check by platform and id):
 
-1. the exact hash of the *dedup text* (:func:`dedup_tokens`: no RT prefix, URLs, mentions,
-   trailing hashtags, numbering or truncation marker), which the database answers by index;
+1. the exact hash of the *dedup text* (:mod:`registry.harvest.dedup_keys`: no RT prefix,
+   URLs, e-mail addresses, mentions, trailing hashtags, numbering or truncation marker), which
+   the database answers by index;
 2. MinHash LSH over word bigrams of the dedup text: 128 permutations (datasketch's affine32
    scheme) in 9 bands of 13 (datasketch's choice for threshold 0.8), each hit verified on the
    signatures;
@@ -19,11 +20,8 @@ of the newest candidates once and then only what was added since (keyed on candi
 
 from __future__ import annotations
 
-import hashlib
-import re
 import struct
 import threading
-import unicodedata
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -31,6 +29,26 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from ..text import is_rt_text, strip_repost_prefix
+from .dedup_keys import dedup_tokens, regions_agree, text_hash, text_regions
+
+__all__ = [
+    "CandidateIndex",
+    "Fingerprint",
+    "dedup_tokens",
+    "fingerprint",
+    "fingerprints",
+    "forget_indexes",
+    "index_for",
+    "is_rt_text",
+    "pack_fingerprints",
+    "parse_signature",
+    "similar",
+    "strip_repost_prefix",
+    "text_hash",
+    "unpack_fingerprints",
+]
 
 NUM_PERM = 128
 THRESHOLD = 0.8
@@ -46,115 +64,6 @@ DEFAULT_MAX_ENTRIES = 100_000
 
 SIGNATURE_VERSION = 1
 _HEADER = struct.Struct("<BHI")  # version, shingle count, prefix hash
-
-_RT_PREFIX = re.compile(r"^\s*(?:RT\s*@\w+\s*:?\s*)+", re.IGNORECASE)
-_LEADING_MENTIONS = re.compile(r"^\s*(?:\.?@\w+[\s,:]*)+")
-# links: with a scheme or www (cheap to find), then a bare domain and path ("bit.ly/x"),
-# which is sought only where a "/" is left since it is tried at every word
-_URL = re.compile(r"\bhttps?(?::|…)\S*|\bwww\.\S+", re.IGNORECASE)
-_BARE_URL = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*", re.IGNORECASE)
-_MENTION = re.compile(r"(?<![\w@])@\w+")
-_NUMBER_TAG = re.compile(r"(?<![\w#&])#\d+\b")
-_TRAILING_TAGS = re.compile(r"(?:[\s.,;:!?|/·\-–—]*#\w+)+[\s.,;:!?|/·\-–—]*$")
-_ELLIPSIS_END = re.compile(r"(?:…|\.\.\.+)\s*$")
-_TOKEN = re.compile(r"[^\W_]+")
-_HASHTAG = re.compile(r"#(\w+)")
-
-_region_keys: dict[str, str] | None = None
-
-
-def region_keys() -> dict[str, str]:
-    """Folded one-word place name (also a several-word name written as one hashtag:
-    "kotabandung", "jawabarat") -> a key naming the regions it may mean ("32.04|32.73" for
-    "bandung"). Built once from the taxonomy: a token's lookup is then one dict probe."""
-    global _region_keys
-    if _region_keys is None:
-        from ..taxonomy import region_name_index
-
-        keys: dict[str, str] = {}
-        for name, regions in region_name_index().items():
-            key = "|".join(sorted({r.code for r in regions}))
-            for form in (name, name.replace(" ", "")):
-                if form.isalnum():
-                    keys.setdefault(_fold(form), key)
-        _region_keys = keys
-    return _region_keys
-
-
-def text_regions(tokens: Iterable[str]) -> frozenset[str]:
-    """The places the dedup words name, as :func:`region_keys` keys."""
-    keys = region_keys()
-    return frozenset(key for t in tokens if (key := keys.get(t)) is not None)
-
-
-def regions_agree(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Two texts may be copies unless each names a place the other does not ("... Surabaya"
-    vs "... Malang"); a copy that names none, or drops or adds one (cut short, a tag
-    appended), may still be one."""
-    return not a or not b or a <= b or b <= a
-
-
-def _fold(text: str) -> str:
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def strip_repost_prefix(text: str) -> str:
-    """The text without a leading "RT @user:" (for showing a repost as its original)."""
-    return _RT_PREFIX.sub("", text, count=1).strip() if text else ""
-
-
-def is_rt_text(text: str) -> bool:
-    """An old-style retweet: "RT @user: text"."""
-    return bool(text) and _RT_PREFIX.match(text) is not None
-
-
-def dedup_tokens(text: str) -> list[str]:
-    """The words two copies of one post share: lower-cased and accent-folded, without a leading
-    "RT @user:" or reply mentions, URLs, mentions, numeric and trailing hashtags, a truncation
-    marker (and the word it may have cut), and numbering at either end ("1/3", "(2)")."""
-    if not text:
-        return []
-    text = _RT_PREFIX.sub(" ", text, count=1)
-    if "@" in text:
-        text = _MENTION.sub(" ", _LEADING_MENTIONS.sub(" ", text, count=1))
-    text = _URL.sub(" ", text)
-    if "/" in text:
-        text = _BARE_URL.sub(" ", text)
-    truncated = False
-    if "…" in text or "..." in text:
-        text, cut = _ELLIPSIS_END.subn("", text.rstrip())
-        truncated = bool(cut)
-    places: list[str] = []
-    if "#" in text:
-        text = _NUMBER_TAG.sub(" ", text)
-        trailing = _TRAILING_TAGS.search(text)
-        if trailing is not None:
-            # a trailing tag naming a place stays: "#Bandung" and "#Bogor" are two posts
-            keys = region_keys()
-            places = [tag for t in _HASHTAG.findall(trailing.group()) if (tag := _fold(t)) in keys]
-            text = text[: trailing.start()]
-        text = _ELLIPSIS_END.sub("", text.rstrip())
-    tokens = _TOKEN.findall(_fold(text))
-    if truncated and len(tokens) > 1:
-        tokens.pop()  # maybe a word cut in half
-    start, end = 0, len(tokens)
-    while start < end and tokens[start].isdigit():
-        start += 1
-    while end > start and tokens[end - 1].isdigit():
-        end -= 1
-    if places:
-        return [*tokens[start:end], *places]
-    return tokens[start:end]
-
-
-def text_hash(tokens: Sequence[str]) -> str:
-    """40 hex characters naming the dedup text; "" for a text without words."""
-    if not tokens:
-        return ""
-    return hashlib.blake2b(" ".join(tokens).encode("utf-8"), digest_size=20).hexdigest()
 
 
 def _crc(text: str) -> int:

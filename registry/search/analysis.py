@@ -1,7 +1,7 @@
 """The analyzer: how text becomes index terms, for documents and queries alike.
 
 Folding, Indonesian and English stopwords and stems come from
-:mod:`registry.classify.text`; this module applies them to weighted sections (see
+:mod:`registry.text`; this module applies them to weighted sections (see
 :mod:`registry.search.documents`). The analyzer chain is Whoosh's public
 ``Tokenizer``/``Filter`` API; the cached term functions give the same terms without
 the chain, for indexing at speed.
@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from whoosh.analysis import Filter, Token, Tokenizer
 
-from registry.classify.text import STOPWORDS, TOKEN_RE, fold, index_term
+from registry.text import STOPWORDS, TOKEN_RE, fold, index_term
 
 from .documents import SECTION_GAP, SECTIONED, WEIGHTS, section_texts
 
@@ -82,7 +82,7 @@ class NormalizeFilter(Filter):
 
     Stateless on purpose: Whoosh pickles the schema into the index, and this way only
     the class name is stored; the word lists and stemmer come from
-    :mod:`registry.classify.text`. Positions close up over removed stopwords, so a
+    :mod:`registry.text`. Positions close up over removed stopwords, so a
     phrase matches across them, while the gaps between sections stay.
     """
 

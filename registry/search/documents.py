@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from registry.classify.text import TOKEN_RE
+from registry.text import TOKEN_RE
 
 from .contract import FACETS
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from registry.classify.text import TOKEN_RE, fold, index_term
+from registry.text import TOKEN_RE, fold, index_term
 
 from .documents import DETAIL_SECTIONS, STORED_NAMES
 

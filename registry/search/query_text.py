@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from registry.classify.text import TOKEN_RE
+from registry.text import TOKEN_RE
 
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 _QUOTE_OR_PAREN = re.compile(r'["()]')

@@ -8,7 +8,7 @@ from collections import Counter
 
 from whoosh.searching import Searcher
 
-from registry.classify.text import STOPWORDS, TOKEN_RE, fold, index_term, stem
+from registry.text import STOPWORDS, TOKEN_RE, fold, index_term, stem
 
 from .documents import STORED_NAMES
 from .query_text import OPERATORS

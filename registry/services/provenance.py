@@ -19,6 +19,7 @@ from sqlalchemy import select
 from .. import taxonomy
 from ..extensions import db
 from ..models import Candidate, Innovation, Post
+from ..text import strip_links_and_mentions, strip_repost_prefix
 from .validation import TEXT_FIELDS, ValidationError
 
 PLACEHOLDER = "[draf otomatis]"
@@ -29,18 +30,12 @@ PLACEHOLDER_MESSAGE = "still holds the automatic placeholder: rewrite it before 
 VERBATIM_MESSAGE = "still holds a harvested post's text verbatim: rewrite it before publishing"
 HANDLE_MESSAGE = "names a harvested post's author: remove it before publishing"
 
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_RT = re.compile(r"^\s*RT\s+@\w+:\s*", re.IGNORECASE)
-_LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+\s*")
 _NOT_WORD = re.compile(r"[^\w@]+")
 
 
 def plain_text(text: str) -> str:
-    """Post text without links, a retweet prefix or leading mentions, on one line."""
-    text = _RT.sub("", text or "")
-    text = _LEADING_MENTIONS.sub("", text)
-    text = _URL.sub(" ", text)
-    return " ".join(text.split())
+    """Post text without a retweet prefix, links, e-mail addresses or mentions, on one line."""
+    return " ".join(strip_links_and_mentions(strip_repost_prefix(text or "")).split())
 
 
 def _words(text: str) -> str:

@@ -18,7 +18,8 @@ from registry.classify.cli import classify, predict_stream, read_posts
 from registry.classify.evaluate import evaluate_file, evaluate_rows
 from registry.classify.pipeline import PostModel
 from registry.classify.predict import Predictor, get_predictor, predict_posts
-from registry.classify.rules import RuleClassifier, analyze, stem
+from registry.classify.rules import RuleClassifier, analyze
+from registry.classify.stemmer import light_stem as stem
 from registry.classify.train import (
     cross_validate,
     ensure_default_model,

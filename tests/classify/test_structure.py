@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from registry.classify import rules, structure
-from registry.classify.pipeline import STACK_FEATURES, PostModel, fit_signed_logistic
+from registry.classify.estimators import STACK_FEATURES, fit_signed_logistic
+from registry.classify.pipeline import PostModel
 from registry.classify.predict import Predictor
 from registry.classify.rules import LEX_INDEX, SHAPE_FEATURES, analyze, structural_actor
 from registry.classify.train import load_seed

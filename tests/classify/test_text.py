@@ -1,5 +1,5 @@
-"""Post normalization and language detection (registry.classify.text, the additions below the
-search primitives)."""
+"""Post normalization and language detection (registry.classify.normalize, which builds on the
+shared text rules of registry.text)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ from typing import TypeVar
 
 import pytest
 
-from registry.classify.text import (
+from registry.classify.normalize import (
     clean_post,
     detect_language,
     normalize_post,
     normalize_tokens,
     split_hashtag,
     squeeze_repeats,
-    stem_id,
 )
+from registry.text import stem_id
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 TWEETS = SHARED / "data" / "tweets-id" / "vaccines_2021_norm_formal.csv"

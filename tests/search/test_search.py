@@ -12,15 +12,6 @@ import pytest
 from whoosh import fields
 from whoosh import index as whoosh_index
 
-from registry.classify.text import (
-    STOPWORDS,
-    STOPWORDS_EN,
-    STOPWORDS_ID,
-    fold,
-    stem,
-    stem_id,
-    tokenize,
-)
 from registry.search import (
     FACETS,
     SCHEMA,
@@ -29,6 +20,15 @@ from registry.search import (
     building,
     document_for,
     whoosh_private,
+)
+from registry.text import (
+    STOPWORDS,
+    STOPWORDS_EN,
+    STOPWORDS_ID,
+    fold,
+    stem,
+    stem_id,
+    tokenize,
 )
 
 

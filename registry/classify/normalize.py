@@ -1,15 +1,11 @@
-"""Text primitives shared by search and classification.
+"""Social-media posts as the classifier reads them.
 
-Small, dependency-light building blocks: ``fold`` (case and accent folding),
-``tokenize`` (words and numbers), stopword sets for Indonesian and English, and
-stemmers (``stem_id`` for Indonesian via PySastrawi, ``stem_en`` Porter for
-English, ``stem`` combining both). Keep them general: the search analyzer and the
-classifier both build on them.
-
-Below them, for the classifier: ``normalize_post`` / ``normalize_tokens`` (social-media posts
-as the models read them: URLs, mentions, emoji, hashtags, stretched letters, slang and COVID-era
-terms handled), ``clean_post``, ``split_hashtag``, ``squeeze_repeats`` and ``detect_language``.
-See docs/normalization.md.
+``normalize_post`` / ``normalize_tokens`` (URLs, mentions, emoji, hashtags, stretched letters,
+slang and COVID-era terms handled), ``clean_post``, ``split_hashtag``, ``squeeze_repeats`` and
+``detect_language``; ``known_words``, ``region_words`` and ``root_like`` answer, for the
+structural detectors, which words are no proper name. They build on the shared text rules of
+:mod:`registry.text` (folding, stopwords, stemmers, the "RT @user:" prefix and the stripper of
+links and mentions). See docs/normalization.md.
 """
 
 from __future__ import annotations
@@ -20,134 +16,29 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 from itertools import chain
-from typing import Any
+
+from ..text import (
+    RT_PREFIX_RE,
+    STOPWORDS,
+    STOPWORDS_EN,
+    STOPWORDS_ID,
+    TOKEN_RE,
+    fold,
+    strip_links_and_mentions,
+    word_set,
+)
 
 __all__ = [
-    "STOPWORDS",
-    "STOPWORDS_EN",
-    "STOPWORDS_ID",
-    "TOKEN_RE",
     "clean_post",
     "detect_language",
-    "fold",
-    "index_term",
-    "is_stopword",
-    "load_wordlist",
+    "known_words",
     "normalize_post",
     "normalize_tokens",
+    "region_words",
+    "root_like",
     "split_hashtag",
     "squeeze_repeats",
-    "stem",
-    "stem_en",
-    "stem_id",
-    "tokenize",
 ]
-
-#: A token is a run of letters and/or digits (underscore excluded), so
-#: "COVID-19" gives "COVID" and "19", and "#DiRumahAja" gives "DiRumahAja".
-TOKEN_RE = re.compile(r"[^\W_]+")
-
-
-def fold(text: str) -> str:
-    """Lowercase and strip accents (NFKD, combining marks dropped): "Café" -> "cafe"."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def tokenize(text: str) -> list[str]:
-    """Split text into words and numbers, keeping their case (call ``fold`` first if needed)."""
-    return TOKEN_RE.findall(text)
-
-
-def load_wordlist(name: str) -> frozenset[str]:
-    """Read ``registry/data/<name>``: one word a line, ``#`` starts a comment; words are folded."""
-    path = resources.files("registry") / "data" / name
-    words = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        word = line.split("#", 1)[0].strip()
-        if word:
-            words.add(fold(word))
-    return frozenset(words)
-
-
-STOPWORDS_ID: frozenset[str] = load_wordlist("stopwords_id.txt")
-STOPWORDS_EN: frozenset[str] = load_wordlist("stopwords_en.txt")
-STOPWORDS: frozenset[str] = STOPWORDS_ID | STOPWORDS_EN
-
-
-def is_stopword(word: str) -> bool:
-    """True for a folded word in either stopword list."""
-    return word in STOPWORDS
-
-
-# Words the Sastrawi stemmer gets wrong in a way that matters here: it turns
-# "relawan" (volunteer) into "rawan" (vulnerable), and keeps "vaksinasi" apart
-# from "vaksin" because both are dictionary roots.
-_STEM_OVERRIDES: dict[str, str] = {
-    "relawan": "relawan",
-    "sukarelawan": "relawan",
-    "vaksinasi": "vaksin",
-    "imunisasi": "imun",
-}
-
-_sastrawi: Any = None
-
-
-def _sastrawi_stemmer() -> Any:
-    global _sastrawi
-    if _sastrawi is None:
-        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
-
-        _sastrawi = StemmerFactory().create_stemmer()
-    return _sastrawi
-
-
-@lru_cache(maxsize=200_000)
-def stem_id(word: str) -> str:
-    """Indonesian stem of one folded word: "pelayanan" -> "layan", "layanan" -> "layan"."""
-    if word in _STEM_OVERRIDES:
-        return _STEM_OVERRIDES[word]
-    if len(word) < 4 or word.isdigit():
-        return word
-    return str(_sastrawi_stemmer().stem(word)) or word
-
-
-@lru_cache(maxsize=200_000)
-def stem_en(word: str) -> str:
-    """English (Porter) stem of one folded word: "vaccination" -> "vaccin"."""
-    from whoosh.lang.porter import stem as porter_stem
-
-    if len(word) < 4 or word.isdigit():
-        return word
-    return str(porter_stem(word))
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Stem one folded word that may be Indonesian or English.
-
-    The choice, kept simple on purpose: apply the Indonesian stemmer first; only
-    when it leaves the word unchanged (Sastrawi returns words it cannot reduce to a
-    dictionary root as they are, which is what happens to English words such as
-    "vaccination") apply the Porter stemmer. Indonesian roots that Sastrawi leaves
-    alone can be trimmed by Porter too ("kasus" -> "kasu"); that is harmless
-    because indexing and querying go through the same function.
-    """
-    stemmed = stem_id(word)
-    if stemmed != word:
-        return stemmed
-    return stem_en(word)
-
-
-@lru_cache(maxsize=200_000)
-def index_term(token: str) -> str | None:
-    """The form a token is indexed and searched under: folded and stemmed; None for a stopword."""
-    word = fold(token)
-    if word in STOPWORDS:
-        return None
-    return stem(word)
 
 
 # --------------------------------------------------------------------------- social-media posts
@@ -160,14 +51,6 @@ def index_term(token: str) -> str | None:
 # absent, dict lookups, and per-token caches.
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
-# "RT @user:" (possibly repeated) at the start of a retweet: dropped with the mention.
-_RT_RE = re.compile(r"^\s*(?:RT\s*@\w+\s*:?\s*)+", re.IGNORECASE)
-# URLs with a scheme (also cut short: "https://t", "http…"), www., and domain/path forms
-# ("bit.ly/x", "t.co/x"). A bare domain without a path ("covid19.go.id") is kept as words.
-_URL_RE = re.compile(r"\bhttps?(?::|…)\S*|\bwww\.\S+", re.IGNORECASE)
-_DOMAIN_PATH_RE = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*", re.IGNORECASE)
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_MENTION_RE = re.compile(r"(?<![\w@])@\w+")
 _HASHTAG_RE = re.compile(r"(?<![\w#&])#(\w+)")
 _CAMEL_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _LETTERS_DIGITS_RE = re.compile(r"[a-z]+|\d+")
@@ -181,12 +64,8 @@ _REDUP_RE = re.compile(r"([a-z]{2,})2")
 _LAUGHTER = "haha"
 
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
 #: Frequent Indonesian words beyond the stopword list (language detection, hashtag splitting).
-_FREQUENT_ID = _words(
+_FREQUENT_ID = word_set(
     """ayo bagus banget bantu bantuan bapak baik bayar beli belajar benar berapa berita bersama
     besar biar biasa bikin bilang buat buka bulan cara cepat cuci daerah datang depan desa
     dokter dua dukung gratis hari harga hidup hilang ibu ikut informasi ingin isi jalan jam
@@ -207,7 +86,7 @@ _FREQUENT_ID = _words(
     harus tetap"""
 )
 #: Frequent English words beyond the stopword list.
-_FREQUENT_EN = _words(
+_FREQUENT_EN = word_set(
     """people government health city regency province village community hospital school
     students teachers free help support launch launched launches new program programme
     service services public local residents workers food aid cash masks mask hand washing
@@ -325,7 +204,7 @@ class _Lexicon:
             | {w for key in covid for w in key}
             | outputs
             | terms
-            | _region_words()
+            | region_words()
         )
         #: words checked against when squeezing letters: Sastrawi's roots and the common words
         self.known: frozenset[str] = frozenset(self.roots | common)
@@ -341,7 +220,8 @@ class _Lexicon:
         )
 
 
-def _region_words() -> set[str]:
+def region_words() -> set[str]:
+    """The words (three letters or more) of the region names the taxonomy knows."""
     try:
         from registry.taxonomy import region_name_index
     except ImportError:  # pragma: no cover - the taxonomy ships with the package
@@ -357,6 +237,12 @@ def _lex() -> _Lexicon:
     if _lexicon is None:
         _lexicon = _Lexicon()
     return _lexicon
+
+
+def known_words() -> frozenset[str]:
+    """Every word the normalizer knows: Sastrawi's roots, stopwords, frequent words, slang and
+    COVID-era terms and the words of region names."""
+    return _lex().known
 
 
 _PREFIXES = (
@@ -388,7 +274,7 @@ def _is_known(word: str, lex: _Lexicon) -> bool:
 # English words end in doubled letters far more often than Indonesian ones: a final "ll",
 # "ss", "ff" or "zz" is never undone ("hall", "boss", "staff"), nor are these.
 _KEEP_FINAL_DOUBLE = frozenset(("ll", "ss", "ff", "zz"))
-_ENGLISH_FINAL_DOUBLES = _words(
+_ENGLISH_FINAL_DOUBLES = word_set(
     """see free tree fee agree three knee bee committee employee guarantee coffee degree flee
     glee spree toffee referee trainee too zoo boo tattoo shampoo igloo woo goo bamboo add odd
     egg inn err app watt butt mitt putt mutt"""
@@ -517,13 +403,8 @@ def clean_post(text: str) -> str:
         text = _SURROGATE_RE.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    text = _RT_RE.sub(" ", text, count=1)  # anchored at the start: fails at once if absent
-    if "ttp" in text or "TTP" in text or "ww." in text or "WW." in text:
-        text = _URL_RE.sub(" ", text)
-    if "/" in text:
-        text = _DOMAIN_PATH_RE.sub(" ", text)
-    if "@" in text:
-        text = _MENTION_RE.sub(" ", _EMAIL_RE.sub(" ", text))
+    text = RT_PREFIX_RE.sub(" ", text, count=1)  # anchored at the start: fails at once if absent
+    text = strip_links_and_mentions(text)
     if "#" in text:
         text = _HASHTAG_RE.sub(_hashtag_sub, text)
     return text
@@ -624,7 +505,8 @@ def normalize_post(text: str) -> str:
 
 
 @lru_cache(maxsize=100_000)
-def _root_like(word: str) -> bool:
+def root_like(word: str) -> bool:
+    """An Indonesian root or an affixed form of one ("pemberian", "menggencarkan", "dibantu")."""
     lex = _lex()
     return word in lex.roots or _derived(word, lex.roots)
 
@@ -652,7 +534,7 @@ def detect_language(text: str) -> str:
             id_hits += 0.5
         elif len(word) > 5 and word.endswith(("tion", "tions", "ness", "ment", "ly")):
             en_hits += 0.5
-        elif _root_like(word):
+        elif root_like(word):
             id_hits += 0.5  # an Indonesian root or affixed word (some loanwords too)
     if id_hits + en_hits < 1.5:
         return "und"
