@@ -1,10 +1,10 @@
-"""Public discovery: parse search parameters, query the index, and shape results and stats."""
+"""Public discovery: check search parameters, query the index, and shape results and stats."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Innovation, InnovationSector, Region
 from ..search import FACETS, SearchResult
 from .catalogue import _iso, region_ref, to_record
+from .errors import Invalid
 from .indexing import get_index
 
 MAX_QUERY_CHARS = 500
@@ -33,13 +34,6 @@ FILTER_PARAMS = {
 SORTS = ("relevance", "newest")
 
 
-class ParamError(ValueError):
-    def __init__(self, param: str, detail: str):
-        self.param = param
-        self.detail = detail
-        super().__init__(f"{param}: {detail}")
-
-
 @dataclass
 class SearchParams:
     q: str = ""
@@ -49,34 +43,20 @@ class SearchParams:
     per_page: int = 20
 
 
-def _values(args: Any, name: str, *, allow_empty: bool = True) -> list[str]:
-    raw = args.getlist(name) if hasattr(args, "getlist") else [args.get(name)]
+def split_values(items: Iterable[Any], *, param: str, allow_empty: bool = True) -> list[str]:
+    """A filter's values as given: each item may hold several, comma-separated; trimmed and
+    deduplicated. ``allow_empty=False`` refuses an item with no value at all."""
     out: list[str] = []
-    for item in raw:
+    for item in items:
         if item is None:
             continue
         values = [v.strip() for v in str(item).split(",")]
         if not allow_empty and not any(values):
             # `focus=` says neither "no filter" nor a value: the API refuses it (a form's
             # empty "all" choice is the page's business, which passes allow_empty)
-            raise ParamError(name, "empty value: leave the parameter out to not filter by it")
+            raise Invalid("empty value: leave the parameter out to not filter by it", param=param)
         out.extend(v for v in values if v)
     return list(dict.fromkeys(out))
-
-
-def _int_param(args: Any, name: str, default: int, low: int, high: int | None) -> int:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ParamError(name, f"must be a whole number, got {raw!r}") from None
-    if value < low:
-        raise ParamError(name, f"must be at least {low}")
-    if high is not None and value > high:
-        raise ParamError(name, f"must be at most {high}")
-    return value
 
 
 def _check_vocab(vocab: Mapping[str, Any]) -> Callable[[str], str]:
@@ -122,28 +102,32 @@ CHECKS: dict[str, Callable[[str], str]] = {
 }
 
 
-def parse_params(
-    args: Any, *, per_page_default: int = 20, per_page_max: int = 100, allow_empty: bool = True
+def checked_search(
+    q: str | None,
+    raw_filters: Mapping[str, Iterable[Any]],
+    sort: str | None,
+    *,
+    allow_empty: bool = True,
 ) -> SearchParams:
-    """Search parameters from a query; allow_empty=False (the API) refuses an empty filter."""
-    q = (args.get("q") or "").strip()
+    """Search parameters checked against the vocabularies, from the values as given (a query
+    string's, a saved search's): Invalid names the first bad one, in the order q, the filters
+    (FILTER_PARAMS), sort. Page and size are the caller's."""
+    q = (q or "").strip()
     if len(q) > MAX_QUERY_CHARS:
-        raise ParamError("q", f"at most {MAX_QUERY_CHARS} characters")
+        raise Invalid(f"at most {MAX_QUERY_CHARS} characters", param="q")
     filters: dict[str, list[str]] = {}
     for param, facet in FILTER_PARAMS.items():
-        values = _values(args, param, allow_empty=allow_empty)
+        values = split_values(raw_filters.get(param) or (), param=param, allow_empty=allow_empty)
         if not values:
             continue
         try:
             filters[facet] = list(dict.fromkeys(CHECKS[param](v) for v in values))
         except ValueError as exc:
-            raise ParamError(param, str(exc)) from None
-    sort = (args.get("sort") or "relevance").strip().lower()
+            raise Invalid(str(exc), param=param) from None
+    sort = (sort or "relevance").strip().lower()
     if sort not in SORTS:
-        raise ParamError("sort", f"must be one of: {', '.join(SORTS)}")
-    page = _int_param(args, "page", 1, 1, None)
-    per_page = _int_param(args, "per_page", per_page_default, 1, per_page_max)
-    return SearchParams(q=q, filters=filters, sort=sort, page=page, per_page=per_page)
+        raise Invalid(f"must be one of: {', '.join(SORTS)}", param="sort")
+    return SearchParams(q=q, filters=filters, sort=sort)
 
 
 def result_item(innovation: Innovation, highlight: str, url: str, locale: str) -> dict[str, Any]:

@@ -17,12 +17,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from flask import current_app
 
 from .. import taxonomy
-from .discovery import ParamError, SearchParams, parse_params
+from .errors import NotFound
 from .indexing import get_index
 
 PROVINCE = "province"
@@ -35,10 +34,10 @@ Filters = Mapping[str, Sequence[str]]
 CountFunction = Callable[[str, str | None, Filters], dict[str, int]]
 
 
-class UnknownProvince(LookupError):
+class UnknownProvince(NotFound):
     def __init__(self, code: str):
         self.code = code
-        super().__init__(f"no province with code {code!r}")
+        super().__init__(f"no province with code {code!r}", param="province")
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def register_layer(name: str, counts: CountFunction, version: Callable[[], Hasha
 @dataclass(frozen=True)
 class MapQuery:
     """What a map shows: the layer, the level, the province whose regencies are drawn, and the
-    search's filters (validated)."""
+    search's filters (validated: the web's ``params.map_query`` builds it from a query)."""
 
     layer: str = DEFAULT_LAYER
     level: str = PROVINCE
@@ -67,38 +66,6 @@ class MapQuery:
 
     def filter_dict(self) -> dict[str, list[str]]:
         return {name: list(values) for name, values in self.filters}
-
-
-def parse_query(args: Any, *, level: str | None = None, province: str | None = None) -> MapQuery:
-    """Validate the map's parameters: ``layer``, ``level``, ``province`` and the search's filters
-    (the search's own parser, so unknown values are refused alike). Raises ParamError; an
-    unknown province in the path raises UnknownProvince (a 404, not a 400)."""
-    layer = (args.get("layer") or DEFAULT_LAYER).strip().lower()
-    if layer not in LAYERS:
-        raise ParamError("layer", f"unknown layer {layer!r}; expected one of: {', '.join(LAYERS)}")
-    if level is None:
-        level = (args.get("level") or PROVINCE).strip().lower()
-        if level not in LEVELS:
-            raise ParamError("level", f"must be one of: {', '.join(LEVELS)}")
-    if (args.get("q") or "").strip():
-        raise ParamError("q", "the map counts by filters only; free text is not supported")
-    params: SearchParams = parse_params(args)
-    filters = dict(params.filters)
-    parent: str | None = None
-    if level == REGENCY:
-        if province is not None:
-            region = taxonomy.region_by_code(province)
-            if region is None or region.level != 1:
-                raise UnknownProvince(province)
-            parent = region.code
-            filters.pop("province", None)
-        else:
-            chosen = filters.pop("province", [])
-            if len(chosen) != 1:
-                raise ParamError("province", "the regency level needs exactly one province")
-            parent = chosen[0]
-    frozen = tuple(sorted((k, tuple(sorted(v))) for k, v in filters.items()))
-    return MapQuery(layer=layer, level=level, province=parent, filters=frozen)
 
 
 def region_codes(level: str, province: str | None) -> list[str]:

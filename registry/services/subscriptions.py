@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from ..extensions import db
 from ..models import Subscription, utcnow
 from . import discovery
+from .errors import Invalid
 from .validation import EMAIL
 
 FREQUENCIES = ("daily", "weekly")
@@ -64,9 +65,13 @@ def normalize_search(search: Any) -> dict[str, Any]:
                 raise SubscriptionError(f"{key}: expected text", str(key))
             args.add(str(key), str(item))
     try:
-        params = discovery.parse_params(args)
-    except discovery.ParamError as exc:
-        raise SubscriptionError(exc.detail, exc.param) from None
+        params = discovery.checked_search(
+            args.get("q"),
+            {param: args.getlist(param) for param in discovery.FILTER_PARAMS},
+            args.get("sort"),
+        )
+    except Invalid as exc:
+        raise SubscriptionError(exc.message, exc.param) from None
     out: dict[str, Any] = {}
     if params.q:
         out["q"] = params.q

@@ -13,7 +13,9 @@ from ..extensions import csrf, db, limiter
 from ..models import Innovation, User
 from ..services import accounts, curation, discovery, notify, receipts, reports, review, transfer
 from ..services.catalogue import CampaignClosed, to_record
+from ..services.errors import Invalid
 from ..services.validation import ValidationError
+from . import params as query_params
 from .openapi import openapi_document
 from .problems import problem
 
@@ -99,14 +101,14 @@ def healthz() -> Any:
 @bp.get("/api/v1/innovations")
 def innovations() -> Any:
     try:
-        params = discovery.parse_params(
+        params = query_params.search(
             request.args,
             per_page_default=current_app.config["PER_PAGE_DEFAULT"],
             per_page_max=current_app.config["PER_PAGE_MAX"],
             allow_empty=False,
         )
-    except discovery.ParamError as exc:
-        return problem(400, "Invalid parameter", exc.detail, param=exc.param)
+    except Invalid as exc:
+        return problem(400, "Invalid parameter", exc.message, param=exc.param)
     return jsonify(discovery.search_page(params, url_for_slug=_url, locale=_locale()))
 
 
@@ -307,14 +309,14 @@ def candidates() -> Any:
     if not _token_user().is_curator:
         return _not_curator()
     try:
-        params = curation.parse_params(
+        params = query_params.inbox(
             request.args,
             per_page_default=current_app.config["PER_PAGE_DEFAULT"],
             per_page_max=current_app.config["PER_PAGE_MAX"],
         )
-    except curation.ParamError as exc:
+    except Invalid as exc:
         db.session.rollback()
-        return problem(400, "Invalid parameter", exc.detail, param=exc.param)
+        return problem(400, "Invalid parameter", exc.message, param=exc.param)
     page = curation.list_page(params)
     matches = curation.innovations_by_id([c.matches_innovation_id for c in page.items])
     body = {

@@ -29,6 +29,8 @@ from .. import taxonomy
 from ..extensions import db
 from ..models import Candidate, CandidateDecision, Innovation, Post, User
 from ..services import curation, harvesting
+from ..services.errors import Invalid
+from . import params as query_params
 from .curate import curator_required
 from .public import current_locale
 from .wtforms_i18n import TranslatedForm as FlaskForm
@@ -136,12 +138,12 @@ def _explain(candidate: Candidate) -> dict[str, list[tuple[str, float]]]:
 def index() -> Any:
     problem = None
     try:
-        params = curation.parse_params(
+        params = query_params.inbox(
             request.args,
             per_page_default=current_app.config["PER_PAGE_DEFAULT"],
             per_page_max=current_app.config["PER_PAGE_MAX"],
         )
-    except curation.ParamError as exc:
+    except Invalid as exc:
         problem = exc
         params = curation.InboxParams(per_page=current_app.config["PER_PAGE_DEFAULT"])
     page = curation.list_page(params)

@@ -20,8 +20,9 @@ from .. import taxonomy
 from ..extensions import limiter
 from ..maps import shapes, svg
 from ..services import discovery, map_layers, regions_map
-from ..services.discovery import ParamError
+from ..services.errors import Invalid
 from ..services.regions_map import MapQuery, UnknownProvince
+from . import params as query_params
 from .problems import problem
 from .public import current_locale, region_name, vocab_label
 
@@ -220,7 +221,7 @@ def _page(template: str, query: MapQuery, **context: Any) -> str:
     )
 
 
-def _bad_request(exc: ParamError, template: str = "map/index.html") -> Any:
+def _bad_request(exc: Invalid, template: str = "map/index.html") -> Any:
     return render_template(template, error=exc, form=None, rows=[], query=None), 400
 
 
@@ -231,8 +232,8 @@ def _not_found(code: str) -> Any:
 @bp.get("/peta")
 def national() -> Any:
     try:
-        query = regions_map.parse_query(request.args, level=regions_map.PROVINCE)
-    except ParamError as exc:
+        query = query_params.map_query(request.args, level=regions_map.PROVINCE)
+    except Invalid as exc:
         return _bad_request(exc)
     return _page("map/index.html", query)
 
@@ -240,10 +241,10 @@ def national() -> Any:
 @bp.get("/peta/<province>")
 def province(province: str) -> Any:
     try:
-        query = regions_map.parse_query(request.args, level=regions_map.REGENCY, province=province)
+        query = query_params.map_query(request.args, level=regions_map.REGENCY, province=province)
     except UnknownProvince:
         return _not_found(province)
-    except ParamError as exc:
+    except Invalid as exc:
         return _bad_request(exc)
     listing = discovery.search_page(
         discovery.SearchParams(
@@ -280,15 +281,15 @@ def _picture(body: str) -> Response:
     return response
 
 
-def _picture_error(exc: ParamError) -> Any:
-    return problem(400, "Invalid parameter", exc.detail, param=exc.param)
+def _picture_error(exc: Invalid) -> Any:
+    return problem(400, "Invalid parameter", exc.message, param=exc.param)
 
 
 @bp.get("/peta.svg")
 def picture() -> Any:
     try:
-        query = regions_map.parse_query(request.args, level=regions_map.PROVINCE)
-    except ParamError as exc:
+        query = query_params.map_query(request.args, level=regions_map.PROVINCE)
+    except Invalid as exc:
         return _picture_error(exc)
     return _picture(_standalone(query))
 
@@ -296,10 +297,10 @@ def picture() -> Any:
 @bp.get("/peta/<province>.svg")
 def province_picture(province: str) -> Any:
     try:
-        query = regions_map.parse_query(request.args, level=regions_map.REGENCY, province=province)
+        query = query_params.map_query(request.args, level=regions_map.REGENCY, province=province)
     except UnknownProvince:
         return problem(404, "Not found", f"no province with code {province!r}")
-    except ParamError as exc:
+    except Invalid as exc:
         return _picture_error(exc)
     return _picture(_standalone(query))
 
@@ -321,9 +322,9 @@ def locator(code: str) -> Any:
 @limiter.limit(_read_rate)
 def counts_api() -> Any:
     try:
-        query = regions_map.parse_query(request.args)
-    except ParamError as exc:
-        return problem(400, "Invalid parameter", exc.detail, param=exc.param)
+        query = query_params.map_query(request.args)
+    except Invalid as exc:
+        return problem(400, "Invalid parameter", exc.message, param=exc.param)
     body: dict[str, Any] = {
         "level": query.level,
         "layer": query.layer,

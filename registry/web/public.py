@@ -41,9 +41,11 @@ from ..extensions import db, limiter
 from ..models import Innovation
 from ..search import SearchUnavailable
 from ..services import catalogue, catalogue_cache, discovery
+from ..services.errors import Invalid
 from ..services.indexing import get_index
 from ..services.validation import ValidationError
 from . import formatting
+from . import params as query_params
 from .forms import ContactForm, apply_errors
 
 log = logging.getLogger(__name__)
@@ -285,12 +287,12 @@ def search() -> Any:
     q = (request.args.get("q") or "").strip()
     base = {"q": q[: discovery.MAX_QUERY_CHARS], "sort": request.args.get("sort") or "relevance"}
     try:
-        params = discovery.parse_params(
+        params = query_params.search(
             request.args,
             per_page_default=current_app.config["PER_PAGE_DEFAULT"],
             per_page_max=current_app.config["PER_PAGE_MAX"],
         )
-    except discovery.ParamError as exc:
+    except Invalid as exc:
         return render_template("search.html", error=exc, **base), 400
     try:
         page = discovery.search_page(
@@ -513,9 +515,9 @@ def _feed_rows() -> list[Innovation]:
     if not searched:
         return discovery.newest(FEED_SIZE)
     try:
-        params = discovery.parse_params(request.args, per_page_max=FEED_SIZE)
-    except discovery.ParamError as exc:
-        abort(400, description=f"{exc.param}: {exc.detail}")
+        params = query_params.search(request.args, per_page_max=FEED_SIZE)
+    except Invalid as exc:
+        abort(400, description=f"{exc.param}: {exc.message}")
     params.sort, params.page, params.per_page = "newest", 1, FEED_SIZE
     ids = [hit.id for hit in discovery.run_search(params).hits]
     found = discovery.load_published(ids)

@@ -26,6 +26,7 @@ from .. import taxonomy
 from ..extensions import db, limiter
 from ..models import Innovation, User
 from ..services import attachments, report_mail, reports
+from . import params as query_params
 from .reports_api import counts_against_limit, report_rate
 
 log = logging.getLogger(__name__)
@@ -327,7 +328,7 @@ def attachment(code: str, attachment_id: int) -> Any:
 def public_list() -> Any:
     """Verified, non-confidential reports with their follow-ups; never an identity."""
     try:
-        filters = reports.parse_filters(
+        filters = query_params.report_filters(
             request.args, per_page_default=20, per_page_max=current_app.config["PER_PAGE_MAX"]
         )
     except reports.Invalid as exc:

@@ -9,6 +9,7 @@ from flask import Response, current_app, jsonify, request, url_for
 from ..extensions import db, limiter
 from ..models import User
 from ..services import accounts, report_mail, reports
+from . import params as query_params
 from .api import bp
 from .problems import problem
 
@@ -119,7 +120,7 @@ def report_get(code: str) -> Any:
 @bp.get("/api/v1/reports")
 def report_list() -> Any:
     user = _optional_user()
-    filters = reports.parse_filters(
+    filters = query_params.report_filters(
         request.args,
         per_page_default=current_app.config["PER_PAGE_DEFAULT"],
         per_page_max=current_app.config["PER_PAGE_MAX"],

@@ -14,6 +14,7 @@ from .. import taxonomy
 from ..extensions import db
 from ..models import User, utcnow
 from ..services import report_mail, reports
+from . import params as query_params
 from .reports import _files, _problem_message
 
 bp = Blueprint("reports_desk", __name__)
@@ -87,7 +88,7 @@ def curator_queue() -> Any:
     if reports.close_expired(now=now):
         db.session.commit()
     try:
-        filters = reports.parse_filters(request.args, per_page_default=50, per_page_max=200)
+        filters = query_params.report_filters(request.args, per_page_default=50, per_page_max=200)
     except reports.Invalid as exc:
         abort(400, exc.detail)
     page = reports.curator_queue(filters)

@@ -36,6 +36,7 @@ from ..services import (
     revisions,
 )
 from ..services.validation import ValidationError
+from . import params as query_params
 from .forms import ConfirmForm, InnovationForm, apply_errors, labelled_errors, localize
 
 bp = Blueprint("submit", __name__)
@@ -334,7 +335,7 @@ def similar() -> Any:
     summary = (request.args.get("summary") or "").strip()
     queries = [q for q in (title, " ".join(summary.split()[:12])) if len(q) >= 4]
     for q in queries:
-        params = discovery.parse_params(MultiDict({"q": q, "per_page": str(SIMILAR_LIMIT)}))
+        params = query_params.search(MultiDict({"q": q, "per_page": str(SIMILAR_LIMIT)}))
         try:
             page = discovery.search_page(
                 params,

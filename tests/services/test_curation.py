@@ -12,6 +12,8 @@ from registry.classify.predict import get_predictor
 from registry.extensions import db
 from registry.models import CandidateDecision, Innovation, Post
 from registry.services import catalogue, curation
+from registry.services.errors import Invalid
+from registry.web import params as query_params
 from tests.accounts_helpers import make_user
 from tests.curation_helpers import make_candidate
 
@@ -92,11 +94,11 @@ def test_filter_by_harvest_source(ctx):
     _harvested_by(b, "berita-diy")
     assert ids(curation.list_candidates(source="berita-diy")) == [b.id]
     assert ids(curation.list_candidates(source="berita-jabar")) == [a.id]
-    params = curation.parse_params({"source": "berita-jabar"})
+    params = query_params.inbox({"source": "berita-jabar"})
     assert params.source == "berita-jabar" and params.as_args() == {"source": "berita-jabar"}
     assert ids(curation.list_page(params)) == [a.id]
-    with pytest.raises(curation.ParamError) as bad:
-        curation.parse_params({"source": "tidak-ada"})
+    with pytest.raises(Invalid) as bad:
+        query_params.inbox({"source": "tidak-ada"})
     assert bad.value.param == "source"
 
 
@@ -113,10 +115,10 @@ def test_parse_params_names_the_bad_parameter(ctx):
         ({"page": "0"}, "page"),
         ({"per_page": "1000"}, "per_page"),
     ]:
-        with pytest.raises(curation.ParamError) as info:
-            curation.parse_params(args)
+        with pytest.raises(Invalid) as info:
+            query_params.inbox(args)
         assert info.value.param == param, args
-    params = curation.parse_params({"province": "Jabar", "platform": "twitter,rss"})
+    params = query_params.inbox({"province": "Jabar", "platform": "twitter,rss"})
     assert params.province == "32" and params.platform == ["twitter", "rss"]
 
 

@@ -10,7 +10,8 @@ from werkzeug.datastructures import MultiDict
 from registry import taxonomy
 from registry.extensions import db
 from registry.services import catalogue, discovery, regions_map
-from registry.services.discovery import ParamError
+from registry.services.errors import Invalid
+from registry.web import params as query_params
 from tests.map_helpers import make_catalogue
 
 
@@ -21,7 +22,7 @@ def published(ctx, innovation_data):
 
 
 def counts(**args):
-    return regions_map.counts(regions_map.parse_query(MultiDict(args)))
+    return regions_map.counts(query_params.map_query(MultiDict(args)))
 
 
 def test_every_province_is_counted_and_zero_when_none(published):
@@ -67,20 +68,18 @@ def test_counts_equal_the_search_facets(published, args):
     multi = MultiDict(
         [(k, v) for k, vs in args.items() for v in ([vs] if isinstance(vs, str) else vs)]
     )
-    facets = discovery.search_page(discovery.parse_params(multi), url_for_slug=lambda s: s)[
-        "facets"
-    ]
-    mine = regions_map.counts(regions_map.parse_query(multi))
+    facets = discovery.search_page(query_params.search(multi), url_for_slug=lambda s: s)["facets"]
+    mine = regions_map.counts(query_params.map_query(multi))
     assert {k: v for k, v in mine.items() if v} == facets["province"]
     for province in ("32", "33", "35"):
         regency_args = MultiDict(multi)
         regency_args.setlist("province", [province])
         regency_args["level"] = "regency"
-        by_regency = regions_map.counts(regions_map.parse_query(regency_args))
+        by_regency = regions_map.counts(query_params.map_query(regency_args))
         search = MultiDict(multi)
         search.setlist("province", [province])
         regency_facets = discovery.search_page(
-            discovery.parse_params(search), url_for_slug=lambda s: s
+            query_params.search(search), url_for_slug=lambda s: s
         )["facets"]["regency"]
         assert {k: v for k, v in by_regency.items() if v} == regency_facets
 
@@ -111,14 +110,14 @@ def test_cache_is_dropped_when_the_catalogue_changes(published, innovation_data)
     ],
 )
 def test_bad_parameters_name_the_parameter(ctx, args, param):
-    with pytest.raises(ParamError) as caught:
-        regions_map.parse_query(MultiDict(args))
+    with pytest.raises(Invalid) as caught:
+        query_params.map_query(MultiDict(args))
     assert caught.value.param == param
 
 
 def test_unknown_province_in_the_path_is_not_found(ctx):
     with pytest.raises(regions_map.UnknownProvince):
-        regions_map.parse_query(MultiDict(), level="regency", province="99")
+        query_params.map_query(MultiDict(), level="regency", province="99")
 
 
 def test_a_layer_is_one_registered_function(ctx):

@@ -11,6 +11,7 @@ import pytest
 from registry.extensions import db
 from registry.models import Report
 from registry.services import attachments, catalogue, reports
+from registry.web import params as query_params
 from tests.accounts_helpers import make_user
 from tests.reports_helpers import REPORTER, days_ago, exif_jpeg, people, report_data, walk_to
 
@@ -206,7 +207,7 @@ def test_public_lists_hold_only_verified_non_confidential_reports(ctx):
 def test_parse_filters_names_the_bad_param(ctx):
     from werkzeug.datastructures import MultiDict
 
-    ok = reports.parse_filters(MultiDict({"status": "verified,closed", "province": "Jabar"}))
+    ok = query_params.report_filters(MultiDict({"status": "verified,closed", "province": "Jabar"}))
     assert ok.status == ("verified", "closed") and ok.province == ("32",)
     for args, param in (
         ({"status": "lost"}, "status"),
@@ -216,7 +217,7 @@ def test_parse_filters_names_the_bad_param(ctx):
         ({"per_page": "1000"}, "per_page"),
     ):
         with pytest.raises(reports.Invalid) as caught:
-            reports.parse_filters(MultiDict(args))
+            query_params.report_filters(MultiDict(args))
         assert caught.value.param == param
 
 

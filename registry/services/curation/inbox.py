@@ -1,0 +1,263 @@
+"""The inbox's list: filter and sort harvested candidates, and present one as the API shows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from ... import taxonomy
+from ...extensions import db
+from ...models import Candidate, HarvestSource, Innovation, Post
+from .. import catalogue
+from ..errors import Invalid
+
+STATUSES = ("new", "approved", "rejected", "merged")
+SORTS = ("score", "newest", "uncertainty")
+PLATFORMS = ("twitter", "mastodon", "bluesky", "rss", "file")
+MAX_QUERY_CHARS = 200
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+# --------------------------------------------------------------------------- listing
+
+
+@dataclass
+class InboxParams:
+    status: str = "new"
+    q: str = ""
+    min_score: float | None = None
+    platform: list[str] = field(default_factory=list)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    province: str | None = None
+    source: str | None = None  # a harvest source's name
+    sort: str = "score"
+    page: int = 1
+    per_page: int = 20
+
+    def as_args(self) -> dict[str, Any]:
+        """The non-default values as query arguments (for links that keep the filters)."""
+        out: dict[str, Any] = {}
+        if self.status != "new":
+            out["status"] = self.status
+        if self.q:
+            out["q"] = self.q
+        if self.min_score is not None:
+            out["min_score"] = f"{self.min_score:g}"
+        if self.platform:
+            out["platform"] = list(self.platform)
+        if self.date_from:
+            out["date_from"] = self.date_from.isoformat()
+        if self.date_to:
+            out["date_to"] = self.date_to.isoformat()
+        if self.province:
+            out["province"] = self.province
+        if self.source:
+            out["source"] = self.source
+        if self.sort != "score":
+            out["sort"] = self.sort
+        return out
+
+
+@dataclass
+class CandidatePage:
+    total: int
+    page: int
+    per_page: int
+    items: list[Candidate]
+    threshold: float
+
+
+def source_id(name: str) -> int | None:
+    """The id of the harvest source with this name, or None."""
+    return db.session.scalar(select(HarvestSource.id).where(HarvestSource.name == name))
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def model_threshold() -> float:
+    from ...classify.predict import get_predictor
+
+    return float(get_predictor().threshold)
+
+
+def _jakarta_midnight_utc(day: dt.date) -> dt.datetime:
+    """The start of ``day`` in Jakarta time (as curators read dates) as naive UTC."""
+    local = dt.datetime.combine(day, dt.time(), tzinfo=JAKARTA)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def list_candidates(
+    status: str = "new",
+    q: str = "",
+    min_score: float | None = None,
+    platform: str | Sequence[str] | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    province: str | None = None,
+    source: str | None = None,
+    sort: str = "score",
+    page: int = 1,
+    per_page: int = 20,
+) -> CandidatePage:
+    """A page of candidates. ``status`` "all" lists every status; ``platform`` (one or several:
+    OR) keeps candidates with a post from it; the date range keeps candidates seen within it;
+    ``source`` (a harvest source's name) keeps candidates with a post it harvested;
+    ``sort`` is score (highest first), newest (last seen) or uncertainty (closest to the
+    model's threshold first: the most useful to label next)."""
+    if sort not in SORTS:
+        raise Invalid(f"unknown sort {sort!r}", param="sort")
+    conditions: list[ColumnElement[bool]] = []
+    if status != "all":
+        conditions.append(Candidate.status == status)
+    if q:
+        conditions.append(Candidate.text.ilike(f"%{escape_like(q)}%", escape="\\"))
+    if min_score is not None:
+        conditions.append(Candidate.score >= min_score)
+    platforms = [platform] if isinstance(platform, str) else list(platform or [])
+    if platforms:
+        conditions.append(
+            exists().where(Post.candidate_id == Candidate.id, Post.platform.in_(platforms))
+        )
+    first = func.coalesce(Candidate.first_seen, Candidate.last_seen, Candidate.created_at)
+    last = func.coalesce(Candidate.last_seen, Candidate.first_seen, Candidate.created_at)
+    if date_from is not None:
+        conditions.append(last >= _jakarta_midnight_utc(date_from))
+    if date_to is not None:
+        conditions.append(first < _jakarta_midnight_utc(date_to + dt.timedelta(days=1)))
+    if province:
+        conditions.append(Candidate.province_code == province)
+    if source:
+        conditions.append(
+            exists().where(Post.candidate_id == Candidate.id, Post.source_id == source_id(source))
+        )
+    where = and_(*conditions) if conditions else None
+
+    count = select(func.count(Candidate.id))
+    query = select(Candidate)
+    if where is not None:
+        count, query = count.where(where), query.where(where)
+    threshold = model_threshold()
+    if sort == "newest":
+        query = query.order_by(last.desc(), Candidate.id.desc())
+    elif sort == "uncertainty":
+        query = query.order_by(func.abs(Candidate.score - threshold), Candidate.id)
+    else:
+        query = query.order_by(Candidate.score.desc(), Candidate.id)
+    total = db.session.scalar(count) or 0
+    items = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+    return CandidatePage(total, page, per_page, items, threshold)
+
+
+def list_page(params: InboxParams) -> CandidatePage:
+    return list_candidates(
+        status=params.status,
+        q=params.q,
+        min_score=params.min_score,
+        platform=params.platform,
+        date_from=params.date_from,
+        date_to=params.date_to,
+        province=params.province,
+        source=params.source,
+        sort=params.sort,
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+def innovations_by_id(ids: Sequence[int | None]) -> dict[int, Innovation]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = db.session.scalars(select(Innovation).where(Innovation.id.in_(wanted)))
+    return {row.id: row for row in rows}
+
+
+# --------------------------------------------------------------------------- presenting
+
+
+def _code(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        value = value.get("code")
+    return value if isinstance(value, str) and value else None
+
+
+def predicted_region(candidate: Candidate, key: str) -> taxonomy.RegionInfo | None:
+    code = _code((candidate.predicted or {}).get(key))
+    if key == "province" and code is None:
+        code = candidate.province_code
+    return taxonomy.region_by_code(code) if code else None
+
+
+def explain_terms(candidate: Candidate) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """The terms that pushed the score up, and those that pushed it down, strongest first."""
+    pairs: list[tuple[str, float]] = []
+    for item in candidate.explain or []:
+        if isinstance(item, list | tuple) and len(item) == 2:
+            try:
+                pairs.append((str(item[0]), float(item[1])))
+            except (TypeError, ValueError):
+                continue
+    up = sorted((p for p in pairs if p[1] > 0), key=lambda p: -p[1])
+    down = sorted((p for p in pairs if p[1] < 0), key=lambda p: p[1])
+    return up, down
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.replace(microsecond=0).isoformat() + "Z" if value else None
+
+
+def candidate_record(
+    candidate: Candidate,
+    *,
+    locale: str = "id",
+    matches: Mapping[int, Innovation] | None = None,
+    url_for_innovation: Any = None,
+) -> dict[str, Any]:
+    """DESIGN.md's candidate result (plus ``explain``, and ``reason``/``innovation_id``/
+    ``merged_into`` for decided ones)."""
+    predicted = candidate.predicted or {}
+    province = predicted_region(candidate, "province")
+    match_id = candidate.matches_innovation_id
+    match = (matches or {}).get(match_id) if match_id is not None else None
+    if match_id is not None and match is None and matches is None:
+        match = db.session.get(Innovation, match_id)
+    matches_innovation = None
+    if match is not None:
+        matches_innovation = {"id": match.id, "title": match.title, "status": match.status}
+        if url_for_innovation is not None and match.status == "published":
+            matches_innovation["url"] = url_for_innovation(match.slug)
+    return {
+        "id": candidate.id,
+        "status": candidate.status,
+        "score": round(float(candidate.score or 0.0), 6),
+        "text": candidate.text or "",
+        "platforms": list(candidate.platforms or []),
+        "post_count": int(candidate.post_count or 0),
+        "first_seen": _iso(candidate.first_seen),
+        "last_seen": _iso(candidate.last_seen),
+        "predicted": {
+            "sectors": [s for s in predicted.get("sectors") or [] if isinstance(s, str)],
+            "focus": predicted.get("focus"),
+            "innovator_type": predicted.get("innovator_type"),
+            "province": catalogue.region_ref(province, locale),
+        },
+        "matches_innovation": matches_innovation,
+        "explain": [[t, w] for t, w in _explain_pairs(candidate)],
+        "reason": candidate.reason or None,
+        "innovation_id": candidate.innovation_id,
+        "merged_into": candidate.merged_into_id,
+    }
+
+
+def _explain_pairs(candidate: Candidate) -> list[tuple[str, float]]:
+    up, down = explain_terms(candidate)
+    return sorted(up + down, key=lambda p: -abs(p[1]))
