@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Innovation, InnovationSector, Region
 from ..search import FACETS, SearchResult
 from .catalogue import _iso, region_ref, to_record
+from .errors import Invalid
 from .indexing import get_index
 
 MAX_QUERY_CHARS = 500
@@ -33,11 +34,17 @@ FILTER_PARAMS = {
 SORTS = ("relevance", "newest")
 
 
-class ParamError(ValueError):
+class ParamError(Invalid):
+    """A query parameter that cannot be taken: ``param`` names it, ``detail`` says why."""
+
+    param: str
+
     def __init__(self, param: str, detail: str):
-        self.param = param
+        super().__init__(detail, param=param)
         self.detail = detail
-        super().__init__(f"{param}: {detail}")
+
+    def __str__(self) -> str:
+        return f"{self.param}: {self.detail}"
 
 
 @dataclass

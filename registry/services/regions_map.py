@@ -23,6 +23,7 @@ from flask import current_app
 
 from .. import taxonomy
 from .discovery import ParamError, SearchParams, parse_params
+from .errors import NotFound
 from .indexing import get_index
 
 PROVINCE = "province"
@@ -35,10 +36,10 @@ Filters = Mapping[str, Sequence[str]]
 CountFunction = Callable[[str, str | None, Filters], dict[str, int]]
 
 
-class UnknownProvince(LookupError):
+class UnknownProvince(NotFound):
     def __init__(self, code: str):
         self.code = code
-        super().__init__(f"no province with code {code!r}")
+        super().__init__(f"no province with code {code!r}", param="province")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from .. import taxonomy
 from ..models import Innovation
+from .errors import Invalid
 
 TEXT_FIELDS = (
     "summary",
@@ -66,12 +67,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-class ValidationError(ValueError):
-    """Field name -> message for every problem found."""
+class ValidationError(Invalid):
+    """Field name -> message for every problem found; param names the first."""
 
     def __init__(self, errors: Mapping[str, str]):
         self.errors = dict(errors)
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+        super().__init__(
+            "; ".join(f"{k}: {v}" for k, v in self.errors.items()),
+            param=next(iter(self.errors), None),
+        )
 
 
 def split_list(value: Any) -> list[str]:
