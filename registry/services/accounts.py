@@ -30,6 +30,7 @@ from ..models import (
     new_session_token,
     utcnow,
 )
+from .errors import Conflict, Forbidden, Invalid, NotFound
 from .validation import EMAIL, ValidationError, clean
 
 MIN_PASSWORD = 10
@@ -38,7 +39,7 @@ TOKEN_PREFIX = "li_"
 _DUMMY_HASH = generate_password_hash("not-a-password-at-all", method="scrypt")
 
 
-class LoginError(RuntimeError):
+class LoginError(Forbidden):
     """reason: 'invalid' (wrong email or password), 'locked', 'unconfirmed', 'inactive'."""
 
     def __init__(self, reason: str, until: dt.datetime | None = None):
@@ -47,21 +48,21 @@ class LoginError(RuntimeError):
         super().__init__(reason)
 
 
-class AlreadyRegistered(Exception):
+class AlreadyRegistered(Conflict):
     """Sign-up with an email that has an account: the edge tells its owner by mail and answers
     as for a new account (the page never says which emails exist)."""
 
     def __init__(self, user: User):
         self.user = user
-        super().__init__("already registered")
+        super().__init__("already registered", param="email")
 
 
-class TokenError(ValueError):
+class TokenError(Invalid):
     """A signed e-mail token that is broken, expired or already used."""
 
     def __init__(self, reason: str):
         self.reason = reason  # 'invalid' | 'expired'
-        super().__init__(reason)
+        super().__init__(reason, param="token")
 
 
 def normalize_email(email: str) -> str:
@@ -415,7 +416,7 @@ def token_state(token: ApiToken, now: dt.datetime | None = None) -> str:
 
 def revoke_token(user: User, which: str | int) -> ApiToken:
     """Revoke one of user's tokens, named by its id, the token itself or its start (the prefix
-    shown in lists); LookupError when none or several match."""
+    shown in lists); NotFound (a LookupError) when none or several match."""
     text = str(which).strip()
     digest = _digest(text)
 
@@ -427,7 +428,7 @@ def revoke_token(user: User, which: str | int) -> ApiToken:
     matches = [t for t in list_tokens(user) if named(t)]
     if len(matches) != 1:
         found = "names several tokens" if matches else f"names no token of {user.email}"
-        raise LookupError(f"{text!r} {found}")
+        raise NotFound(f"{text!r} {found}", param="token")
     if matches[0].revoked_at is None:
         matches[0].revoked_at = utcnow()
         db.session.flush()
@@ -449,7 +450,7 @@ def revoke_tokens(user: User) -> int:
 
 def _require_admin(actor: User) -> None:
     if actor.role != "admin":
-        raise PermissionError("only admins manage accounts")
+        raise Forbidden("only admins manage accounts")
 
 
 def _active_admins() -> int:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Campaign, Innovation, ReviewEvent, SlugRedirect, User, utcnow
 from . import provenance
+from .errors import Conflict
 from .validation import FIELDS, ValidationError, clean
 
 # from status -> statuses it may move to
@@ -30,12 +31,13 @@ ORIGINS = ("form", "harvest", "import", "api")
 Actor = str | User
 
 
-class WorkflowError(RuntimeError):
+class WorkflowError(Conflict):
     """A transition that the workflow does not allow from the innovation's current status."""
 
 
-class CampaignClosed(ValidationError):
-    pass
+class CampaignClosed(ValidationError, Conflict):
+    """A submission to a campaign outside its dates: invalid data that no edit of the other
+    fields can fix, so also a conflict (with the campaign's calendar)."""
 
 
 def slugify(text: str, max_length: int = 80) -> str:

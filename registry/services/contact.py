@@ -11,13 +11,14 @@ from flask_babel import gettext
 
 from ..models import Innovation
 from . import mail
+from .errors import NotFound
 from .validation import ValidationError, is_email
 
 MAX_NAME = 120
 MAX_MESSAGE = 5000
 
 
-class NoContact(RuntimeError):
+class NoContact(NotFound):
     """The innovation has no contact address (e.g. its owner deleted their account)."""
 
 

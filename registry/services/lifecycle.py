@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 from ..extensions import db
 from ..models import Innovation, utcnow
 from . import notices
+from .errors import Invalid
 
 SALT = "operating-status"
 ANSWERS = {"berjalan": "berjalan", "berhenti": "berhenti", "berubah": "berjalan"}
@@ -27,11 +28,11 @@ CHECK_KIND = "status-check"
 USED_KIND = "status-link"
 
 
-class LinkError(Exception):
+class LinkError(Invalid):
     """Why a one-click link cannot be used: expired | used | invalid."""
 
     def __init__(self, reason: str):
-        super().__init__(reason)
+        super().__init__(reason, param="token")
         self.reason = reason
 
 

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app
 
 from ..database import done_once
+from .errors import Invalid
 from .validation import ADDRESS_PART
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def outbox_dir() -> Path:
     return Path(current_app.instance_path) / "outbox"
 
 
-class BadAddress(ValueError):
+class BadAddress(Invalid):
     """An address that cannot stand alone in a mail header."""
 
 

@@ -19,13 +19,14 @@ from ..extensions import db
 from ..models import ApiToken, Attachment, Innovation, Organization, ReviewEvent, User, utcnow
 from . import attachments, catalogue
 from .accounts import revoke_tokens
+from .errors import Forbidden
 from .validation import ValidationError
 
 KEPT_STATUSES = ("published", "withdrawn")
 DELETED_NOTE = "owner account deleted"
 
 
-class WrongPassword(PermissionError):
+class WrongPassword(Forbidden):
     """The password given to confirm a deletion is not the account's."""
 
 
@@ -132,7 +133,7 @@ def delete_account(user: User, password: str) -> dict[str, int]:
     Returns counts of what was deleted and kept. Flushes; the edge commits (and logs the user out).
     """
     if not user.password_hash or not check_password_hash(user.password_hash, password or ""):
-        raise WrongPassword("wrong password")
+        raise WrongPassword("wrong password", param="password")
     if user.role == "admin" and user.active:
         admins = db.session.scalar(
             select(func.count(User.id)).where(User.role == "admin", User.active.is_(True))

@@ -37,7 +37,7 @@ CountFunction = Callable[[str, str | None, Filters], dict[str, int]]
 class UnknownProvince(NotFound):
     def __init__(self, code: str):
         self.code = code
-        super().__init__(f"no province with code {code!r}", param="province")
+        super().__init__(f"no province with code {code!r}")  # a path, no parameter
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from .. import taxonomy
 from ..extensions import db
 from ..models import Innovation, Region, Replication, User, utcnow
+from . import errors
 from .catalogue import _iso, region_ref
 from .validation import ValidationError, clean
 
@@ -27,36 +28,29 @@ MAX_NOTE = 2000
 VISIBLE = ("claimed", "confirmed")
 
 
-class ReplicationError(Exception):
-    """A domain error: the edge turns it into an HTTP problem (status, param)."""
-
-    status = 400
-    title = "Invalid replication"
+class ReplicationError(errors.DomainError):
+    """A replication's domain error; each kind below is also the matching kind of
+    services.errors, which the edges turn into a problem or an exit code."""
 
     def __init__(self, detail: str, param: str | None = None):
-        super().__init__(detail)
+        super().__init__(detail, param=param)
         self.detail = detail
-        self.param = param
 
 
-class NotFound(ReplicationError):
-    status = 404
-    title = "Not found"
+class NotFound(ReplicationError, errors.NotFound):
+    pass
 
 
-class Invalid(ReplicationError):
-    status = 400
-    title = "Invalid replication"
+class Invalid(ReplicationError, errors.Invalid):
+    pass
 
 
-class Forbidden(ReplicationError):
-    status = 403
-    title = "Forbidden"
+class Forbidden(ReplicationError, errors.Forbidden):
+    pass
 
 
-class Conflict(ReplicationError):
-    status = 409
-    title = "Conflict"
+class Conflict(ReplicationError, errors.Conflict):
+    pass
 
 
 def adopter_key(user: User) -> str:

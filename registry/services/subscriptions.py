@@ -27,18 +27,19 @@ CONFIRM_SALT = "subscription-confirm"
 UNSUBSCRIBE_SALT = "subscription-unsubscribe"
 
 
-class SubscriptionError(Exception):
+class SubscriptionError(Invalid):
+    """A subscription's email, search or frequency that cannot be taken; param names it."""
+
     def __init__(self, detail: str, param: str | None = None):
-        super().__init__(detail)
+        super().__init__(detail, param=param)
         self.detail = detail
-        self.param = param
 
 
-class LinkError(Exception):
+class LinkError(Invalid):
     """expired | invalid"""
 
     def __init__(self, reason: str):
-        super().__init__(reason)
+        super().__init__(reason, param="token")
         self.reason = reason
 
 

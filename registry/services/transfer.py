@@ -18,6 +18,7 @@ from ..csvsafe import SafeDictWriter, unquote
 from ..extensions import db
 from ..models import Innovation, Replication
 from . import catalogue, replication
+from .errors import Invalid
 from .validation import FIELDS, LIST_FIELDS, LIST_SEPARATOR, READ_ONLY, ValidationError
 
 # lifecycle and replication columns come last (added later; import reads them additively)
@@ -35,7 +36,7 @@ EXPORT_COLUMNS = (
 REQUIRED_COLUMNS = ("title",)
 
 
-class ImportFileError(ValueError):
+class ImportFileError(Invalid):
     """The file as a whole cannot be read; nothing was imported."""
 
 

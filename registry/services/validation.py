@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 from .. import taxonomy
 from ..models import Innovation
+from .errors import Invalid
 
 TEXT_FIELDS = (
     "summary",
@@ -39,6 +40,24 @@ FIELDS = (
 )
 READ_ONLY = ("id", "slug", "status", "origin", "published_at", "updated_at")
 LIST_FIELDS = ("sectors", "links")
+# the coded fields and the vocabulary whose slugs each takes
+VOCABULARIES: dict[str, Mapping[str, Any]] = {
+    "sectors": taxonomy.SECTORS,
+    "focus": taxonomy.FOCUSES,
+    "stage": taxonomy.STAGES,
+    "innovator_type": taxonomy.INNOVATOR_TYPES,
+}
+DATE_FIELDS = ("started_on",)
+# the fields that clean to None when left empty (the others to "" or [])
+NULLABLE_FIELDS = (
+    "focus",
+    "stage",
+    "innovator_type",
+    "started_on",
+    "province",
+    "regency",
+    "campaign",
+)
 LIST_SEPARATOR = " | "
 
 
@@ -66,12 +85,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-class ValidationError(ValueError):
-    """Field name -> message for every problem found."""
+class ValidationError(Invalid):
+    """Field name -> message for every problem found; param names the first."""
 
     def __init__(self, errors: Mapping[str, str]):
         self.errors = dict(errors)
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+        super().__init__(
+            "; ".join(f"{k}: {v}" for k, v in self.errors.items()),
+            param=next(iter(self.errors), None),
+        )
 
 
 def split_list(value: Any) -> list[str]:
@@ -158,7 +180,8 @@ def clean(
         return t
 
     def sectors(v: Any) -> list[str]:
-        return list(dict.fromkeys(_slug_in(s, taxonomy.SECTORS, "sector") for s in split_list(v)))
+        vocab = VOCABULARIES["sectors"]
+        return list(dict.fromkeys(_slug_in(s, vocab, "sector") for s in split_list(v)))
 
     def optional_slug(vocab: Mapping[str, Any], what: str) -> Any:
         def fn(v: Any) -> str | None:
@@ -209,9 +232,8 @@ def clean(
     check("innovator_name", lambda v: one_line(v, MAX_NAME))
     check("unit", lambda v: one_line(v, MAX_UNIT))
     check("sectors", sectors)
-    check("focus", optional_slug(taxonomy.FOCUSES, "focus"))
-    check("stage", optional_slug(taxonomy.STAGES, "stage"))
-    check("innovator_type", optional_slug(taxonomy.INNOVATOR_TYPES, "innovator_type"))
+    for name in ("focus", "stage", "innovator_type"):
+        check(name, optional_slug(VOCABULARIES[name], name))
     check("started_on", started_on)
     check("links", links)
     check("contact_email", email)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, Response, g, make_response, render_template, request
+from flask import Flask, Response, g, make_response, request
 from flask_babel import format_datetime
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -13,9 +13,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from ..database import NotInitialized, is_conflict, require_initialized, retrying
 from ..search import SearchUnavailable
 from ..serving import trust_proxy
-from . import formatting
+from . import formatting, problems
 from .hosts import private_answer
-from .problems import problem, wants_json
+from .problems import error_answer, wants_json
 
 
 def register_web(app: Flask) -> None:
@@ -61,6 +61,7 @@ def register_web(app: Flask) -> None:
     app.add_template_global(field_attrs, "field_attrs")
     app.add_template_global(_explain_label, "explain_label")
     formatting.install(app)
+    problems.install(app)  # a service's domain error: a problem or the error page
 
     @app.before_request
     def _check_database() -> Any:
@@ -75,7 +76,7 @@ def register_web(app: Flask) -> None:
         from .guards import json_body_problem
 
         detail = json_body_problem()
-        return None if detail is None else _error(400, "Bad request", detail)
+        return None if detail is None else error_answer(400, "Bad request", detail)
 
     @app.before_request
     def _refuse_nul() -> Any:
@@ -83,7 +84,7 @@ def register_web(app: Flask) -> None:
         # refuses it in every text column): one clear 400 here instead of a 500 anywhere
         if not _request_has_nul():
             return None
-        return _error(400, "Bad request", "the request holds a NUL character (\\u0000)")
+        return error_answer(400, "Bad request", "the request holds a NUL character (\\u0000)")
 
     @app.after_request
     def _headers(response: Response) -> Response:
@@ -106,11 +107,11 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(NotInitialized)
     def _not_initialized(exc: NotInitialized) -> Any:
-        return _error(503, "Database not initialized", str(exc))
+        return error_answer(503, "Database not initialized", str(exc))
 
     @app.errorhandler(SearchUnavailable)
     def _search_unavailable(exc: SearchUnavailable) -> Any:
-        return _error(503, "Search unavailable", str(exc))
+        return error_answer(503, "Search unavailable", str(exc))
 
     @app.errorhandler(OperationalError)
     def _database_busy(exc: OperationalError) -> Any:
@@ -122,7 +123,7 @@ def register_web(app: Flask) -> None:
         from ..extensions import db
 
         db.session.rollback()
-        response = _error(503, "Database busy", "Another change was being saved; try again.")
+        response = error_answer(503, "Database busy", "Another change was being saved; try again.")
         body, status = response if isinstance(response, tuple) else (response, 503)
         return body, status, {"Retry-After": "1"}
 
@@ -131,7 +132,7 @@ def register_web(app: Flask) -> None:
         detail = exc.description or ""
         if not wants_json() and detail == type(exc).description:
             detail = ""  # Werkzeug's own English text: the page says it in the reader's words
-        response = make_response(_error(exc.code or 500, exc.name, detail))
+        response = make_response(error_answer(exc.code or 500, exc.name, detail))
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         return response
@@ -163,12 +164,6 @@ def field_attrs(field: Any) -> dict[str, str]:
     if described:
         attrs["aria-describedby"] = " ".join(described)
     return attrs
-
-
-def _error(status: int, title: str, detail: str) -> Any:
-    if wants_json():
-        return problem(status, title, detail)
-    return render_template("error.html", status=status, title=title, detail=detail), status
 
 
 def _has_nul(value: Any) -> bool:

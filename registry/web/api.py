@@ -12,9 +12,7 @@ from ..database import is_initialized
 from ..extensions import csrf, db, limiter
 from ..models import Innovation, User
 from ..services import accounts, curation, discovery, notify, receipts, reports, review, transfer
-from ..services.catalogue import CampaignClosed, to_record
-from ..services.errors import Invalid
-from ..services.validation import ValidationError
+from ..services.catalogue import to_record
 from . import params as query_params
 from .openapi import openapi_document
 from .problems import problem
@@ -58,17 +56,6 @@ def _unauthorized(exc: Unauthorized) -> Any:
     return response
 
 
-def _validation_problem(exc: ValidationError, status: int = 422) -> Any:
-    param = next(iter(exc.errors), None)
-    return problem(
-        status,
-        "Invalid submission" if status == 422 else "Campaign closed",
-        str(exc),
-        param=param,
-        errors=exc.errors,
-    )
-
-
 def _json_body() -> Any:
     body = request.get_json(silent=True)
     if body is None:
@@ -100,15 +87,12 @@ def healthz() -> Any:
 
 @bp.get("/api/v1/innovations")
 def innovations() -> Any:
-    try:
-        params = query_params.search(
-            request.args,
-            per_page_default=current_app.config["PER_PAGE_DEFAULT"],
-            per_page_max=current_app.config["PER_PAGE_MAX"],
-            allow_empty=False,
-        )
-    except Invalid as exc:
-        return problem(400, "Invalid parameter", exc.message, param=exc.param)
+    params = query_params.search(
+        request.args,
+        per_page_default=current_app.config["PER_PAGE_DEFAULT"],
+        per_page_max=current_app.config["PER_PAGE_MAX"],
+        allow_empty=False,
+    )
     return jsonify(discovery.search_page(params, url_for_slug=_url, locale=_locale()))
 
 
@@ -218,14 +202,8 @@ def create_submission() -> Any:
         return problem(
             422, "Invalid submission", "status must be draft or submitted", param="status"
         )
-    try:
+    try:  # invalid fields and a closed campaign: problems.ANSWERS
         row = review.create_submission(body, owner=user, origin="api", draft=status == "draft")
-    except CampaignClosed as exc:
-        db.session.rollback()
-        return _validation_problem(exc, 409)
-    except ValidationError as exc:
-        db.session.rollback()
-        return _validation_problem(exc)
     except review.Conflict as exc:
         db.session.rollback()
         return problem(
@@ -283,11 +261,8 @@ def decide_submission(innovation_id: int) -> Any:
     if row is None or row.status == "draft":
         db.session.rollback()
         return problem(404, "Not found", f"no submission {innovation_id}")
-    try:
+    try:  # invalid fields: problems.ANSWERS
         event = review.decide(row, decision, actor=user, note=note)
-    except ValidationError as exc:
-        db.session.rollback()
-        return _validation_problem(exc)
     except review.Conflict as exc:
         db.session.rollback()
         return problem(409, "Already decided", str(exc), status_now=exc.status)
@@ -308,15 +283,11 @@ def _not_curator() -> Any:
 def candidates() -> Any:
     if not _token_user().is_curator:
         return _not_curator()
-    try:
-        params = query_params.inbox(
-            request.args,
-            per_page_default=current_app.config["PER_PAGE_DEFAULT"],
-            per_page_max=current_app.config["PER_PAGE_MAX"],
-        )
-    except Invalid as exc:
-        db.session.rollback()
-        return problem(400, "Invalid parameter", exc.message, param=exc.param)
+    params = query_params.inbox(
+        request.args,
+        per_page_default=current_app.config["PER_PAGE_DEFAULT"],
+        per_page_max=current_app.config["PER_PAGE_MAX"],
+    )
     page = curation.list_page(params)
     matches = curation.innovations_by_id([c.matches_innovation_id for c in page.items])
     body = {

@@ -349,11 +349,8 @@ def revoke_token(token_id: int) -> Any:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        accounts.revoke_token(current_user._get_current_object(), token_id)
-    except LookupError:
-        db.session.rollback()
-        abort(404)  # not one of this user's tokens
+    # not one of this user's tokens: NotFound, a 404
+    accounts.revoke_token(current_user._get_current_object(), token_id)
     db.session.commit()
     flash(gettext("Token dicabut: aplikasi yang memakainya tidak bisa masuk lagi."), "info")
     return redirect(url_for("auth.tokens"))

@@ -20,13 +20,16 @@ from .. import taxonomy
 from ..extensions import limiter
 from ..maps import shapes, svg
 from ..services import discovery, map_layers, regions_map
-from ..services.errors import Invalid
+from ..services.errors import DomainError, Invalid
 from ..services.regions_map import MapQuery, UnknownProvince
 from . import params as query_params
-from .problems import problem
+from .problems import domain_problem, problem
 from .public import current_locale, region_name, vocab_label
 
 bp = Blueprint("maps", __name__)
+# the pictures and the counts API answer a bad request with a problem, never a page; the map's
+# pages show their own (below)
+bp.register_error_handler(DomainError, domain_problem)
 
 # Words for each layer (a layer added in services.regions_map adds its words here)
 LAYER_LABELS: dict[str, Any] = {
@@ -281,27 +284,15 @@ def _picture(body: str) -> Response:
     return response
 
 
-def _picture_error(exc: Invalid) -> Any:
-    return problem(400, "Invalid parameter", exc.message, param=exc.param)
-
-
 @bp.get("/peta.svg")
 def picture() -> Any:
-    try:
-        query = query_params.map_query(request.args, level=regions_map.PROVINCE)
-    except Invalid as exc:
-        return _picture_error(exc)
+    query = query_params.map_query(request.args, level=regions_map.PROVINCE)
     return _picture(_standalone(query))
 
 
 @bp.get("/peta/<province>.svg")
 def province_picture(province: str) -> Any:
-    try:
-        query = query_params.map_query(request.args, level=regions_map.REGENCY, province=province)
-    except UnknownProvince:
-        return problem(404, "Not found", f"no province with code {province!r}")
-    except Invalid as exc:
-        return _picture_error(exc)
+    query = query_params.map_query(request.args, level=regions_map.REGENCY, province=province)
     return _picture(_standalone(query))
 
 
@@ -321,10 +312,7 @@ def locator(code: str) -> Any:
 @bp.get("/api/v1/regions/counts")
 @limiter.limit(_read_rate)
 def counts_api() -> Any:
-    try:
-        query = query_params.map_query(request.args)
-    except Invalid as exc:
-        return problem(400, "Invalid parameter", exc.message, param=exc.param)
+    query = query_params.map_query(request.args)
     body: dict[str, Any] = {
         "level": query.level,
         "layer": query.layer,

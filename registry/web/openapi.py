@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import __version__, taxonomy
 from ..search import FACETS
+from ..services import review, validation
 
 
 def _multi(name: str, enum: list[str] | None = None, desc: str = "") -> dict[str, Any]:
@@ -43,41 +44,29 @@ def _problem(desc: str) -> dict[str, Any]:
     return {"description": desc, "content": {"application/problem+json": {"schema": PROBLEM}}}
 
 
+def _field_schema(name: str) -> dict[str, Any]:
+    """The schema of one of the innovation's fields, as services.validation takes it."""
+    vocab = validation.VOCABULARIES.get(name)
+    if name in validation.LIST_FIELDS:  # a list of slugs, or of web addresses (links)
+        items = {"type": "string", "enum": list(vocab)} if vocab else {"format": "uri"}
+        return {"type": "array", "items": {"type": "string", **items}}
+    nullable = name in validation.NULLABLE_FIELDS
+    schema: dict[str, Any] = {"type": ["string", "null"] if nullable else "string"}
+    if vocab:
+        schema["enum"] = [*vocab, None]
+    if name in validation.DATE_FIELDS:
+        schema["format"] = "date"
+    if name == "title":
+        schema["maxLength"] = validation.MAX_TITLE
+    return schema
+
+
 def _submission_paths() -> dict[str, Any]:
     """POST/GET /api/v1/submissions and the curators' decision (issue 3); Bearer tokens."""
     bearer: list[dict[str, list[str]]] = [{"bearerAuth": []}]
     id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-    text = {"type": "string"}
-    nullable_text = {"type": ["string", "null"]}
-    fields = {
-        "title": {"type": "string", "maxLength": 200},
-        **{
-            name: text
-            for name in (
-                "summary",
-                "background",
-                "innovation",
-                "implementation",
-                "results",
-                "adaptability",
-                "resources",
-                "sustainability",
-                "innovator_name",
-                "unit",
-                "contact_email",
-            )
-        },
-        "sectors": {"type": "array", "items": {"type": "string", "enum": list(taxonomy.SECTORS)}},
-        "focus": {"type": ["string", "null"], "enum": [*taxonomy.FOCUSES, None]},
-        "stage": {"type": ["string", "null"], "enum": [*taxonomy.STAGES, None]},
-        "innovator_type": {"type": ["string", "null"], "enum": [*taxonomy.INNOVATOR_TYPES, None]},
-        "started_on": {"type": ["string", "null"], "format": "date"},
-        "province": nullable_text,
-        "regency": nullable_text,
-        "links": {"type": "array", "items": {"type": "string", "format": "uri"}},
-        "campaign": nullable_text,
-        "status": {"type": "string", "enum": ["submitted", "draft"], "default": "submitted"},
-    }
+    fields = {name: _field_schema(name) for name in validation.FIELDS}
+    fields["status"] = {"type": "string", "enum": ["submitted", "draft"], "default": "submitted"}
     submission_in = {
         "type": "object",
         "required": ["title"],
@@ -94,13 +83,10 @@ def _submission_paths() -> dict[str, Any]:
         "type": "object",
         "required": ["decision"],
         "properties": {
-            "decision": {
-                "type": "string",
-                "enum": ["acknowledge", "publish", "request_revision", "reject"],
-            },
+            "decision": {"type": "string", "enum": list(review.DECISIONS)},
             "note": {
                 "type": "string",
-                "maxLength": 5000,
+                "maxLength": review.MAX_NOTE,
                 "description": "required for request_revision and reject",
             },
         },

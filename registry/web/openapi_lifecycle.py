@@ -5,16 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import taxonomy
-
-PROBLEM = {"$ref": "#/components/schemas/Problem"}
-
-
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": schema}}}
-
-
-def _problem(desc: str) -> dict[str, Any]:
-    return {"description": desc, "content": {"application/problem+json": {"schema": PROBLEM}}}
+from ..services import replication
+from .openapi import _json, _problem
 
 
 def search_parameters() -> list[dict[str, Any]]:
@@ -87,15 +79,15 @@ def paths() -> dict[str, Any]:
             "stage": {"type": "string", "enum": list(taxonomy.REPLICATION_STAGES)},
             "started_on": {"type": ["string", "null"], "format": "date"},
             "links": {"type": "array", "items": {"type": "string", "format": "uri"}},
-            "facilitator": {"type": "string", "maxLength": 200},
+            "facilitator": {"type": "string", "maxLength": replication.MAX_FACILITATOR},
         },
     }
     decision_in = {
         "type": "object",
         "required": ["decision"],
         "properties": {
-            "decision": {"type": "string", "enum": ["confirm", "reject"]},
-            "note": {"type": "string", "maxLength": 2000},
+            "decision": {"type": "string", "enum": list(replication.DECISIONS)},
+            "note": {"type": "string", "maxLength": replication.MAX_NOTE},
         },
     }
     unauthorized = _problem("no token, or an unknown, revoked or expired one")

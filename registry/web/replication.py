@@ -25,22 +25,12 @@ csrf.exempt(api_bp)
 ID = "int(max=2147483647)"
 
 
-def _problem(exc: replication.ReplicationError) -> Any:
-    db.session.rollback()
-    return problem(exc.status, exc.title, exc.detail, param=exc.param)
-
-
 @api_bp.errorhandler(Unauthorized)
 def _unauthorized(exc: Unauthorized) -> Any:
     db.session.rollback()
     response = problem(401, "Unauthorized", exc.detail)
     response.headers["WWW-Authenticate"] = 'Bearer realm="registry"'
     return response
-
-
-@api_bp.errorhandler(replication.ReplicationError)
-def _replication_error(exc: replication.ReplicationError) -> Any:
-    return _problem(exc)
 
 
 def _locale() -> str:

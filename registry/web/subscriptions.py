@@ -40,11 +40,7 @@ def api_subscribe() -> Any:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return problem(400, "Invalid body", 'send {"email", "search": {...}, "frequency"}')
-    try:
-        _subscribe(body.get("email"), body.get("search"), body.get("frequency") or "weekly")
-    except subscriptions.SubscriptionError as exc:
-        db.session.rollback()
-        return problem(400, "Invalid subscription", exc.detail, param=exc.param)
+    _subscribe(body.get("email"), body.get("search"), body.get("frequency") or "weekly")
     return jsonify({"status": "pending", "detail": "a confirmation mail is on its way"}), 202
 
 

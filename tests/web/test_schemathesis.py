@@ -1,4 +1,5 @@
-"""A schemathesis run against /api/v1/openapi.json: no operation answers with a 5xx."""
+"""A schemathesis run against /api/v1/openapi.json: no operation answers with a 5xx, and
+every answer is one the document describes (its status code, content type and schema)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,13 @@ from tests.accounts_helpers import bearer, make_user, token_for
 
 schemathesis = pytest.importorskip("schemathesis", reason="needs the `schemathesis` package")
 hypothesis = pytest.importorskip("hypothesis")
+checks = pytest.importorskip("schemathesis.checks")
+
+CONFORMANCE = [
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+]
 
 MAX_EXAMPLES = 25
 
@@ -50,5 +58,6 @@ def make_check(operation, tokens):
             assert "Search unavailable" in response.text
             return
         assert response.status_code < 500, (operation.label, case, response.text[:500])
+        case.validate_response(response, checks=CONFORMANCE, headers=tokens[which])
 
     return check
