@@ -25,8 +25,8 @@ from ..harvest.recheck import STATE_KEY, set_floor
 from ..harvest.runner import Runner
 from ..harvest.runs import RUNNING, Settings, lock_source_row, run_is_live
 
-# the edges take posts down through this module, as they do everything harvest
-from ..harvest.takedown import Takedown, refresh_candidate, takedown_post  # noqa: F401
+# the edges (and curation's merges) reach takedowns and candidate upkeep through this module
+from ..harvest.takedown import refresh_candidate, takedown_post  # noqa: F401
 from ..models import HarvestRun, HarvestSource, Post, utcnow
 from .errors import Conflict, Invalid
 from .validation import column_length
