@@ -67,9 +67,9 @@ def make_app(env: dict[str, str]) -> Any:
 
 def prepare(app: Any, catalogue_size: int) -> dict[str, list[str]]:
     """Schema, users and tokens, and a published catalogue for the home page's figures."""
-    from registry.cli import initialize
     from registry.extensions import db
     from registry.services import accounts, catalogue
+    from registry.services.setup import initialize
 
     sys.path.insert(0, str(ROOT / "tests"))
     from conftest import make_innovation_data  # the tests' complete innovation
@@ -109,7 +109,7 @@ class Server:
         # the server's log goes to a file: an unread pipe would fill and stop the server
         self.log = Path(env["REGISTRY_INSTANCE_DIR"]) / "serve.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "registry.cli", "serve", "--host", "127.0.0.1"]
+            [sys.executable, "-m", "registry", "serve", "--host", "127.0.0.1"]
             + ["--port", str(port)],
             env=full,
             stdout=subprocess.DEVNULL,

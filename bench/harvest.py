@@ -150,10 +150,10 @@ def replay(
     from sqlalchemy import func, select
 
     from registry.app import create_app
-    from registry.cli import initialize
     from registry.extensions import db
     from registry.harvest.runner import Runner
     from registry.models import Candidate
+    from registry.services.setup import initialize
 
     instance = Path(tempfile.mkdtemp(prefix=f"bench-harvest-{label}-"))
     config: dict[str, Any] = {

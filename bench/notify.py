@@ -50,10 +50,10 @@ def rss_mib() -> float:
 def load(app: Any, innovations: int, subscriptions: int, new: int, now: dt.datetime) -> dict:
     from sqlalchemy import update
 
-    from registry.cli import initialize
     from registry.extensions import db
     from registry.models import Innovation, InnovationSector, Subscription
     from registry.services import indexing
+    from registry.services.setup import initialize
 
     started = time.perf_counter()
     with app.app_context():

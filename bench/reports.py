@@ -38,10 +38,10 @@ from sqlalchemy import insert, text  # noqa: E402
 
 from registry import taxonomy  # noqa: E402
 from registry.app import create_app  # noqa: E402
-from registry.cli import initialize  # noqa: E402
 from registry.extensions import db  # noqa: E402
 from registry.models import Report, ReportEvent  # noqa: E402
 from registry.services import accounts, reports  # noqa: E402
+from registry.services.setup import initialize  # noqa: E402
 
 PASSWORD = "Bench-Password-2020!"
 STATES = ("received", "verified", "rejected", "disposed", "responded", "closed")

@@ -274,10 +274,10 @@ def load_database(app: Any, records: Sequence[dict[str, Any]]) -> dict[str, Any]
     """`registry init`, then a bulk insert of the records as published innovations."""
     from sqlalchemy import select
 
-    from registry.cli import initialize
     from registry.extensions import db
     from registry.models import Campaign, Innovation, InnovationSector
     from registry.services.catalogue import slugify
+    from registry.services.setup import initialize
     from registry.services.validation import FIELDS, clean
 
     def when(value: str) -> dt.datetime:

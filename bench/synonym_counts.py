@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import tempfile
 
-from registry import cli
 from registry.app import create_app
+from registry.services.demo import load_demo
 from registry.services.indexing import get_index
+from registry.services.setup import initialize
 
 QUERIES = (
     "nakes",
@@ -28,8 +29,8 @@ def main() -> None:
         {"INSTANCE_DIR": f"{folder}/i", "INDEX_DIR": f"{folder}/x", "SECRET_KEY": "bench"}
     )
     with app.app_context():
-        cli.initialize(train_model=False)
-        cli.load_demo()
+        initialize(train_model=False)
+        load_demo()
         index = get_index()
         for q in QUERIES:
             print(f"{q!r}: {index.search(q).total}")

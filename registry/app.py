@@ -1,4 +1,5 @@
-"""create_app: the composition root."""
+"""create_app: the composition root of the site, the workers and (with registry.__main__) the
+command line, which registers its commands on the app this builds."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from typing import Any
 from flask import Flask, request
 
 from . import config as config_module
-from . import database  # noqa: F401  (registers the engine listeners)
+from . import (
+    database,  # noqa: F401  (registers the engine listeners)
+    jobs,
+    worker,
+)
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .web.hosts import RegistryFlask
 
@@ -48,9 +53,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .web import register_web
 
     indexing.install()
+    jobs.init_app(app, dispatcher=worker.dispatch)  # Celery, when REGISTRY_BROKER_URL is set
     register_web(app)
-
-    from .cli import register_commands
-
-    register_commands(app)
     return app

@@ -1,6 +1,8 @@
 """Configuration: defaults, then instance/config.py, then REGISTRY_* environment variables.
 
 The environment wins over the file; a mapping passed to create_app (tests) wins over both.
+This module is the one place the registry reads the environment: the rest gets its settings
+from the app's config or as parameters.
 """
 
 from __future__ import annotations
@@ -15,6 +17,24 @@ from urllib.parse import urlsplit
 
 ENV_PREFIX = "REGISTRY_"
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development
+
+
+# the harvest runner's settings (registry.harvest.runs.Settings); REGISTRY_HARVEST_* override them
+HARVEST_DEFAULTS: dict[str, Any] = {
+    "HARVEST_MAX_RETRIES": 5,  # transient faults in a row before a run stops (resumable)
+    "HARVEST_BACKOFF_BASE": 2.0,  # seconds before the first retry, doubled each time
+    "HARVEST_BACKOFF_CAP": 300.0,
+    "HARVEST_MAX_WAIT": 900.0,  # a longer rate-limit wait stops the run until the next one
+    # a run still "running" after this many seconds was left by a dead process: the
+    # schedule and the runner (registry.harvest.runs) no longer wait for it
+    "HARVEST_STALE_AFTER": 6 * 3600.0,
+    "HARVEST_INDEX_MAX_CANDIDATES": 100_000,  # candidates the near-duplicate index holds
+    "HARVEST_TIMEOUT": 30.0,  # seconds for one request to a platform
+    # "auto" | "inline" | "process": where an archive's pages are scored (harvest/scoring.py)
+    "HARVEST_SCORING": "auto",
+    # posts of a source looked up again after each live run (harvest/recheck.py); 0: off
+    "HARVEST_RECHECK_POSTS": 100,
+}
 
 
 class ConfigError(RuntimeError):
@@ -44,9 +64,7 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "BROKER_VISIBILITY_TIMEOUT": 6 * 3600,  # longer than the longest harvest run
         "JOB_MAX_RETRIES": 5,  # transient database or index errors, with exponential backoff
         "BEAT_TICK_SECONDS": 60,  # how often `registry beat` looks for harvest sources due
-        # a run still "running" after this many seconds was left by a dead process: the
-        # schedule and the runner (registry.harvest.runner) no longer wait for it
-        "HARVEST_STALE_AFTER": 6 * 3600.0,
+        **HARVEST_DEFAULTS,
         # harvest sources may use plain http and private or loopback hosts (tests, local
         # mirrors); off, they fetch over https from public addresses only (harvest/policy.py)
         "HARVEST_ALLOW_PRIVATE_HOSTS": False,
@@ -119,14 +137,23 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
     }
 
 
+def resolve_instance_dir(chosen: str | os.PathLike[str] | None = None) -> Path:
+    """The instance directory: ``chosen``, else $REGISTRY_INSTANCE_DIR, else ./instance."""
+    return Path(
+        chosen or os.environ.get(ENV_PREFIX + "INSTANCE_DIR") or Path.cwd() / "instance"
+    ).resolve()
+
+
+def token(variable: str) -> str | None:
+    """The secret in the environment variable a harvest source names (``--token-env``): read
+    when a run starts, never stored."""
+    return os.environ.get(variable) if variable else None
+
+
 def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Build the registry settings (names without the REGISTRY_ prefix)."""
     overrides = dict(overrides or {})
-    instance_dir = Path(
-        overrides.get("INSTANCE_DIR")
-        or os.environ.get(ENV_PREFIX + "INSTANCE_DIR")
-        or Path.cwd() / "instance"
-    ).resolve()
+    instance_dir = resolve_instance_dir(overrides.get("INSTANCE_DIR"))
     settings = defaults(instance_dir)
 
     config_file = instance_dir / "config.py"

@@ -1,10 +1,18 @@
-"""Background jobs: inline by default, Celery tasks on workers when a broker is configured.
+"""Background jobs: inline by default, on workers through a dispatcher when a broker is configured.
 
 Tasks register by name with @task. `run(name, ...)` calls the function in this process when
-REGISTRY_BROKER_URL is unset (the caller commits, as before); with a broker it sends the task to
-the workers (registry/worker.py) and returns its AsyncResult. Index updates go to the "index"
-queue, which only the host holding the Whoosh index consumes; everything else to "default".
-Arguments must survive JSON either way, so a job that works inline also works on a worker.
+REGISTRY_BROKER_URL is unset (the caller commits, as before); with a broker it hands the task to
+the app's dispatcher and returns what that returns (a handle on the queued task). This module
+knows no queueing library: the composition root registers one with `init_app` (registry.worker's
+Celery dispatcher), and a dispatcher that cannot queue raises JobNotQueued.
+
+`start(name, ...)` is for work nobody waits for (retraining after curator decisions): with a
+broker it is `run`; without one the job runs in a background thread of this process, in an app
+context, committing when it returns as a worker would. `wait_idle()` waits for those threads.
+
+Index updates go to the "index" queue, which only the host holding the Whoosh index consumes;
+everything else to "default". Arguments must survive JSON either way, so a job that works
+inline also works on a worker.
 """
 
 from __future__ import annotations
@@ -12,10 +20,14 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from flask import current_app, has_app_context
+from flask import Flask, current_app, has_app_context
+
+from .extensions import db
 
 log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -27,14 +39,36 @@ INDEX_QUEUE = "index"
 TASK_MODULES = (
     "registry.services.indexing",
     "registry.services.scheduling",
-    "registry.harvest.runner",
+    "registry.services.harvesting",
     "registry.services.curation",
     "registry.services.digests",
 )
+DISPATCHER_KEY = "registry.jobs.dispatcher"
 
 
 class JobNotQueued(RuntimeError):
     """The broker could not be reached or refused the task: it was not queued."""
+
+
+class Dispatcher(Protocol):
+    """Sends a job to the workers of `app`'s broker; returns a handle on the queued task, or
+    raises JobNotQueued. `expires` (seconds) drops the task if no worker started it by then."""
+
+    def __call__(
+        self,
+        app: Flask,
+        name: str,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        *,
+        queue: str,
+        expires: float | None,
+    ) -> Any: ...
+
+
+def init_app(app: Flask, dispatcher: Dispatcher) -> None:
+    """Use `dispatcher` for `app`'s jobs whenever its BROKER_URL is set."""
+    app.extensions[DISPATCHER_KEY] = dispatcher
 
 
 def task(name: str) -> Callable[[F], F]:
@@ -79,7 +113,7 @@ def _check_json(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> No
 
 
 def run(name: str, *args: Any, **kwargs: Any) -> Any:
-    """Run a job: inline (its return value) or on a worker (its AsyncResult)."""
+    """Run a job: inline (its return value) or on a worker (the dispatcher's handle)."""
     return enqueue(name, args, kwargs)
 
 
@@ -90,29 +124,78 @@ def enqueue(
     *,
     expires: float | None = None,
 ) -> Any:
-    """`run` with Celery options: `expires` (seconds) drops the task if no worker started it by
-    then. Inline, the options mean nothing and the job runs now."""
+    """`run` with queueing options: `expires` (seconds) drops the task if no worker started it
+    by then. Inline, the options mean nothing and the job runs now."""
     kwargs = dict(kwargs or {})
     fn = lookup(name)
     _check_json(name, args, kwargs)
     if not broker_configured():
         return fn(*args, **kwargs)
+    return _dispatch(name, list(args), kwargs, expires)
 
-    from kombu.exceptions import OperationalError
 
-    from .worker import discard_celery, get_celery
+def _dispatch(name: str, args: list[Any], kwargs: dict[str, Any], expires: float | None) -> Any:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    dispatcher: Dispatcher | None = app.extensions.get(DISPATCHER_KEY)
+    if dispatcher is None:
+        raise JobNotQueued(f"job {name!r} not queued: no dispatcher for REGISTRY_BROKER_URL")
+    return dispatcher(app, name, args, kwargs, queue=queue_for(name), expires=expires)
 
-    celery = get_celery(current_app)
+
+def as_edge(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a job as an edge does: commit what it flushed, roll back when it raised."""
     try:
-        return celery.send_task(
-            name, args=list(args), kwargs=kwargs, queue=queue_for(name), expires=expires
-        )
-    except (OperationalError, RuntimeError) as exc:
-        # the result store's subscriber gives up with a RuntimeError caused by a connection
-        # error, before anything was published; Celery says the app must then be replaced
-        cause = exc if isinstance(exc, OperationalError) else exc.__cause__
-        if not isinstance(cause, (OperationalError, *celery.backend.connection_errors)):
-            raise
-        discard_celery(current_app)
-        log.error("job %s not queued: the broker is unreachable (%s)", name, cause)
-        raise JobNotQueued(f"job {name!r} not queued: the broker is unreachable ({cause})") from exc
+        result = fn(*args, **kwargs)
+        db.session.commit()
+        return result
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+# ------------------------------------------------------------------ jobs nobody waits for
+
+_background: list[threading.Thread] = []
+_background_lock = threading.Lock()
+
+
+def start(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Start a job without waiting for it: on a worker with a broker (the dispatcher's handle),
+    else in a background thread of this process (the thread). A failure in the thread is
+    logged, as a worker logs it."""
+    fn = lookup(name)
+    _check_json(name, args, kwargs)
+    if broker_configured():
+        return _dispatch(name, list(args), dict(kwargs), None)
+    app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+
+    def work() -> None:
+        try:
+            if app is None:
+                fn(*args, **kwargs)
+                return
+            with app.app_context():
+                try:
+                    as_edge(fn, *args, **kwargs)
+                finally:
+                    db.session.remove()
+        except Exception:
+            log.exception("job %s failed", name)
+
+    thread = threading.Thread(target=work, name=f"job {name}", daemon=True)
+    with _background_lock:
+        _background[:] = [t for t in _background if t.is_alive()]
+        _background.append(thread)
+    thread.start()
+    return thread
+
+
+def wait_idle(timeout: float | None = None) -> bool:
+    """Wait for the jobs `start` runs in this process to finish (at most `timeout` seconds in
+    all); True when none is left running."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    with _background_lock:
+        threads = list(_background)
+    for thread in threads:
+        thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+    return not any(t.is_alive() for t in threads)

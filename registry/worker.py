@@ -1,4 +1,5 @@
-"""Celery for the registry: one Celery app per Flask app, the job registry as its tasks.
+"""Celery for the registry: one Celery app per Flask app, the job registry as its tasks, and
+the dispatcher (`dispatch`) the composition root gives registry.jobs for a configured broker.
 
 Every task runs in an application context of the Flask app the worker was started with, commits
 when the job returns (the job is the edge) and rolls back when it raises. Tasks are acknowledged
@@ -16,10 +17,8 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from celery import Celery, Task
-from celery.signals import worker_process_init
 from flask import Flask
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect as sa_inspect
@@ -27,6 +26,9 @@ from sqlalchemy import inspect as sa_inspect
 from . import jobs
 from .extensions import db
 from .search import SearchUnavailable
+
+if TYPE_CHECKING:  # Celery loads when a job is first queued, not with every app
+    from celery import Celery, Task
 
 log = logging.getLogger(__name__)
 CELERY_KEY = "registry.celery"
@@ -103,6 +105,8 @@ def _short(value: Any, limit: int = 500) -> str:
 
 
 def _task_base(app: Flask) -> type[Task]:
+    from celery import Task
+
     class AppTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
@@ -158,13 +162,7 @@ def _committing(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The job as an edge: commit what it flushed, roll back when it raised."""
 
     def job(*args: Any, **kwargs: Any) -> Any:
-        try:
-            result = fn(*args, **kwargs)
-            db.session.commit()
-            return json_result(result)
-        except BaseException:
-            db.session.rollback()
-            raise
+        return json_result(jobs.as_edge(fn, *args, **kwargs))
 
     job.__name__ = getattr(fn, "__name__", "job")
     job.__module__ = getattr(fn, "__module__", __name__)
@@ -174,6 +172,8 @@ def _committing(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def make_celery(app: Flask) -> Celery:
     """A Celery app bound to `app`, with every registered job as a task."""
+    from celery import Celery
+
     celery = Celery("registry", set_as_current=False)
     celery.config_from_object(celery_settings(app.config))
     base = _task_base(app)
@@ -209,6 +209,34 @@ def discard_celery(app: Flask) -> None:
         celery.close()
 
 
+def dispatch(
+    app: Flask,
+    name: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    *,
+    queue: str,
+    expires: float | None,
+) -> Any:
+    """registry.jobs' dispatcher: send the task to `app`'s broker; its AsyncResult."""
+    from kombu.exceptions import OperationalError
+
+    celery = get_celery(app)
+    try:
+        return celery.send_task(name, args=args, kwargs=kwargs, queue=queue, expires=expires)
+    except (OperationalError, RuntimeError) as exc:
+        # the result store's subscriber gives up with a RuntimeError caused by a connection
+        # error, before anything was published; Celery says the app must then be replaced
+        cause = exc if isinstance(exc, OperationalError) else exc.__cause__
+        if not isinstance(cause, (OperationalError, *celery.backend.connection_errors)):
+            raise
+        discard_celery(app)
+        log.error("job %s not queued: the broker is unreachable (%s)", name, cause)
+        raise jobs.JobNotQueued(
+            f"job {name!r} not queued: the broker is unreachable ({cause})"
+        ) from exc
+
+
 def _require_broker(app: Flask, what: str) -> None:
     if not app.config.get("BROKER_URL"):
         raise BrokerMissing(what)
@@ -229,6 +257,8 @@ def parse_queues(value: str | Iterable[str]) -> list[str]:
 def _fresh_connections_in_children(app: Flask) -> None:
     # prefork children inherit the parent's pooled database connections and search handles;
     # sharing either across processes corrupts them, so each child starts with its own
+    from celery.signals import worker_process_init
+
     def reset(**_: Any) -> None:
         with app.app_context():
             for engine in db.engines.values():

@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import create_engine, text
 
 from registry.app import create_app
+from registry.cli.main import register_commands
 from registry.extensions import db
 from tests import parallel
 
@@ -60,6 +61,7 @@ def bare_app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
             "SEARCH_WRITER_TIMEOUT": 2.0,
         }
     )
+    register_commands(app)  # as the `registry` command does (registry/__main__.py)
     yield app
     with app.app_context():
         db.session.remove()
@@ -72,7 +74,7 @@ def bare_app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
 @pytest.fixture
 def app(bare_app: Flask) -> Iterator[Flask]:
     """An initialized app: schema, regions, campaigns and an empty index."""
-    from registry.cli import initialize
+    from registry.services.setup import initialize
 
     with bare_app.app_context():
         initialize(train_model=False)  # tests that need a model train their own

@@ -19,7 +19,7 @@ def run_cli(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.
     }
     env.pop("REGISTRY_DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "registry.cli", *args],
+        [sys.executable, "-m", "registry", *args],
         capture_output=True,
         text=True,
         env=env,

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from registry.cli_users import DEMO_CURATOR, DEMO_INSTITUTION, load_demo_accounts
 from registry.extensions import db
 from registry.models import Innovation
 from registry.services import accounts, review
+from registry.services.demo import DEMO_CURATOR, DEMO_INSTITUTION, load_demo_accounts
 from tests.test_cli import run_cli
 
 

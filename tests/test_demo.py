@@ -7,11 +7,11 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
-from registry import cli
-from registry.cli_users import DEMO_CURATOR, DEMO_INSTITUTION
 from registry.extensions import db
 from registry.models import Candidate, Innovation, User
 from registry.services import catalogue, curation, review
+from registry.services import demo as cli
+from registry.services.demo import DEMO_CURATOR, DEMO_INSTITUTION
 
 
 def _user(email: str) -> User:

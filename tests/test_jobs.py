@@ -116,3 +116,53 @@ def test_unreachable_broker_says_the_job_was_not_queued(app, echo_job):
     finally:
         close_broker(app)
     assert CALLS == []
+
+
+# -- jobs nobody waits for ----------------------------------------------------------------
+
+
+def test_start_without_broker_runs_in_a_background_thread_with_the_app(app):
+    from flask import current_app
+
+    seen: list[object] = []
+
+    @jobs.task("test.background")
+    def background(value):
+        seen.append((value, current_app.name))
+
+    try:
+        with app.app_context():
+            thread = jobs.start("test.background", 5)
+        assert jobs.wait_idle(timeout=30)
+    finally:
+        jobs.TASKS.pop("test.background", None)
+    assert not thread.is_alive()
+    assert seen == [(5, app.name)]
+
+
+def test_a_failing_background_job_is_logged_not_raised(app, caplog):
+    @jobs.task("test.failing")
+    def failing():
+        raise RuntimeError("boom")
+
+    try:
+        with app.app_context():
+            jobs.start("test.failing")
+        assert jobs.wait_idle(timeout=30)
+    finally:
+        jobs.TASKS.pop("test.failing", None)
+    [record] = [r for r in caplog.records if r.name == "registry.jobs"]
+    assert record.levelname == "ERROR" and "test.failing failed" in record.getMessage()
+
+
+def test_a_broker_without_a_dispatcher_is_not_queued(app, echo_job):
+    # an app built without create_app's wiring (a bare app) cannot reach any broker
+    app.config["BROKER_URL"] = "redis://127.0.0.1:1/0"
+    dispatcher = app.extensions.pop(jobs.DISPATCHER_KEY)
+    try:
+        with app.app_context(), pytest.raises(jobs.JobNotQueued, match="no dispatcher"):
+            jobs.start(echo_job, 1)
+    finally:
+        app.extensions[jobs.DISPATCHER_KEY] = dispatcher
+        app.config["BROKER_URL"] = ""
+    assert CALLS == []

@@ -21,7 +21,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, select
 
 from registry import jobs
-from registry.cli import beat, worker
+from registry.cli.workers import beat, worker
 from registry.extensions import db
 from registry.models import HarvestRun, HarvestSource, Post
 from registry.search import SearchUnavailable

@@ -17,7 +17,6 @@ A model that is missing, corrupt or refused never stops prediction: the rules an
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
@@ -26,6 +25,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..config import resolve_instance_dir
 from ..taxonomy import FOCUSES, INNOVATOR_TYPES, SECTORS
 from . import rules, store
 from .rules import Analysis, RuleClassifier
@@ -46,7 +46,7 @@ def default_instance_dir() -> Path:
             return Path(current_app.config["INSTANCE_DIR"])
     except (ImportError, KeyError, RuntimeError):
         pass
-    return Path(os.environ.get("REGISTRY_INSTANCE_DIR") or Path.cwd() / "instance").resolve()
+    return resolve_instance_dir()
 
 
 def feature_values(

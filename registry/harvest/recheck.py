@@ -20,22 +20,22 @@ stop_reason; the next run goes on from the cursor. RSS has no deletion signal an
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..config import HARVEST_DEFAULTS
 from ..extensions import db
 from ..models import HarvestRun, HarvestSource, Post
 from .base import SourceError, StoredRef
+from .takedown import takedown_post
 
 log = logging.getLogger(__name__)
 
 STATE_KEY = "recheck"
 REASON = "deleted at source"
-DEFAULT_POSTS = 100  # posts rechecked after each run (REGISTRY_HARVEST_RECHECK_POSTS; 0: off)
 RECHECKED_STATUSES = ("done", "stopped")
 
 
@@ -75,17 +75,15 @@ def recheck_after_run(source: HarvestSource, run: HarvestRun, harvester: Any) ->
 
 
 def configured_posts() -> int:
-    raw = current_app.config.get(
-        "HARVEST_RECHECK_POSTS", os.environ.get("REGISTRY_HARVEST_RECHECK_POSTS", DEFAULT_POSTS)
+    """Posts rechecked after each run (REGISTRY_HARVEST_RECHECK_POSTS; 0: off)."""
+    return int(
+        current_app.config.get("HARVEST_RECHECK_POSTS", HARVEST_DEFAULTS["HARVEST_RECHECK_POSTS"])
     )
-    return int(raw)
 
 
 def recheck_source(source: HarvestSource, harvester: Any, budget: int) -> RecheckResult:
     """Look up to ``budget`` stored posts of ``source`` up on the platform and take down those
     it no longer has; one commit per batch (the takedowns and the cursor together)."""
-    from ..services.harvesting import takedown_post
-
     source_id, name, platform = source.id, source.name, source.platform
     cursor = dict((source.state or {}).get(STATE_KEY) or {})
     after = max(int(cursor.get("after") or 0), int(cursor.get("floor") or 0))

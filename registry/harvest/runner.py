@@ -12,12 +12,14 @@ and a rerun resumes after the last stored one. Faults:
 - ``SourceError``: the run fails with the reason (waiting will not fix it);
 - a malformed item: a HarvestError row with its payload; the rest of the page is kept.
 
-Run status: ``running`` → ``done`` (the source is exhausted, or the limit was reached) |
-``stopped`` (rate limit or repeated faults: resumable) | ``failed``. ``fetched`` counts the posts
-received (with the originals that reposts carry), ``new`` those stored, ``duplicates`` those
-already stored, ``errors`` the malformed items: fetched = new + duplicates.
+Run status (registry.harvest.runs): ``running`` → ``done`` (the source is exhausted, or the
+limit was reached) | ``stopped`` (rate limit or repeated faults: resumable) | ``failed``.
+``fetched`` counts the posts received (with the originals that reposts carry), ``new`` those
+stored, ``duplicates`` those already stored, ``errors`` the malformed items:
+fetched = new + duplicates.
 
-``run_source`` and ``import_archive`` are the entry points the CLI and the job queue share.
+``Runner.run_source`` and ``Runner.import_file`` are the entry points the CLI and the jobs
+(registry.services.harvesting) share.
 """
 
 from __future__ import annotations
@@ -27,68 +29,45 @@ import gc
 import logging
 import os
 import random
-import re
-import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import jobs
+from .. import config
 from ..database import exclusive
 from ..extensions import db
 from ..models import HarvestRun, HarvestSource, utcnow
 from . import policy
 from .archives import FileSource, file_fingerprint, resume_applies
 from .base import Page, RateLimited, Source, SourceError, TransientError
-from .dedup import DEFAULT_MAX_ENTRIES, CandidateIndex, index_for
+from .dedup import CandidateIndex, index_for
+from .recheck import recheck_after_run
+from .runs import (
+    DONE,
+    FAILED,
+    RUNNING,
+    STOPPED,
+    AlreadyRunning,
+    Settings,
+    lock_source_row,
+    run_is_live,
+    run_owner,
+)
 from .scoring import ScoringProcess
 from .store import CatalogueMatcher, PageResult, PageStore, encode_json, prepare_page
 
 log = logging.getLogger(__name__)
 
-RUNNING, DONE, STOPPED, FAILED = "running", "done", "stopped", "failed"
 _RUN_KEYS = ("resume", "pending")  # kept in HarvestSource.state beside the incremental state
 # an archive at least this large is scored in a second process ("auto"): below it the fork and
 # the shipping of inputs cost more than the overlap saves (about 12,000 posts of JSONL)
 PROCESS_SCORING_MIN_BYTES = 4 * 1024 * 1024
 SCORING_MODES = ("auto", "inline", "process")
-
-
-@dataclass
-class Settings:
-    max_retries: int = 5
-    backoff_base: float = 2.0  # seconds before the first retry
-    backoff_cap: float = 300.0
-    max_wait: float = 900.0  # a longer rate-limit wait stops the run until the next one
-    stale_after: float = 6 * 3600.0  # a "running" run older than this is taken as dead
-    index_max_entries: int = DEFAULT_MAX_ENTRIES
-    timeout: float = 30.0
-    # "inline": score in this process; "process": imports score in a forked process while
-    # the next page is read; "auto": "process" for large archives on a machine of 2+ cores
-    scoring: str = "auto"
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Settings:
-        def value(name: str, default: Any) -> Any:
-            raw = config.get(name, os.environ.get(f"REGISTRY_{name}", default))
-            return type(default)(raw)
-
-        return cls(
-            max_retries=value("HARVEST_MAX_RETRIES", cls.max_retries),
-            backoff_base=value("HARVEST_BACKOFF_BASE", cls.backoff_base),
-            backoff_cap=value("HARVEST_BACKOFF_CAP", cls.backoff_cap),
-            max_wait=value("HARVEST_MAX_WAIT", cls.max_wait),
-            stale_after=value("HARVEST_STALE_AFTER", cls.stale_after),
-            index_max_entries=value("HARVEST_INDEX_MAX_CANDIDATES", cls.index_max_entries),
-            timeout=value("HARVEST_TIMEOUT", cls.timeout),
-            scoring=value("HARVEST_SCORING", cls.scoring),
-        )
 
 
 class _Lookahead:
@@ -169,71 +148,6 @@ class _ReadInChild:
         return next(self._here)
 
 
-def lock_source_row(source_id: int) -> None:
-    """Lock a source's row until the transaction ends: FOR UPDATE on PostgreSQL; on SQLite a
-    no-op UPDATE, which takes the database's write lock. Whoever claims or deletes a source
-    takes it first, so the two never both see "nothing running"."""
-    if db.engine.dialect.name == "sqlite":
-        db.session.execute(
-            update(HarvestSource)
-            .where(HarvestSource.id == source_id)
-            .values(last_run_at=HarvestSource.last_run_at),
-            execution_options={"synchronize_session": False},
-        )
-    else:
-        db.session.execute(
-            select(HarvestSource.id).where(HarvestSource.id == source_id).with_for_update()
-        )
-
-
-class AlreadyRunning(RuntimeError):
-    """Another run of this source has not finished."""
-
-
-# while a run is going on, its stop_reason names the process running it, so that a run whose
-# process died (killed, out of memory, the machine restarted) is seen as dead at once on the
-# same host; a run of another host is taken as dead HARVEST_STALE_AFTER after it started
-_OWNER = re.compile(r"^running in process (\d+) on (\S+) \(start (\d*)\)$")
-
-
-def _process_start(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (Linux), "" where /proc is absent,
-    or None when no such process exists."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
-        return fields[19].decode()
-    except FileNotFoundError:
-        pass
-    except (OSError, IndexError):
-        return ""
-    if os.path.isdir("/proc/self"):
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except OSError:
-        pass  # it exists, but is not ours to signal
-    return ""
-
-
-def run_owner() -> str:
-    """This process, as a running run's stop_reason names it."""
-    pid = os.getpid()
-    return f"running in process {pid} on {socket.gethostname()} (start {_process_start(pid) or ''})"
-
-
-def run_is_live(run: HarvestRun, now: dt.datetime, stale_after: float) -> bool:
-    """Whether a "running" run is still going on: its process is alive when it ran on this
-    host; otherwise it started less than stale_after seconds ago."""
-    match = _OWNER.match(run.stop_reason or "")
-    if match and match[2] == socket.gethostname():
-        started = _process_start(int(match[1]))
-        return started is not None and (not match[3] or not started or started == match[3])
-    return (now - run.started_at).total_seconds() < stale_after
-
-
 ProgressFn = Callable[[HarvestRun, Page, PageResult], None]
 
 
@@ -289,7 +203,7 @@ class Runner:
             )
         except policy.SourcePolicyError as exc:
             return self._finish(run, FAILED, f"refused: {exc}")
-        token = os.environ.get(source.token_env) if source.token_env else None
+        token = config.token(source.token_env or "")
         state = dict(source.state or {})
         resume = state.get("resume")
         pending: dict[str, Any] = dict(state.get("pending") or {})
@@ -319,9 +233,7 @@ class Runner:
         source.last_run_at = self.clock()
         db.session.commit()
         run = self._harvest(run, harvester, incremental, resume, limit, keep, query=source.query)
-        from .recheck import recheck_after_run  # deletions at the source: see recheck.py
-
-        return recheck_after_run(source, run, harvester)
+        return recheck_after_run(source, run, harvester)  # deletions at the source: recheck.py
 
     def import_file(
         self, path: str | os.PathLike[str], fmt: str, limit: int | None = None
@@ -609,31 +521,3 @@ class Runner:
             if self.progress is not None:
                 self.progress(run, page, result)
             return
-
-
-@jobs.task("harvest.run_source")
-def run_source(
-    name_or_id: str | int,
-    limit: int | None = None,
-    *,
-    runner: Runner | None = None,
-) -> HarvestRun:
-    """Harvest the stored source ``name_or_id`` (a job and the CLI's ``harvest run``)."""
-    from ..services.harvesting import get_source
-
-    source = get_source(name_or_id)
-    if source is None:
-        raise LookupError(f"no harvest source named {name_or_id!r}")
-    return (runner or Runner()).run_source(source, limit)
-
-
-@jobs.task("harvest.import")
-def import_archive(
-    path: str | os.PathLike[str],
-    fmt: str,
-    limit: int | None = None,
-    *,
-    runner: Runner | None = None,
-) -> HarvestRun:
-    """Import an archive file (a job and the CLI's ``harvest import``)."""
-    return (runner or Runner()).import_file(path, fmt, limit)

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from .. import jobs
 from ..extensions import db
-from ..harvest.runner import run_is_live
+from ..harvest.runs import run_is_live
 from ..models import HarvestRun, HarvestSource, utcnow
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from registry.classify.cli import predict_stream
+from registry.classify.batch import predict_stream
 from registry.classify.evaluate import check_row, evaluate_file, read_labelled
 from registry.classify.train import clean_rows, load_seed, train_and_save
 

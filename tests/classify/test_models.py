@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 
 from registry.classify import store
-from registry.classify.cli import classify, predict_stream, read_posts
+from registry.classify.batch import predict_stream, read_posts
 from registry.classify.evaluate import evaluate_file, evaluate_rows
 from registry.classify.pipeline import PostModel
 from registry.classify.predict import Predictor, get_predictor, predict_posts
@@ -27,6 +27,7 @@ from registry.classify.train import (
     load_seed,
     train_and_save,
 )
+from registry.cli.classify import classify
 from registry.taxonomy import FOCUSES, INNOVATOR_TYPES, SECTORS
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
@@ -608,7 +609,7 @@ def _no_env_instance(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_module_entry_point_uses_the_instance_from_the_environment(
     instance: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from registry.classify.cli import main
+    from registry.cli.classify import main
 
     monkeypatch.setenv("REGISTRY_INSTANCE_DIR", str(instance))
     with pytest.raises(SystemExit) as exit_info:

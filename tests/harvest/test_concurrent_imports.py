@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from registry.extensions import db
-from registry.harvest.runner import import_archive
 from registry.models import Candidate, HarvestRun, Post
+from registry.services.harvesting import import_archive
 
 STORIES = 40
 

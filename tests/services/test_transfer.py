@@ -46,7 +46,7 @@ def test_export_leaves_out_contact_unless_private(ctx, innovation_data):
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_round_trip_into_empty_database(app, tmp_path, innovation_data, fmt):
     from registry.app import create_app
-    from registry.cli import initialize
+    from registry.services.setup import initialize
 
     with app.app_context():
         catalogue.create(

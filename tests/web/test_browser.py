@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from registry.app import create_app
-from registry.cli import initialize
 from registry.extensions import db
 from registry.models import Innovation
+from registry.services.setup import initialize
 from tests.accounts_helpers import PASSWORD, make_user
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import select
 
 from registry.app import create_app
-from registry.cli import initialize
 from registry.extensions import db
-from registry.harvest.runner import import_archive
 from registry.models import Candidate, CandidateDecision, Innovation, User
+from registry.services.harvesting import import_archive
+from registry.services.setup import initialize
 from tests.accounts_helpers import PASSWORD, make_user
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -228,8 +228,8 @@ def test_beat_runs_notify_send(app):
 
 
 def test_demo_lifecycle_once(app, innovation_data):
-    from registry.cli_notify import load_demo_lifecycle
     from registry.models import Replication
+    from registry.services.demo import load_demo_lifecycle
 
     with app.app_context():
         for n in range(8):

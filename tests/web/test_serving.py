@@ -22,7 +22,7 @@ from tests.jobs_helpers import redis_url  # noqa: F401  (a fixture)
 @pytest.fixture
 def make_app(tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     """Initialized SQLite apps with the given settings (all on one database)."""
-    from registry.cli import initialize
+    from registry.services.setup import initialize
 
     made: list[Flask] = []
 

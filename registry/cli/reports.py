@@ -5,12 +5,13 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from .database import require_initialized
-from .extensions import db
-from .services import reports
+from ..database import require_initialized
+from ..extensions import db
+from ..services import reports
+from .errors import Group, option_hint
 
 
-@click.group("reports")
+@click.group("reports", cls=Group)
 def reports_group() -> None:
     """Citizen reports."""
 
@@ -33,10 +34,8 @@ def add(category: str, region: str | None, words: str, to_email: str) -> None:
     require_initialized()
     try:
         route = reports.add_route(category, to_email, region=region, words=words)
-    except reports.Invalid as exc:
-        db.session.rollback()
-        option = {"to": "--to", "province": "--province", "category": "--category"}
-        raise click.BadParameter(exc.detail, param_hint=option.get(exc.param, exc.param)) from None
+    except reports.Invalid as exc:  # until reports.Invalid is a services.errors.Invalid
+        raise click.BadParameter(exc.detail, param_hint=option_hint(exc.param)) from None
     db.session.commit()
     click.echo(f"route {route.id}: {route.category} {route.region_code or '*'} -> {to_email}")
 

@@ -18,24 +18,17 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .. import jobs
-from ..database import NotInitialized, require_initialized
+from ..database import require_initialized
 from ..extensions import db
+from ..harvest.archives import FORMATS
 from ..models import HarvestError, HarvestRun, HarvestSource
-from .archives import FORMATS
+from ..services import harvesting
+from .errors import CLI_ACTOR, Group, fail
 
-CLI_ACTOR = "cli"
 SHOWN_ERRORS = 10
 
 
-def _ready() -> None:
-    try:
-        require_initialized()
-    except NotInitialized as exc:
-        click.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(1)
-
-
-@click.group()
+@click.group(cls=Group)
 def harvest() -> None:
     """Harvest social media and archives into the curator inbox."""
 
@@ -75,22 +68,17 @@ def add_source(
     full_archive: bool,
 ) -> None:
     """Add a harvest source."""
-    from ..services import harvesting
-
-    _ready()
-    try:
-        source = harvesting.add_source(
-            name=name,
-            platform=platform,
-            query=query,
-            base_url=base_url,
-            token_env=token_env,
-            every=every,
-            full_archive=full_archive,
-            actor=CLI_ACTOR,
-        )
-    except harvesting.SourceInvalid as exc:
-        raise click.BadParameter(str(exc), param_hint=f"--{exc.param.replace('_', '-')}") from None
+    require_initialized()
+    source = harvesting.add_source(
+        name=name,
+        platform=platform,
+        query=query,
+        base_url=base_url,
+        token_env=token_env,
+        every=every,
+        full_archive=full_archive,
+        actor=CLI_ACTOR,
+    )
     db.session.commit()
     click.echo(
         f"added source {source.name} ({_platform(source)}, every "
@@ -107,19 +95,12 @@ def _platform(source: HarvestSource) -> str:
 @with_appcontext
 def remove_source(name: str) -> None:
     """Delete a harvest source; its posts, candidates and runs are kept."""
-    from ..services import harvesting
-
-    _ready()
+    require_initialized()
     source = harvesting.get_source(name)
     if source is None:
         raise click.BadParameter(f"no source named {name!r}", param_hint="NAME")
     label = source.name
-    try:
-        harvesting.delete_source(source, actor=CLI_ACTOR)
-    except harvesting.SourceBusy as exc:
-        db.session.rollback()
-        click.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(1)
+    harvesting.delete_source(source, actor=CLI_ACTOR)
     db.session.commit()
     click.echo(f"removed source {label} (its posts, candidates and runs are kept)")
 
@@ -128,9 +109,7 @@ def remove_source(name: str) -> None:
 @with_appcontext
 def list_sources() -> None:
     """List the harvest sources with their last run."""
-    from ..services import harvesting
-
-    _ready()
+    require_initialized()
     rows = harvesting.list_sources()
     if not rows:
         click.echo("no harvest sources; add one with `registry harvest sources add`")
@@ -208,8 +187,7 @@ def _queue(job: str, what: str, *args: Any) -> None:
     try:
         result = jobs.run(job, *args)
     except jobs.JobNotQueued as exc:
-        click.secho(f"error: {exc}; run it here with --inline", fg="red", err=True)
-        sys.exit(1)
+        fail(f"{exc}; run it here with --inline")
     click.echo(f"{what}: queued for the workers (task {result.id})")
 
 
@@ -229,10 +207,10 @@ INLINE_HELP = "Run here even when a broker is configured (default: queue it for 
 @with_appcontext
 def run_command(names: tuple[str, ...], limit: int | None, inline: bool, due: bool) -> None:
     """Harvest the named sources (all enabled sources when none is named)."""
-    from ..services import harvesting
-    from .runner import AlreadyRunning, Runner
+    from ..harvest.runner import Runner
+    from ..harvest.runs import AlreadyRunning
 
-    _ready()
+    require_initialized()
     if due and names:
         raise click.UsageError("name sources or use --due, not both")
     if due:
@@ -281,9 +259,9 @@ def import_command(path: Path, fmt: str, limit: int | None, inline: bool) -> Non
     """Import an archive of posts; a rerun resumes an interrupted import and adds nothing twice.
 
     With a broker configured the import runs on a worker, which must see the same path."""
-    from .runner import Runner
+    from ..harvest.runner import Runner
 
-    _ready()
+    require_initialized()
     if jobs.broker_configured() and not inline:
         _queue("harvest.import", path.name, str(path.resolve()), fmt, limit)
         return
@@ -298,9 +276,7 @@ def import_command(path: Path, fmt: str, limit: int | None, inline: bool) -> Non
 @with_appcontext
 def takedown(platform: str, external_id: str) -> None:
     """Delete a post and its payload (and the reposts carrying its text)."""
-    from ..services import harvesting
-
-    _ready()
+    require_initialized()
     result = harvesting.takedown_post(platform, external_id, actor=CLI_ACTOR)
     if result is None:
         click.echo(f"no {platform} post {external_id} is stored", err=True)

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import click
 
+from .errors import Group
+
 DEFAULT_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "data" / "boundaries"
 
 
-@click.group("map")
+@click.group("map", cls=Group)
 def map_group() -> None:
     """The regional map's boundary file."""
 
@@ -33,7 +35,7 @@ def map_group() -> None:
 def build_command(source: Path, output: Path | None) -> None:
     """Simplify the boundaries (topology kept) into the file the site draws maps from."""
     try:
-        from . import build
+        from ..maps import build
     except ImportError as exc:  # pragma: no cover - depends on the environment
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(2)

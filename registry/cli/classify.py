@@ -1,26 +1,25 @@
 """``registry classify ...``: train, list/activate models, evaluate, predict.
 
 The commands are thin: each calls a plain function that takes the instance dir (from the
-Flask app's ``INSTANCE_DIR``), so jobs and tests can call the same functions without Flask.
-Register the group on the ``registry`` command with ``app.cli.add_command(classify)``.
+Flask app's ``INSTANCE_DIR``), so jobs and tests can call the same functions without Flask
+(prediction over JSONL: registry.classify.batch). The group works on any Flask app that sets
+INSTANCE_DIR; ``python -m registry.cli.classify`` runs it on a bare one.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import store
-
-#: the most bytes one input line may hold (longer lines are reported, not predicted)
-MAX_LINE_BYTES = 1_000_000
+from ..classify import store
+from ..classify.batch import predict_stream
+from .errors import Group
 
 
 def _instance_dir() -> Path:
@@ -32,73 +31,6 @@ def _echo_json(data: Any) -> None:
 
 
 # ------------------------------------------------------------------ plain functions
-
-
-def read_posts(
-    lines: Iterable[bytes], errors: list[str] | None = None
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, post) for every good line of JSONL given as bytes. A line that is not a
-    JSON object with a string ``text`` is reported in ``errors`` ("line N: ...") and skipped;
-    invalid UTF-8 is replaced (U+FFFD) and reported, and the line is still predicted; blank
-    lines are skipped."""
-    report = errors if errors is not None else []
-    for number, data in enumerate(lines, start=1):
-        if not data.strip():
-            continue
-        if len(data) > MAX_LINE_BYTES:
-            report.append(f"line {number}: longer than {MAX_LINE_BYTES} bytes, not predicted")
-            continue
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("utf-8", errors="replace")
-            report.append(f"line {number}: invalid UTF-8 replaced by U+FFFD (still predicted)")
-        try:
-            post = json.loads(text)
-        except json.JSONDecodeError as exc:
-            report.append(f"line {number}: not JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(post, dict):
-            report.append(f"line {number}: not a JSON object")
-            continue
-        if not isinstance(post.get("text"), str):
-            report.append(f'line {number}: no "text" string')
-            continue
-        yield number, post
-
-
-def predict_stream(
-    source: IO[bytes], out: IO[str], err: IO[str], instance_dir: str | Path
-) -> tuple[int, int]:
-    """Read JSONL posts from ``source``, write one prediction line per good input line to
-    ``out`` in input order, report bad lines on ``err``; returns (predicted, bad)."""
-    from .predict import get_predictor
-
-    predictor = get_predictor(instance_dir)
-    if predictor.problem:
-        err.write(f"warning: {predictor.problem}\n")
-    errors: list[str] = []
-    reported = 0
-
-    def flush_errors() -> None:
-        nonlocal reported
-        for message in errors[reported:]:
-            err.write(message + "\n")
-        reported = len(errors)
-
-    def posts() -> Iterator[dict[str, Any]]:
-        for _, post in read_posts(source, errors):
-            flush_errors()
-            yield post
-        flush_errors()
-
-    count = 0
-    for line in predictor.predict_posts(posts()):
-        out.write(json.dumps(line, ensure_ascii=False) + "\n")
-        count += 1
-    flush_errors()
-    bad = sum(1 for message in errors if "still predicted" not in message)
-    return count, bad
 
 
 def models_report(instance_dir: str | Path) -> list[dict[str, Any]]:
@@ -131,14 +63,14 @@ def _report_problems(shown: list[str], total: int) -> None:
         click.secho(f"warning: {total - len(shown)} more problem(s)", fg="yellow", err=True)
 
 
-@click.group()
+@click.group(cls=Group)
 def classify() -> None:
     """Classify harvested posts: train, list and switch models, evaluate, predict."""
 
 
 def _curator_rows() -> list[dict[str, Any]]:
     """Curator decisions as training rows, when this app has the registry's database (the
-    bare `python -m registry.classify.cli` has none)."""
+    bare `python -m registry.cli.classify` has none)."""
     if "sqlalchemy" not in current_app.extensions:
         return []
     from ..database import NotInitialized, require_initialized
@@ -163,7 +95,7 @@ def _curator_rows() -> list[dict[str, Any]]:
 def train(data: tuple[str, ...]) -> None:
     """Train on the seed set, every curator decision in the database and --data files,
     cross-validate, save and activate a new version; prints its metrics."""
-    from .train import train_and_save
+    from ..classify.train import train_and_save
 
     try:
         decisions = _curator_rows()
@@ -209,7 +141,7 @@ def models(version: str | None) -> None:
 @with_appcontext
 def evaluate(path: str) -> None:
     """Metrics JSON of the active model (or the rules) on labelled JSONL at PATH."""
-    from .evaluate import evaluate_file
+    from ..classify.evaluate import evaluate_file
 
     try:
         metrics = evaluate_file(path, _instance_dir())
@@ -250,12 +182,12 @@ def predict(path: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m registry.classify.cli COMMAND ...``: the group on a bare Flask app whose
+    """``python -m registry.cli.classify COMMAND ...``: the group on a bare Flask app whose
     INSTANCE_DIR is $REGISTRY_INSTANCE_DIR or ./instance (no database needed)."""
     from flask import Flask
     from flask.cli import FlaskGroup
 
-    from .predict import default_instance_dir
+    from ..classify.predict import default_instance_dir
 
     def create_app() -> Flask:
         app = Flask("registry.classify")
@@ -270,7 +202,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     for command in classify.commands.values():
         group.add_command(command)
-    group.main(args=argv, prog_name="python -m registry.classify.cli")
+    group.main(args=argv, prog_name="python -m registry.cli.classify")
 
 
 if __name__ == "__main__":
