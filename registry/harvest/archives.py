@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import HarvestedPost, ItemError, Page, SourceError
-from .sources.normalize_util import from_epoch, naive_utc
+from .sources.normalize_util import error_message, from_epoch, naive_utc
 
 FORMATS = ("twitter-v2", "twitter-v1", "mastodon", "bluesky", "rss", "jsonl")
 PLATFORM_OF = {
@@ -135,15 +135,8 @@ def _each(items: list[Any], normalize: Callable[[Any], HarvestedPost], where: st
         try:
             posts.append(normalize(item))
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-            errors.append(ItemError(position, _message(exc), _dump(item)))
+            errors.append(ItemError(position, error_message(exc), _dump(item)))
     return posts, errors
-
-
-def _message(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    if isinstance(exc, KeyError):
-        text = f"missing field {text}"
-    return text
 
 
 def _dump(item: Any) -> str:
@@ -176,7 +169,7 @@ def _twitter_v2(value: Any, where: str) -> Normalized:
     try:
         posts, errors = normalize_v2_page(value)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return [], [ItemError(where, _message(exc), _dump(value))]
+        return [], [ItemError(where, error_message(exc), _dump(value))]
     for error in errors:
         error.position = f"{where} {error.position}".strip()
     return posts, errors

@@ -106,6 +106,14 @@ def iso_lang(value: Any) -> str | None:
     return code if len(code) == 2 and code.isalpha() else None
 
 
+def error_message(exc: BaseException) -> str:
+    """What went wrong with a malformed item, in a line ("missing field 'text'")."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, KeyError):
+        text = f"missing field {text}"
+    return text
+
+
 def item_error(position: str, exc: Exception, item: Any) -> ItemError:
     """An ItemError for an item that could not be normalized, with the item as JSON text."""
     message = f"{type(exc).__name__}: {exc}"

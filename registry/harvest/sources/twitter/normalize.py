@@ -15,8 +15,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from registry.harvest.base import HarvestedPost, ItemError
+from registry.harvest.sources.normalize_util import (
+    error_message,
+    json_text,
+    naive_utc,
+    optional_str,
+)
 from registry.harvest.sources.normalize_util import iso_lang as normalize_lang
-from registry.harvest.sources.normalize_util import json_text, naive_utc, optional_str
 
 PLATFORM = "twitter"
 
@@ -39,7 +44,7 @@ def normalize_v2_page(
         try:
             post = _v2_post(tweet, lookup)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            errors.append(ItemError(f"data[{position}]", _describe(exc), json_text(tweet)))
+            errors.append(ItemError(f"data[{position}]", error_message(exc), json_text(tweet)))
             continue
         original = lookup.tweets.get(post.repost_of_id or "")
         if original is not None:
@@ -58,7 +63,7 @@ def normalize_v1_status(status: Mapping[str, Any]) -> HarvestedPost:
     try:
         return _v1_post(status)
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(_describe(exc)) from exc
+        raise ValueError(error_message(exc)) from exc
 
 
 class _Includes:
@@ -256,9 +261,3 @@ def _v1_time(value: Any) -> dt.datetime | None:
     if not isinstance(value, str):
         raise TypeError("created_at is not a string")
     return naive_utc(dt.datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y"))
-
-
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}"
-    return str(exc) or type(exc).__name__
