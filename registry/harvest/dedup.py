@@ -30,23 +30,18 @@ from typing import Any
 
 import numpy as np
 
-from ..text import is_rt_text, strip_repost_prefix
 from .dedup_keys import dedup_tokens, regions_agree, text_hash, text_regions
 
 __all__ = [
     "CandidateIndex",
     "Fingerprint",
-    "dedup_tokens",
     "fingerprint",
     "fingerprints",
     "forget_indexes",
     "index_for",
-    "is_rt_text",
     "pack_fingerprints",
     "parse_signature",
     "similar",
-    "strip_repost_prefix",
-    "text_hash",
     "unpack_fingerprints",
 ]
 

@@ -17,7 +17,8 @@ from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
 from ..models import Candidate, CandidateDecision, HarvestError, HarvestTombstone, Post, utcnow
-from .dedup import dedup_tokens, is_rt_text, strip_repost_prefix, text_hash
+from ..text import is_rt_text, strip_repost_prefix
+from .dedup_keys import dedup_tokens, text_hash
 from .scoring import score_values
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,10 @@ from typing import Any
 from sqlalchemy import select
 
 from ...models import Candidate, Post
+from ...text import is_rt_text, strip_repost_prefix
 from ..base import HarvestedPost
-from ..dedup import CandidateIndex, Fingerprint, dedup_tokens, is_rt_text, strip_repost_prefix
+from ..dedup import CandidateIndex, Fingerprint
+from ..dedup_keys import dedup_tokens
 from .bulk_core import BulkWriter
 from .matching import CatalogueMatcher, post_urls
 from .values import chunks, clean

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import select
 
 from ...models import Innovation
+from ...text import TOKEN_RE
 from ..base import HarvestedPost
 
 MATCH_STATUSES = ("submitted", "in_review", "published", "revision_requested")
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'()]+", re.IGNORECASE)
-_TOKEN = re.compile(r"[^\W_]+")
 
 
 def normalize_url(url: str) -> str:
@@ -55,7 +55,7 @@ class CatalogueMatcher:
             for link in links or []:
                 if isinstance(link, str) and link.strip():
                     self.links.setdefault(normalize_url(link), innovation_id)
-            words = tuple(_TOKEN.findall((title or "").casefold()))
+            words = tuple(TOKEN_RE.findall((title or "").casefold()))
             if len(words) >= 3:
                 self.titles.setdefault(words[:3], []).append((words, innovation_id))
 
@@ -80,7 +80,7 @@ class CatalogueMatcher:
     def by_title(self, text: str) -> int | None:
         if not self.titles or not text:
             return None
-        words = _TOKEN.findall(text.casefold())
+        words = TOKEN_RE.findall(text.casefold())
         for i in range(len(words) - 2):
             entries = self.titles.get((words[i], words[i + 1], words[i + 2]))
             if entries:
