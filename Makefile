@@ -24,7 +24,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy registry
+	$(BIN)/mypy registry tests
 	$(BIN)/lint-imports  # the layers ([tool.importlinter] in pyproject.toml)
 
 test: lint
