@@ -51,11 +51,16 @@ def problem(status: int, title: str, detail: str = "", param: str | None = None,
     return response
 
 
+def error_page(status: int, title: str, detail: str) -> Any:
+    """The error page: its heading says the status in the reader's words, then the detail."""
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
 def error_answer(status: int, title: str, detail: str) -> Any:
-    """A problem for the API and JSON clients, the error page (in the reader's words) otherwise."""
+    """A problem for the API and JSON clients, the error page otherwise."""
     if wants_json():
         return problem(status, title, detail)
-    return render_template("error.html", status=status, title=title, detail=detail), status
+    return error_page(status, title, detail)
 
 
 def answer_of(exc: DomainError) -> tuple[int, str]:
@@ -79,8 +84,7 @@ def domain_error(exc: DomainError) -> Any:
         return domain_problem(exc)
     db.session.rollback()
     status, title = answer_of(exc)
-    detail = str(exc) if isinstance(exc, Invalid) else ""
-    return render_template("error.html", status=status, title=title, detail=detail), status
+    return error_page(status, title, str(exc) if isinstance(exc, Invalid) else "")
 
 
 def install(app: Flask) -> None:
