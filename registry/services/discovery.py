@@ -36,6 +36,8 @@ SORTS = ("relevance", "newest")
 
 @dataclass
 class SearchParams:
+    """A search, checked (the web's ``params.search`` builds it from a query)."""
+
     q: str = ""
     filters: dict[str, list[str]] = field(default_factory=dict)
     sort: str = "relevance"

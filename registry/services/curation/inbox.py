@@ -29,6 +29,8 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 
 @dataclass
 class InboxParams:
+    """The inbox's filters, checked (the web's ``params.inbox`` builds them from a query)."""
+
     status: str = "new"
     q: str = ""
     min_score: float | None = None

@@ -49,6 +49,8 @@ def _page(query: Any, page: int, per_page: int) -> Page:
 
 @dataclass(frozen=True)
 class Filters:
+    """A list's filters, checked (the web's ``params.report_filters`` builds them)."""
+
     status: tuple[str, ...] = ()
     category: tuple[str, ...] = ()
     province: tuple[str, ...] = ()
