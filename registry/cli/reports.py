@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from ..database import require_initialized
 from ..extensions import db
 from ..services import reports
-from .errors import Group, option_hint
+from .errors import Group
 
 
 @click.group("reports", cls=Group)
@@ -32,10 +32,7 @@ def routes() -> None:
 def add(category: str, region: str | None, words: str, to_email: str) -> None:
     """Add a rule."""
     require_initialized()
-    try:
-        route = reports.add_route(category, to_email, region=region, words=words)
-    except reports.Invalid as exc:  # until reports.Invalid is a services.errors.Invalid
-        raise click.BadParameter(exc.detail, param_hint=option_hint(exc.param)) from None
+    route = reports.add_route(category, to_email, region=region, words=words)
     db.session.commit()
     click.echo(f"route {route.id}: {route.category} {route.region_code or '*'} -> {to_email}")
 

@@ -9,13 +9,12 @@ activates it.
 - :mod:`.inbox`: the list (filters, sorts) and a candidate as the API shows it;
 - :mod:`.decisions`: approve, reject, merge, reopen, and bulk :func:`decide`;
 - :mod:`.drafts`: the draft innovation an approval prefills;
-- :mod:`.training`: training rows, the retraining state and the ``classify.retrain`` job;
-- :mod:`.background`: the retraining thread when no broker is configured.
+- :mod:`.training`: training rows, the retraining state and the ``classify.retrain`` job (on a
+  worker, or in a background thread through :func:`registry.jobs.start` without a broker).
 """
 
 from __future__ import annotations
 
-from .background import wait_for_retrain
 from .decisions import (
     DECISIONS,
     MAX_ITEMS,
@@ -54,6 +53,7 @@ from .training import (
     read_state,
     retrain,
     training_rows,
+    wait_for_retrain,
 )
 
 __all__ = [

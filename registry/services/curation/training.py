@@ -20,7 +20,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from ... import jobs
 from ...extensions import db
 from ...models import Candidate, CandidateDecision, Innovation, Post
-from .background import start_retrain_thread
 from .inbox import predicted_region
 
 log = logging.getLogger(__name__)
@@ -137,20 +136,22 @@ def maybe_retrain(instance_dir: str | Path | None = None) -> bool:
         return False
     _write_state({**state, "queued_at": time.time()}, instance_dir)
     directory = str(instance_dir) if instance_dir else None
-    if not jobs.broker_configured():
-        # no workers: train in a background thread, so the curator's request that crossed the
-        # threshold does not wait the seconds training takes
-        start_retrain_thread(retrain, directory)
-        return True
     try:
-        # no path: a worker trains into its own instance directory (share instance/models
-        # between hosts when workers run elsewhere; see the README)
-        jobs.run("classify.retrain", directory)
+        # with workers a worker trains into its own instance directory (share instance/models
+        # between hosts when workers run elsewhere; see the README); without them a background
+        # thread of this process does, so the curator's request that crossed the threshold does
+        # not wait the seconds training takes
+        jobs.start("classify.retrain", directory)
     except Exception:
         _write_state({**state, "queued_at": None}, instance_dir)
         log.exception("classify.retrain failed")
         return False
     return True
+
+
+def wait_for_retrain(timeout: float | None = None) -> None:
+    """Wait for a retraining started in this process (without a broker) to finish."""
+    jobs.wait_idle(timeout)
 
 
 @jobs.task("classify.retrain")
