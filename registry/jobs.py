@@ -167,20 +167,17 @@ def start(name: str, *args: Any, **kwargs: Any) -> Any:
     _check_json(name, args, kwargs)
     if broker_configured():
         return _dispatch(name, list(args), dict(kwargs), None)
-    app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+    # the thread works in the app that started it (outside one, Flask raises RuntimeError)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def work() -> None:
-        try:
-            if app is None:
-                fn(*args, **kwargs)
-                return
-            with app.app_context():
-                try:
-                    as_edge(fn, *args, **kwargs)
-                finally:
-                    db.session.remove()
-        except Exception:
-            log.exception("job %s failed", name)
+        with app.app_context():
+            try:
+                as_edge(fn, *args, **kwargs)
+            except Exception:
+                log.exception("job %s failed", name)
+            finally:
+                db.session.remove()
 
     thread = threading.Thread(target=work, name=f"job {name}", daemon=True)
     with _background_lock:

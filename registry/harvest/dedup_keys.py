@@ -54,11 +54,12 @@ def regions_agree(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def dedup_tokens(text: str) -> list[str]:
     """The words two copies of one post share: lower-cased and accent-folded, without a leading
-    "RT @user:", URLs, e-mail addresses, mentions, numeric and trailing hashtags, a truncation
-    marker (and the word it may have cut), and numbering at either end ("1/3", "(2)")."""
+    "RT @user:", URLs, mentions, numeric and trailing hashtags, a truncation marker (and the
+    word it may have cut), and numbering at either end ("1/3", "(2)"). An e-mail address stays,
+    as words, so that keys stored before stay comparable."""
     if not text:
         return []
-    text = strip_links_and_mentions(RT_PREFIX_RE.sub(" ", text, count=1))
+    text = strip_links_and_mentions(RT_PREFIX_RE.sub(" ", text, count=1), emails=False)
     truncated = False
     if "…" in text or "..." in text:
         text, cut = _ELLIPSIS_END.subn("", text.rstrip())

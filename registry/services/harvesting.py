@@ -28,7 +28,7 @@ from ..harvest.runs import RUNNING, Settings, lock_source_row, run_is_live
 # the edges (and curation's merges) reach takedowns and candidate upkeep through this module
 from ..harvest.takedown import refresh_candidate, takedown_post  # noqa: F401
 from ..models import HarvestRun, HarvestSource, Post, utcnow
-from .errors import Conflict, Invalid
+from .errors import Conflict, Invalid, NotFound
 from .validation import column_length
 
 log = logging.getLogger(__name__)
@@ -252,7 +252,7 @@ def run_source(
     """Harvest the stored source ``name_or_id`` (a job and the CLI's ``harvest run``)."""
     source = get_source(name_or_id)
     if source is None:
-        raise LookupError(f"no harvest source named {name_or_id!r}")
+        raise NotFound(f"no harvest source named {name_or_id!r}")
     return (runner or Runner()).run_source(source, limit)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from .. import taxonomy
 from ..extensions import db
 from ..models import Candidate, Innovation, Post
-from ..text import strip_links_and_mentions, strip_repost_prefix
+from ..text import strip_repost_prefix, strip_urls
 from .validation import TEXT_FIELDS, ValidationError
 
 PLACEHOLDER = "[draf otomatis]"
@@ -30,12 +30,15 @@ PLACEHOLDER_MESSAGE = "still holds the automatic placeholder: rewrite it before 
 VERBATIM_MESSAGE = "still holds a harvested post's text verbatim: rewrite it before publishing"
 HANDLE_MESSAGE = "names a harvested post's author: remove it before publishing"
 
+_LEADING_MENTIONS = re.compile(r"^(?:\s*@\w+)+\s*")
 _NOT_WORD = re.compile(r"[^\w@]+")
 
 
 def plain_text(text: str) -> str:
-    """Post text without a retweet prefix, links, e-mail addresses or mentions, on one line."""
-    return " ".join(strip_links_and_mentions(strip_repost_prefix(text or "")).split())
+    """Post text without a retweet prefix, leading mentions or links, on one line. Mentions
+    and short links inside the text stay: a field that copied the post holds them too."""
+    text = _LEADING_MENTIONS.sub("", strip_repost_prefix(text or ""))
+    return " ".join(strip_urls(text).split())
 
 
 def _words(text: str) -> str:

@@ -19,6 +19,7 @@ from .posts import (
     retweeted_handle,
     strip_links_and_mentions,
     strip_repost_prefix,
+    strip_urls,
 )
 from .stemmers import index_term, stem, stem_en, stem_id
 from .words import (
@@ -50,6 +51,7 @@ __all__ = [
     "stem_id",
     "strip_links_and_mentions",
     "strip_repost_prefix",
+    "strip_urls",
     "tokenize",
     "word_set",
 ]

@@ -16,6 +16,7 @@ __all__ = [
     "retweeted_handle",
     "strip_links_and_mentions",
     "strip_repost_prefix",
+    "strip_urls",
 ]
 
 #: "RT @user:" (possibly repeated, colon and spaces optional) at the start of a retweet; the
@@ -47,15 +48,22 @@ def retweeted_handle(text: str) -> str | None:
     return found.group(1) if found else None
 
 
-def strip_links_and_mentions(text: str) -> str:
-    """``text`` with every URL, domain/path link, e-mail address and @mention replaced by a
-    space (the words around them stay apart)."""
+def strip_urls(text: str) -> str:
+    """``text`` with every URL with a scheme or www. replaced by a space."""
     # a URL holds "http" or "www." in some case, so one of these: plain substring tests, much
     # cheaper than the regular expression on the many posts without a link
     if "tp" in text or "TP" in text or "tP" in text or "Tp" in text or "w." in text or "W." in text:
         text = _URL_RE.sub(" ", text)
+    return text
+
+
+def strip_links_and_mentions(text: str, *, emails: bool = True) -> str:
+    """``text`` with every URL, domain/path link, @mention and (unless ``emails`` is False,
+    as dedup keys keep them as words) e-mail address replaced by a space (the words around
+    them stay apart)."""
+    text = strip_urls(text)
     if "/" in text:
         text = _DOMAIN_PATH_RE.sub(" ", text)
     if "@" in text:
-        text = _MENTION_RE.sub(" ", _EMAIL_RE.sub(" ", text))
+        text = _MENTION_RE.sub(" ", _EMAIL_RE.sub(" ", text) if emails else text)
     return text

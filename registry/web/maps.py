@@ -23,13 +23,20 @@ from ..services import discovery, map_layers, regions_map
 from ..services.errors import DomainError, Invalid
 from ..services.regions_map import MapQuery, UnknownProvince
 from . import params as query_params
-from .problems import domain_problem, problem
+from .problems import domain_error, domain_problem, problem
 from .public import current_locale, region_name, vocab_label
 
 bp = Blueprint("maps", __name__)
-# the pictures and the counts API answer a bad request with a problem, never a page; the map's
-# pages show their own (below)
-bp.register_error_handler(DomainError, domain_problem)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError) -> Any:
+    """The pictures (.svg) and the counts API answer a domain error with a problem, never a
+    page; the map's pages answer as every page does (their own errors are shown in place)."""
+    if request.path.endswith(".svg"):
+        return domain_problem(exc)
+    return domain_error(exc)
+
 
 # Words for each layer (a layer added in services.regions_map adds its words here)
 LAYER_LABELS: dict[str, Any] = {

@@ -84,7 +84,10 @@ def domain_error(exc: DomainError) -> Any:
         return domain_problem(exc)
     db.session.rollback()
     status, title = answer_of(exc)
-    return error_page(status, title, str(exc) if isinstance(exc, Invalid) else "")
+    detail = ""
+    if isinstance(exc, Invalid):
+        detail = f"{exc.param}: {exc.message}" if exc.param else exc.message
+    return error_page(status, title, detail)
 
 
 def install(app: Flask) -> None:
