@@ -98,7 +98,9 @@ def test_data_dictionary_describes_every_exported_column(app):
         indonesian = [str(column.description) for column in data_dictionary.COLUMNS]
     with app.test_request_context("/data?lang=en"):
         english = [str(column.description) for column in data_dictionary.COLUMNS]
-    untranslated = [text for text, theirs in zip(indonesian, english) if text == theirs]
+    untranslated = [
+        text for text, theirs in zip(indonesian, english, strict=True) if text == theirs
+    ]
     assert all(indonesian) and not untranslated
 
 
