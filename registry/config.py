@@ -82,6 +82,10 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         # its subdomains) besides BASE_URL's host and the loopback names; any other Host: 400
         "TRUSTED_HOSTS": "",
         "SITE_NAME": "Lumbung Inovasi",
+        # who runs this instance and how to reach them, named on the About page: an email
+        # address, a web address (http/https) or any text (a postal address, a phone number)
+        "OPERATOR_NAME": "Tim Lumbung Inovasi",
+        "OPERATOR_CONTACT": "pengelola@lumbung-inovasi.example",
         "SEARCH_WRITER_TIMEOUT": 10.0,
         # a request that loses a lock conflict (SQLite busy, PostgreSQL deadlock) runs again
         "DB_RETRY_ATTEMPTS": 5,

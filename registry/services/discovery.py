@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -288,6 +288,16 @@ def search_page(
         "facets": facets,
         "suggestion": result.suggestion,
     }
+
+
+def matching_ids(params: SearchParams) -> list[int]:
+    """Every published innovation the search finds, in its order (the filtered exports and
+    feed): one page as large as the catalogue; page and size as given are ignored."""
+    total = published_count()
+    if not total:
+        return []
+    whole = replace(params, page=1, per_page=total)
+    return [hit.id for hit in run_search(whole).hits]
 
 
 def published_count() -> int:

@@ -6,12 +6,12 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import taxonomy
 from ..csvsafe import SafeDictWriter, unquote
@@ -75,15 +75,16 @@ class ImportReport:
 # --- export -----------------------------------------------------------------------------------
 
 
-def export_records(*, include_private: bool = False) -> Iterator[dict[str, Any]]:
-    query = (
-        select(Innovation)
-        .where(Innovation.status == "published")
-        .order_by(Innovation.published_at.desc(), Innovation.id.desc())
-        .execution_options(yield_per=500)
-    )
+def export_records(
+    *, include_private: bool = False, ids: Sequence[int] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The published catalogue, newest first; with ``ids`` (a search's hits), only those
+    innovations, in that order."""
+    query = select(Innovation).where(Innovation.status == "published")
+    if ids is None:
+        query = query.order_by(Innovation.published_at.desc(), Innovation.id.desc())
     copied = set(db.session.scalars(select(Replication.original_id).distinct()))
-    for innovation in db.session.scalars(query):
+    for innovation in _in_order(query, ids):
         record = catalogue.to_record(innovation, include_private=include_private)
         record["replications"] = (
             replication.export_records(innovation) if innovation.id in copied else []
@@ -93,8 +94,50 @@ def export_records(*, include_private: bool = False) -> Iterator[dict[str, Any]]
         )
 
 
+def _in_order(query: Any, ids: Sequence[int] | None) -> Iterator[Innovation]:
+    """The query's innovations: all of them streamed, or those of ``ids`` in their order."""
+    if ids is None:
+        yield from db.session.scalars(query.execution_options(yield_per=500))
+        return
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found = {row.id: row for row in db.session.scalars(query.where(Innovation.id.in_(chunk)))}
+        yield from (found[i] for i in chunk if i in found)
+
+
 def _columns(include_private: bool) -> tuple[str, ...]:
     return tuple(c for c in EXPORT_COLUMNS if include_private or c != "contact_email")
+
+
+def csv_columns(*, include_private: bool = False) -> list[str]:
+    """The CSV export's header, in order."""
+    return [*_columns(include_private), "external_id"]
+
+
+def export_summary() -> dict[str, Any]:
+    """What the public export holds: its rows (published innovations), how many give a start
+    date, the replications listed, and when any of it last changed (None: nothing published)."""
+    published = Innovation.status == "published"
+    rows, started, last_changed = db.session.execute(
+        select(
+            func.count(Innovation.id),
+            func.count(Innovation.started_on),
+            func.max(func.coalesce(Innovation.updated_at, Innovation.published_at)),
+        ).where(published)
+    ).one()
+    verified = db.session.scalar(select(func.max(Innovation.verified_at)).where(published))
+    replications = db.session.scalar(
+        select(func.count(Replication.id))
+        .join(Innovation, Innovation.id == Replication.original_id)
+        .where(published, Replication.status.in_(replication.VISIBLE))
+    )
+    stamps = [s for s in (last_changed, verified) if s is not None]
+    return {
+        "rows": rows or 0,
+        "with_start_date": started or 0,
+        "replications": replications or 0,
+        "last_modified": max(stamps) if stamps else None,
+    }
 
 
 def write_json(records: Iterable[Mapping[str, Any]], out: io.TextIOBase | Any) -> int:
@@ -111,7 +154,7 @@ def write_json(records: Iterable[Mapping[str, Any]], out: io.TextIOBase | Any) -
 def write_csv(
     records: Iterable[Mapping[str, Any]], out: io.TextIOBase | Any, *, include_private: bool
 ) -> int:
-    columns = [*_columns(include_private), "external_id"]
+    columns = csv_columns(include_private=include_private)
     writer = SafeDictWriter(out, fieldnames=columns, quoting=csv.QUOTE_NONNUMERIC)
     writer.writeheader()
     count = 0

@@ -124,10 +124,21 @@ def stats() -> Any:
     return jsonify(body)
 
 
+def _exported() -> Any:
+    """The export's records: the whole catalogue, or with a search's parameters (the same as
+    /api/v1/innovations, a bad one answered the same way) what that search finds."""
+    if not any(k in request.args for k in ("q", *discovery.FILTER_PARAMS)):
+        return transfer.export_records()
+    params = query_params.search(
+        request.args, per_page_max=current_app.config["PER_PAGE_MAX"], allow_empty=False
+    )
+    return transfer.export_records(ids=discovery.matching_ids(params))
+
+
 @bp.get("/api/v1/innovations.csv")
 def innovations_csv() -> Any:
     out = io.StringIO()
-    transfer.write_csv(transfer.export_records(), out, include_private=False)
+    transfer.write_csv(_exported(), out, include_private=False)
     return Response(
         out.getvalue(),
         mimetype="text/csv",
@@ -141,7 +152,7 @@ def innovations_csv() -> Any:
 @bp.get("/api/v1/innovations.json")
 def innovations_json() -> Any:
     out = io.StringIO()
-    transfer.write_json(transfer.export_records(), out)
+    transfer.write_json(_exported(), out)
     return Response(
         out.getvalue(),
         mimetype="application/json",

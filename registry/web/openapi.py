@@ -61,6 +61,28 @@ def _field_schema(name: str) -> dict[str, Any]:
     return schema
 
 
+def _search_filters() -> list[dict[str, Any]]:
+    """The search's query and filters: the search, and the exports that follow them."""
+    return [
+        {"name": "q", "in": "query", "schema": {"type": "string"}},
+        _multi("sector", list(taxonomy.SECTORS)),
+        _multi("focus", list(taxonomy.FOCUSES)),
+        _multi("innovator_type", list(taxonomy.INNOVATOR_TYPES)),
+        _multi("province", None, "province code (e.g. 32); OR when repeated"),
+        _multi("stage", list(taxonomy.STAGES)),
+        _multi("year", None, "year of started_on"),
+        _multi("regency", None, "regency/city code (e.g. 32.73); OR when repeated"),
+        {
+            "name": "sort",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["relevance", "newest"]},
+        },
+    ]
+
+
+FILTERED = "; with the search's parameters, only what that search finds, in its order"
+
+
 def _submission_paths() -> dict[str, Any]:
     """POST/GET /api/v1/submissions and the curators' decision (issue 3); Bearer tokens."""
     bearer: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -139,8 +161,12 @@ def _submission_paths() -> dict[str, Any]:
         },
         "/api/v1/innovations.json": {
             "get": {
-                "summary": "The published catalogue as JSON (CC BY 4.0)",
-                "responses": {"200": {"description": "JSON in the export format"}},
+                "summary": "The published catalogue as JSON (CC BY 4.0)" + FILTERED,
+                "parameters": _search_filters(),
+                "responses": {
+                    "200": {"description": "JSON in the export format"},
+                    "400": _problem("a bad parameter, named in `param`"),
+                },
             }
         },
     }
@@ -421,6 +447,7 @@ def _base_document() -> dict[str, Any]:
         },
     }
     facet = {"type": "object", "additionalProperties": {"type": "integer"}}
+    search_filters = _search_filters()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -442,19 +469,7 @@ def _base_document() -> dict[str, Any]:
                 "get": {
                     "summary": "Search the published catalogue",
                     "parameters": [
-                        {"name": "q", "in": "query", "schema": {"type": "string"}},
-                        _multi("sector", list(taxonomy.SECTORS)),
-                        _multi("focus", list(taxonomy.FOCUSES)),
-                        _multi("innovator_type", list(taxonomy.INNOVATOR_TYPES)),
-                        _multi("province", None, "province code (e.g. 32); OR when repeated"),
-                        _multi("stage", list(taxonomy.STAGES)),
-                        _multi("year", None, "year of started_on"),
-                        _multi("regency", None, "regency/city code (e.g. 32.73); OR when repeated"),
-                        {
-                            "name": "sort",
-                            "in": "query",
-                            "schema": {"type": "string", "enum": ["relevance", "newest"]},
-                        },
+                        *search_filters,
                         {
                             "name": "page",
                             "in": "query",
@@ -515,8 +530,12 @@ def _base_document() -> dict[str, Any]:
             },
             "/api/v1/innovations.csv": {
                 "get": {
-                    "summary": "The published catalogue as CSV (CC BY 4.0)",
-                    "responses": {"200": {"description": "CSV in the export format"}},
+                    "summary": "The published catalogue as CSV (CC BY 4.0)" + FILTERED,
+                    "parameters": search_filters,
+                    "responses": {
+                        "200": {"description": "CSV in the export format"},
+                        "400": _problem("a bad parameter, named in `param`"),
+                    },
                 }
             },
         },

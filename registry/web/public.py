@@ -40,11 +40,11 @@ from .. import taxonomy
 from ..extensions import db, limiter
 from ..models import Innovation
 from ..search import SearchUnavailable
-from ..services import catalogue, catalogue_cache, discovery
+from ..services import catalogue, catalogue_cache, discovery, transfer
 from ..services.errors import Invalid
 from ..services.indexing import get_index
 from ..services.validation import ValidationError
-from . import formatting
+from . import data_dictionary, formatting
 from . import params as query_params
 from .forms import ContactForm, apply_errors
 
@@ -175,6 +175,7 @@ TEMPLATE_HELPERS: dict[str, Callable[..., Any]] = {
     "nice_date": nice_date,
     "paragraphs": paragraphs,
     "safe_link": safe_link,
+    "vocab_codes": lambda vocab: list(VOCABS[vocab]),
 }
 for _name, _helper in TEMPLATE_HELPERS.items():
     # globals, so that imported macros see them too
@@ -492,12 +493,30 @@ def stats() -> Any:
 
 @bp.get("/data")
 def open_data() -> Any:
-    return render_template("data.html")
+    return render_template(
+        "data.html", summary=transfer.export_summary(), dictionary=data_dictionary.columns()
+    )
+
+
+def contact_href(contact: str) -> str | None:
+    """The link an operator's contact makes: mailto: for an email address, itself for a web
+    address, none for any other text (a phone number, a postal address)."""
+    if safe_link(contact):
+        return contact
+    if re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", contact):
+        return "mailto:" + contact
+    return None
 
 
 @bp.get("/about")
 def about() -> Any:
-    return render_template("about.html")
+    contact = (current_app.config.get("OPERATOR_CONTACT") or "").strip()
+    return render_template(
+        "about.html",
+        operator_name=(current_app.config.get("OPERATOR_NAME") or "").strip(),
+        operator_contact=contact,
+        operator_href=contact_href(contact) if contact else None,
+    )
 
 
 # --------------------------------------------------------------------------- machine files
