@@ -101,6 +101,10 @@ _ADMIN_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
         lambda m: gettext("Sudah ada kampanye bernama %(name)s.", name=m[1]),
     ),
     (re.compile(r"^a campaign needs a name"), lambda m: gettext("Tulis nama kampanye.")),
+    (
+        re.compile(r"source sends no token"),
+        lambda m: gettext("Sumber ini tidak memakai token: kosongkan isian ini."),
+    ),
 ]
 
 

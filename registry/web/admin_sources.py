@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..extensions import db
 from ..models import HarvestSource
 from ..services import harvesting
-from .admin import ID, admin_message, admin_required, bp, current_admin, put_errors
+from .admin import ID, admin_required, bp, current_admin, put_errors
 from .forms import ConfirmForm
 from .inbox import PLATFORM_LABELS
 from .wtforms_i18n import TranslatedForm as FlaskForm
@@ -95,19 +95,6 @@ def _actor_name() -> str:
     return current_admin().email
 
 
-def _refused(form: FlaskForm) -> bool:
-    """A posted form that does not validate: 400 for a bad CSRF token, else its errors
-    flashed (label: message) for the page the caller redirects to."""
-    if form.validate_on_submit():
-        return False
-    if form.csrf_token.errors:
-        abort(400)
-    for name, errors in form.errors.items():
-        for message in errors:
-            flash(f"{form[name].label.text}: {message}", "error")
-    return True
-
-
 def _source_form(*, posted: bool) -> SourceForm:
     """The "Tambah sumber" form: bound to what was posted, or empty (its defaults)."""
     form = SourceForm() if posted else SourceForm(formdata=None)
@@ -126,7 +113,9 @@ def _sources_page(
     takedown_form: TakedownForm | None = None,
     errors: list[str] | None = None,
     status: int = 200,
+    edited: tuple[int, SourceForm] | None = None,
 ) -> Any:
+    """The sources page; ``edited`` is a source's refused edit form, shown as it was posted."""
     rows = harvesting.list_sources()
     return render_template(
         "admin/sources.html",
@@ -138,6 +127,7 @@ def _sources_page(
         new=new or _source_form(posted=False),
         takedown_form=takedown_form or _takedown_form(posted=False),
         errors=errors or [],
+        edited=edited,
         form=ConfirmForm(),
         nav="admin",
     ), status
@@ -184,8 +174,10 @@ def add_source() -> Any:
 def edit_source(source_id: int) -> Any:
     source = db.get_or_404(HarvestSource, source_id)
     form = SourceForm()
-    if _refused(form):
-        return redirect(url_for("admin.sources") + f"#source-{source_id}")
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _sources_page(edited=(source_id, form), status=400)
     try:
         harvesting.update_source(
             source,
@@ -199,8 +191,8 @@ def edit_source(source_id: int) -> Any:
         )
     except harvesting.SourceInvalid as exc:
         db.session.rollback()
-        flash(f"{form[exc.param].label.text}: {admin_message(str(exc))}", "error")
-        return redirect(url_for("admin.sources") + f"#source-{source_id}")
+        put_errors(form, {exc.param: str(exc)})  # each of its params is a field of the form
+        return _sources_page(edited=(source_id, form), status=400)
     db.session.commit()
     flash(gettext("Sumber %(name)s disimpan.", name=source.name), "info")
     return redirect(url_for("admin.sources"))

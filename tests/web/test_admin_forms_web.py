@@ -243,3 +243,33 @@ def test_only_admins_create_campaigns_or_invite(ctx, client):
     assert client.post("/admin/users/invite", data=invite).status_code == 403
     assert accounts.find_user("x@example.org") is None
     assert db.session.scalar(select(Campaign).where(Campaign.name == "X")) is None
+
+
+def test_a_refused_edit_keeps_what_was_typed(ctx, admin_client):
+    source = harvesting.add_source(name="feed", platform="rss",
+                                   query="https://a.example/feed.xml", actor="t")  # fmt: skip
+    db.session.commit()
+    token = csrf_token(admin_client, "/admin/sources")
+    refused = admin_client.post(
+        f"/admin/sources/{source.id}",
+        data={"csrf_token": token, "query": "https://b.example/baru.xml", "every": "5s",
+              "token_env": "FEED_TOKEN"},
+    )  # fmt: skip
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    section = html[html.index(f'id="source-{source.id}"') :]
+    section = section[: section.index("</section>")]
+    assert f'<a href="#token-{source.id}">' in section and "tidak memakai token" in section
+    assert ">https://b.example/baru.xml</textarea>" in section
+    assert 'value="5s"' in section and 'value="FEED_TOKEN"' in section
+    assert f'id="enabled-{source.id}" name="enabled" value="y">' in section  # unticked, as sent
+    db.session.refresh(source)
+    assert source.query == "https://a.example/feed.xml" and source.every_seconds == 900
+    # a bad interval, the token left empty: that field's message, in words
+    again = admin_client.post(
+        f"/admin/sources/{source.id}",
+        data={"csrf_token": token, "query": "https://b.example/baru.xml", "every": "5s"},
+    )
+    assert f'<a href="#every-{source.id}">Interval: Interval paling singkat 30 detik.' in (
+        again.get_data(as_text=True)
+    )
