@@ -13,6 +13,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from .campaigns import campaigns
 from .catalogue import export, import_command, index
 from .classify import classify
 from .harvest import harvest
@@ -38,6 +39,7 @@ COMMANDS: tuple[click.Command, ...] = (
     map_group,
     notify,
     reports_group,
+    campaigns,
 )
 
 

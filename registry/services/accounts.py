@@ -496,3 +496,12 @@ def set_active(user: User, active: bool, *, actor: User) -> bool:
 
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.role, User.email)))
+
+
+def invite_user(email: str, *, role: str, actor: User, org_name: str = "", name: str = "") -> User:
+    """An admin adds an account without a password (confirmed: the admin vouches for the
+    address); the invitee sets a password through the reset link the edge mails."""
+    _require_admin(actor)
+    org_name = " ".join(org_name.split())
+    organization = find_or_create_organization(org_name, None) if org_name else None
+    return create_user(email, None, role=role, name=name, organization=organization, confirmed=True)

@@ -1,30 +1,34 @@
-"""Admins manage users (role, active), campaigns (open and close dates), harvest sources and
-takedowns of harvested posts."""
+"""Admins manage users (invite, role, active) and campaigns (create, open and close dates);
+the harvest sources and takedowns are in registry.web.admin_sources, on this blueprint. What
+destroys something asks for a confirmation first, on a page of its own (admin/confirm.html):
+no one-click destruction, and no JavaScript needed."""
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
-from ..models import ROLES, Campaign, HarvestSource, User, utcnow
-from ..services import accounts, campaigns, harvesting
+from ..models import ROLES, Campaign, User, utcnow
+from ..services import accounts, campaigns, mail
+from ..services.errors import DomainError
 from ..services.validation import ValidationError
-from .forms import CampaignForm, ConfirmForm, RoleForm, localize
+from .forms import CampaignForm, ConfirmForm, RoleForm, apply_errors, localize
 from .wtforms_i18n import TranslatedForm as FlaskForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 ID = "int(max=2147483647)"
 
 
-def _user() -> User:
+def current_admin() -> User:
     return current_user._get_current_object()
 
 
@@ -32,7 +36,7 @@ def admin_required(view: Any) -> Any:
     @wraps(view)
     @login_required
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if _user().role != "admin":
+        if current_admin().role != "admin":
             abort(403)
         return view(*args, **kwargs)
 
@@ -45,9 +49,88 @@ def role_choices() -> list[tuple[str, str]]:
     return [(role, labels[role]) for role in ROLES]
 
 
+# the services' English messages about sources, campaigns and invitations, in the reader's
+# language (anything else goes through the site's common table, forms.localize)
+_ADMIN_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
+    (re.compile(r"is not a duration"), lambda m: gettext("Misalnya 30s, 15m, 2h atau 1d.")),
+    (
+        re.compile(r"^the interval must be at least (\d+)s"),
+        lambda m: gettext("Interval paling singkat %(n)s detik.", n=m[1]),
+    ),
+    (
+        re.compile(r"^a source name is"),
+        lambda m: gettext("Huruf, angka, titik, garis bawah atau tanda hubung."),
+    ),
+    (re.compile(r"^unknown platform"), lambda m: gettext("Pilih platform.")),
+    (re.compile(r"^a source needs a query"), lambda m: gettext("Tulis kuerinya.")),
+    (
+        re.compile(r"^the base URL has at most (\d+)"),
+        lambda m: gettext("Paling banyak %(n)s karakter.", n=m[1]),
+    ),
+    (
+        re.compile(r"^the base URL must start with"),
+        lambda m: gettext("URL dasar harus diawali http:// atau https://."),
+    ),
+    (
+        re.compile(r"^an RSS source needs"),
+        lambda m: gettext(
+            "Sumber RSS memerlukan alamat umpannya (http:// atau https://) sebagai kueri "
+            "atau URL dasar."
+        ),
+    ),
+    (
+        re.compile(r"^a Mastodon source needs"),
+        lambda m: gettext(
+            "Sumber Mastodon memerlukan URL dasar servernya (misalnya https://mastodon.social)."
+        ),
+    ),
+    (
+        re.compile(r"names an environment variable"),
+        lambda m: gettext("Tulis nama variabel lingkungan: huruf, angka dan garis bawah."),
+    ),
+    (
+        re.compile(r"^full-archive search is for X/Twitter"),
+        lambda m: gettext("Pencarian seluruh arsip hanya untuk sumber X/Twitter."),
+    ),
+    (
+        re.compile(r"^a source named '(.*)' exists already"),
+        lambda m: gettext("Sudah ada sumber bernama %(name)s.", name=m[1]),
+    ),
+    (
+        re.compile(r"^a campaign named '(.*)' exists already"),
+        lambda m: gettext("Sudah ada kampanye bernama %(name)s.", name=m[1]),
+    ),
+    (re.compile(r"^a campaign needs a name"), lambda m: gettext("Tulis nama kampanye.")),
+    (
+        re.compile(r"source sends no token"),
+        lambda m: gettext("Sumber ini tidak memakai token: kosongkan isian ini."),
+    ),
+]
+
+
+def admin_message(message: str) -> str:
+    for pattern, make in _ADMIN_MESSAGES:
+        match = pattern.search(message)
+        if match:
+            return str(make(match))
+    return localize(message)
+
+
+def put_errors(form: FlaskForm, errors: dict[str, str]) -> list[str]:
+    """Service errors, in the reader's language, on the form's fields (the error summary
+    links to them); returns those that belong to no field of the form."""
+    return apply_errors(form, {name: admin_message(text) for name, text in errors.items()})
+
+
+def _domain_errors(exc: DomainError) -> dict[str, str]:
+    if isinstance(exc, ValidationError):
+        return dict(exc.errors)
+    return {exc.param or "": exc.message or str(exc)}
+
+
 def _flash_errors(exc: ValidationError) -> None:
     for message in exc.errors.values():
-        flash(localize(message), "error")
+        flash(admin_message(message), "error")
 
 
 @bp.get("/")
@@ -56,16 +139,85 @@ def index() -> Any:
     return redirect(url_for("admin.users"))
 
 
-@bp.get("/users")
-@admin_required
-def users() -> Any:
+# --------------------------------------------------------------------------- users
+
+
+class InviteForm(FlaskForm):
+    """An invitation: the account is made without a password; the mail lets the invitee set one."""
+
+    email = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    role = SelectField(_l("Peran"), validators=[DataRequired()])
+    organization = StringField(
+        _l("Organisasi (opsional)"), validators=[Optional(), Length(max=200)]
+    )
+    name = StringField(_l("Nama (opsional)"), validators=[Optional(), Length(max=200)])
+
+
+def _invite_form() -> InviteForm:
+    form = InviteForm()
+    form.role.choices = role_choices()
+    return form
+
+
+def _users_page(invite: InviteForm, errors: list[str] | None = None, status: int = 200) -> Any:
     return render_template(
         "admin/users.html",
         users=accounts.list_users(),
         roles=role_choices(),
         form=ConfirmForm(),
+        invite=invite,
+        errors=errors or [],
         nav="admin",
+    ), status
+
+
+@bp.get("/users")
+@admin_required
+def users() -> Any:
+    return _users_page(_invite_form())
+
+
+def send_invitation(user: User) -> None:
+    """The invitation: who invited, and the link where the invitee sets a password."""
+    link = url_for("auth.reset", token=accounts.signed_token(user, "reset"), _external=True)
+    mail.send_if_deliverable(
+        user.email,
+        gettext("Undangan ke Lumbung Inovasi"),
+        gettext(
+            "%(admin)s mengundang Anda ke Lumbung Inovasi.\n\nBuka tautan ini untuk membuat "
+            "kata sandi Anda (berlaku %(hours)s jam):\n\n%(link)s\n\nSetelah itu, masuk di:\n"
+            "%(login)s",
+            admin=current_admin().email,
+            hours=current_app.config["RESET_TOKEN_HOURS"],
+            link=link,
+            login=url_for("auth.login", _external=True),
+        ),
     )
+
+
+@bp.post("/users/invite")
+@admin_required
+def invite_user() -> Any:
+    form = _invite_form()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _users_page(form, status=400)
+    try:
+        user = accounts.invite_user(
+            form.email.data or "",
+            role=form.role.data or "",
+            org_name=form.organization.data or "",
+            name=form.name.data or "",
+            actor=current_admin(),
+        )
+    except ValidationError as exc:
+        db.session.rollback()
+        return _users_page(form, put_errors(form, exc.errors), status=400)
+    db.session.commit()
+    send_invitation(user)
+    flash(gettext("Undangan dikirim ke %(email)s.", email=user.email), "info")
+    return redirect(url_for("admin.users") + f"#user-{user.id}")
 
 
 @bp.post(f"/users/<{ID}:user_id>/role")
@@ -77,7 +229,7 @@ def change_role(user_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     try:
-        changed = accounts.change_role(user, form.role.data or "", actor=_user())
+        changed = accounts.change_role(user, form.role.data or "", actor=current_admin())
     except ValidationError as exc:
         db.session.rollback()
         _flash_errors(exc)
@@ -95,7 +247,7 @@ def set_active(user_id: int, action: str) -> Any:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        changed = accounts.set_active(user, action == "activate", actor=_user())
+        changed = accounts.set_active(user, action == "activate", actor=current_admin())
     except ValidationError as exc:
         db.session.rollback()
         _flash_errors(exc)
@@ -111,16 +263,64 @@ def set_active(user_id: int, action: str) -> Any:
     return redirect(url_for("admin.users"))
 
 
-@bp.get("/campaigns")
-@admin_required
-def campaign_list() -> Any:
+# --------------------------------------------------------------------------- campaigns
+
+
+class NewCampaignForm(FlaskForm):
+    name = StringField(
+        _l("Nama"), validators=[DataRequired(), Length(max=campaigns.MAX_NAME)], id="campaign-name"
+    )
+    opens_on = DateField(_l("Dibuka"), validators=[Optional()], id="campaign-opens")
+    closes_on = DateField(_l("Ditutup"), validators=[Optional()], id="campaign-closes")
+    description = TextAreaField(
+        _l("Keterangan (opsional)"),
+        validators=[Optional(), Length(max=2000)],
+        id="campaign-description",
+    )
+
+
+def _campaigns_page(
+    new: NewCampaignForm, errors: list[str] | None = None, status: int = 200
+) -> Any:
     return render_template(
         "admin/campaigns.html",
         campaigns=campaigns.list_campaigns(),
         today=utcnow().date(),
         form=ConfirmForm(),
+        new=new,
+        errors=errors or [],
         nav="admin",
-    )
+    ), status
+
+
+@bp.get("/campaigns")
+@admin_required
+def campaign_list() -> Any:
+    return _campaigns_page(NewCampaignForm(formdata=None))
+
+
+@bp.post("/campaigns")
+@admin_required
+def add_campaign() -> Any:
+    form = NewCampaignForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _campaigns_page(form, status=400)
+    try:
+        campaign = campaigns.create_campaign(
+            form.name.data or "",
+            opens_on=form.opens_on.data,
+            closes_on=form.closes_on.data,
+            description=form.description.data or "",
+            actor=current_admin(),
+        )
+    except (ValidationError, campaigns.CampaignExists) as exc:
+        db.session.rollback()
+        return _campaigns_page(form, put_errors(form, _domain_errors(exc)), status=400)
+    db.session.commit()
+    flash(gettext("Kampanye %(name)s ditambahkan.", name=campaign.name), "info")
+    return redirect(url_for("admin.campaign_list") + f"#campaign-{campaign.id}")
 
 
 @bp.post(f"/campaigns/<{ID}:campaign_id>")
@@ -135,7 +335,7 @@ def campaign_dates(campaign_id: int) -> Any:
         return redirect(url_for("admin.campaign_list"))
     try:
         changed = campaigns.set_dates(
-            campaign, form.opens_on.data, form.closes_on.data, actor=_user()
+            campaign, form.opens_on.data, form.closes_on.data, actor=current_admin()
         )
     except ValidationError as exc:
         db.session.rollback()
@@ -147,199 +347,5 @@ def campaign_dates(campaign_id: int) -> Any:
     return redirect(url_for("admin.campaign_list"))
 
 
-# --------------------------------------------------------------------------- harvesting
-
-
-class SourceForm(FlaskForm):
-    """A harvest source; name and platform only when adding (they identify it)."""
-
-    name = StringField(_l("Nama"), validators=[Optional(), Length(max=80)])
-    platform = SelectField(_l("Platform"), validate_choice=False)
-    query = TextAreaField(_l("Kueri"), validators=[DataRequired(), Length(max=2000)])
-    base_url = StringField(_l("URL dasar (opsional)"), validators=[Optional(), Length(max=500)])
-    token_env = StringField(
-        _l("Variabel lingkungan token (opsional)"), validators=[Optional(), Length(max=80)]
-    )
-    every = StringField(_l("Interval"), validators=[DataRequired(), Length(max=20)])
-    enabled = BooleanField(_l("Aktif"))
-    full_archive = BooleanField(_l("Cari seluruh arsip (hanya X/Twitter)"))
-
-
-class TakedownForm(FlaskForm):
-    platform = SelectField(_l("Platform"), validate_choice=False)
-    external_id = StringField(
-        _l("ID unggahan di platform"), validators=[DataRequired(), Length(max=200)]
-    )
-
-
-TAKEDOWN_PLATFORMS = ("twitter", "mastodon", "bluesky", "rss", "file")
-
-
-def _actor_name() -> str:
-    return _user().email
-
-
-def _refused(form: FlaskForm) -> bool:
-    """A posted form that does not validate: 400 for a bad CSRF token, else its errors
-    flashed for the page the caller redirects to."""
-    if form.validate_on_submit():
-        return False
-    if form.csrf_token.errors:
-        abort(400)
-    _flash_form_errors(form)
-    return True
-
-
-def _flash_form_errors(form: FlaskForm) -> None:
-    for name, errors in form.errors.items():
-        for message in errors:
-            flash(f"{name}: {message}", "error")
-
-
-@bp.get("/sources")
-@admin_required
-def sources() -> Any:
-    rows = harvesting.list_sources()
-    return render_template(
-        "admin/sources.html",
-        sources=rows,
-        last_runs={s.id: next(iter(harvesting.last_runs(s)), None) for s in rows},
-        every=harvesting.format_duration,
-        platforms=harvesting.SOURCE_PLATFORMS,
-        takedown_platforms=TAKEDOWN_PLATFORMS,
-        form=ConfirmForm(),
-        nav="admin",
-    )
-
-
-@bp.post("/sources")
-@admin_required
-def add_source() -> Any:
-    form = SourceForm()
-    if _refused(form):
-        return redirect(url_for("admin.sources"))
-    try:
-        source = harvesting.add_source(
-            name=form.name.data or "",
-            platform=form.platform.data or "",
-            query=form.query.data or "",
-            base_url=form.base_url.data or "",
-            token_env=form.token_env.data or "",
-            every=form.every.data or "",
-            full_archive=bool(form.full_archive.data),
-            actor=_actor_name(),
-        )
-    except harvesting.SourceInvalid as exc:
-        db.session.rollback()
-        flash(f"{exc.param}: {exc}", "error")
-        return redirect(url_for("admin.sources"))
-    db.session.commit()
-    flash(gettext("Sumber %(name)s ditambahkan.", name=source.name), "info")
-    return redirect(url_for("admin.sources"))
-
-
-@bp.post(f"/sources/<{ID}:source_id>")
-@admin_required
-def edit_source(source_id: int) -> Any:
-    source = db.get_or_404(HarvestSource, source_id)
-    form = SourceForm()
-    if _refused(form):
-        return redirect(url_for("admin.sources"))
-    try:
-        harvesting.update_source(
-            source,
-            actor=_actor_name(),
-            query=form.query.data or "",
-            base_url=form.base_url.data or "",
-            token_env=form.token_env.data or "",
-            every=form.every.data or "",
-            enabled=bool(form.enabled.data),
-            full_archive=bool(form.full_archive.data),
-        )
-    except harvesting.SourceInvalid as exc:
-        db.session.rollback()
-        flash(f"{exc.param}: {exc}", "error")
-        return redirect(url_for("admin.sources"))
-    db.session.commit()
-    flash(gettext("Sumber %(name)s disimpan.", name=source.name), "info")
-    return redirect(url_for("admin.sources"))
-
-
-@bp.post(f"/sources/<{ID}:source_id>/<any(deactivate, activate):action>")
-@admin_required
-def toggle_source(source_id: int, action: str) -> Any:
-    source = db.get_or_404(HarvestSource, source_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    harvesting.update_source(source, actor=_actor_name(), enabled=action == "activate")
-    db.session.commit()
-    flash(
-        gettext("Sumber %(name)s diaktifkan.", name=source.name)
-        if source.enabled
-        else gettext("Sumber %(name)s dinonaktifkan.", name=source.name),
-        "info",
-    )
-    return redirect(url_for("admin.sources") + f"#source-{source_id}")
-
-
-@bp.post(f"/sources/<{ID}:source_id>/delete")
-@admin_required
-def delete_source(source_id: int) -> Any:
-    source = db.get_or_404(HarvestSource, source_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    name = source.name
-    try:
-        harvesting.delete_source(source, actor=_actor_name())
-    except harvesting.SourceBusy:
-        db.session.rollback()
-        flash(
-            gettext("Sumber %(name)s sedang dipanen; coba lagi nanti.", name=name),
-            "error",
-        )
-        return redirect(url_for("admin.sources") + f"#source-{source_id}")
-    db.session.commit()
-    flash(
-        gettext(
-            "Sumber %(name)s dihapus; unggahan dan riwayat panennya tetap tersimpan.", name=name
-        ),
-        "info",
-    )
-    return redirect(url_for("admin.sources"))
-
-
-@bp.post("/takedown")
-@admin_required
-def takedown() -> Any:
-    form = TakedownForm()
-    if _refused(form):
-        return redirect(url_for("admin.sources") + "#takedown")
-    platform = form.platform.data or ""
-    if platform not in TAKEDOWN_PLATFORMS:
-        flash(gettext("Pilih platform."), "error")
-        return redirect(url_for("admin.sources") + "#takedown")
-    external_id = (form.external_id.data or "").strip()
-    result = harvesting.takedown_post(platform, external_id, actor=_actor_name())
-    if result is None:
-        db.session.rollback()
-        flash(
-            gettext(
-                "Tidak ada unggahan %(platform)s %(id)s yang tersimpan.",
-                platform=platform,
-                id=external_id,
-            ),
-            "error",
-        )
-    else:
-        db.session.commit()
-        flash(
-            gettext(
-                "Unggahan %(platform)s %(id)s dan muatannya dihapus "
-                "(%(n)s unggahan, termasuk salinan ulang).",
-                platform=platform,
-                id=external_id,
-                n=result.posts_deleted,
-            ),
-            "info",
-        )
-    return redirect(url_for("admin.sources") + "#takedown")
+# the harvest sources' and takedowns' views join this blueprint from their own module
+from . import admin_sources  # noqa: E402, F401

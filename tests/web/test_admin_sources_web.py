@@ -32,11 +32,12 @@ def test_full_archive_on_add_and_edit_twitter_only(ctx, admin_client):
     assert source is not None
     assert (source.platform, source.full_archive) == ("twitter", True)
     html = admin_client.get("/admin/sources").get_data(as_text=True)
-    assert "(twitter, seluruh arsip)" in html
+    assert "(X/Twitter, seluruh arsip)" in html
     assert f'id="archive-{source.id}" name="full_archive" value="y" checked' in html
     refused = add(admin_client, token, name="m", platform="mastodon",
                   base_url="https://m.example", full_archive="y")  # fmt: skip
-    assert "full_archive: full-archive search is for X/Twitter" in refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Pencarian seluruh arsip hanya untuk sumber X/Twitter." in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count(HarvestSource.id))) == 1
     # the edit form without the box turns it off
     admin_client.post(
@@ -71,7 +72,9 @@ def test_toggle_and_delete_a_source(ctx, admin_client):
     assert admin_client.post(f"/admin/sources/{source.id}/deactivate").status_code == 400
     assert admin_client.post(f"/admin/sources/{source.id}/delete").status_code == 400
     deleted = admin_client.post(
-        f"/admin/sources/{source.id}/delete", data={"csrf_token": token}, follow_redirects=True
+        f"/admin/sources/{source.id}/delete",
+        data={"csrf_token": token, "confirm": "yes"},
+        follow_redirects=True,
     )
     assert "Sumber feed dihapus" in deleted.get_data(as_text=True)
     db.session.expire_all()
@@ -92,7 +95,9 @@ def test_delete_is_refused_while_the_source_is_harvested(ctx, admin_client):
     db.session.commit()
     token = csrf_token(admin_client, "/admin/sources")
     busy = admin_client.post(
-        f"/admin/sources/{source.id}/delete", data={"csrf_token": token}, follow_redirects=True
+        f"/admin/sources/{source.id}/delete",
+        data={"csrf_token": token, "confirm": "yes"},
+        follow_redirects=True,
     )
     assert "sedang dipanen" in busy.get_data(as_text=True)
     db.session.expire_all()
@@ -107,7 +112,9 @@ def test_only_admins_toggle_or_delete(ctx, client):
     login(client, "kurator@example.org")
     token = csrf_token(client, "/curate/inbox/")
     for action in ("deactivate", "delete"):
-        response = client.post(f"/admin/sources/{source.id}/{action}", data={"csrf_token": token})
+        response = client.post(
+            f"/admin/sources/{source.id}/{action}", data={"csrf_token": token, "confirm": "yes"}
+        )
         assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get_one(HarvestSource, source.id).enabled is True

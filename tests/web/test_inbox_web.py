@@ -285,7 +285,8 @@ def test_admin_manages_harvest_sources(ctx, admin_client):
         },
         follow_redirects=True,
     )
-    assert "name:" in bad.get_data(as_text=True)
+    assert bad.status_code == 400  # the form again, with its fields (see test_admin_forms_web)
+    assert 'href="#new-name">Nama: Huruf, angka' in bad.get_data(as_text=True)
     assert db.session.scalar(select(func.count(HarvestSource.id))) == 1
     admin_client.post(
         f"/admin/sources/{source.id}",
@@ -313,19 +314,19 @@ def test_admin_takedown_deletes_the_post(ctx, admin_client):
     post = next(p for p in candidate.posts if p.platform == "twitter")
     external_id = post.external_id
     token = csrf_token(admin_client, "/admin/sources")
+    asked = {"csrf_token": token, "platform": "twitter", "external_id": external_id}
+    confirm = admin_client.post("/admin/takedown", data=asked)
+    assert confirm.status_code == 200 and "Ya, hapus unggahan" in confirm.get_data(as_text=True)
+    assert db.session.scalar(select(Post).where(Post.external_id == external_id)) is not None
     response = admin_client.post(
-        "/admin/takedown",
-        data={"csrf_token": token, "platform": "twitter", "external_id": external_id},
-        follow_redirects=True,
+        "/admin/takedown", data={**asked, "confirm": "yes"}, follow_redirects=True
     )
     assert response.status_code == 200 and "dihapus" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(Post).where(Post.external_id == external_id)) is None
     assert db.session.get_one(Candidate, candidate.id).post_count == 1
     missing = admin_client.post(
-        "/admin/takedown",
-        data={"csrf_token": token, "platform": "twitter", "external_id": external_id},
-        follow_redirects=True,
+        "/admin/takedown", data={**asked, "confirm": "yes"}, follow_redirects=True
     )
     assert "Tidak ada unggahan" in missing.get_data(as_text=True)
 
