@@ -137,3 +137,22 @@ def test_the_submission_api_shows_a_pending_update(app, client, ctx, innovation_
     body = client.get(f"/api/v1/submissions/{row.id}", headers=bearer(token)).get_json()
     assert body["pending_changes"] == {"unit": "Puskesmas Garuda Baru"}
     assert body["unit"] == "Puskesmas Garuda" and body["pending_at"].endswith("Z")
+
+
+def test_the_queue_names_an_update_s_fields_by_their_labels(app, innovation_data):
+    with app.app_context():
+        owner = make_user("instansi@example.org")
+        make_user("kurator@example.org", "curator", org=None)
+        curator = make_user("kurator2@example.org", "curator", org=None)
+        row = review.create_submission(innovation_data(), owner=owner)
+        review.decide(row, "publish", actor=curator)
+        revisions.propose(row, innovation_data(title="Apotek Keliling Kota Bandung"), actor=owner)
+        db.session.commit()
+        changed = sorted(db.session.get_one(Innovation, row.id).pending_changes or {})
+    assert "title" in changed
+    curator_client = app.test_client()
+    login(curator_client, "kurator@example.org")
+    queue = curator_client.get("/curate/").get_data(as_text=True)
+    assert '<td data-label="Isian">Judul' in queue and ">title<" not in queue
+    english = curator_client.get("/curate/?lang=en").get_data(as_text=True)
+    assert '<td data-label="Fields">Title' in english
