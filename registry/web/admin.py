@@ -105,6 +105,41 @@ _ADMIN_MESSAGES: list[tuple[re.Pattern[str], Any]] = [
         re.compile(r"source sends no token"),
         lambda m: gettext("Sumber ini tidak memakai token: kosongkan isian ini."),
     ),
+    (
+        re.compile(
+            r"^the token variable of a \S+ source is an upper-case name starting with (.*?) \("
+        ),
+        lambda m: gettext(
+            "Nama variabel token ditulis huruf besar dan diawali %(prefixes)s.",
+            prefixes=m[1].replace(" or ", " / "),
+        ),
+    ),
+    (
+        re.compile(r"^the address must start with https://"),
+        lambda m: gettext("Alamat harus diawali https://."),
+    ),
+    (
+        re.compile(r"^the address must not hold a user name or password"),
+        lambda m: gettext("Alamat tidak boleh memuat nama pengguna atau kata sandi."),
+    ),
+    (
+        re.compile(r"^(?:not a usable address|no host in)"),
+        lambda m: gettext("Alamat ini tidak dapat dipakai."),
+    ),
+    (
+        re.compile(r"^a \S+ source talks to (.*) only: leave the base URL empty"),
+        lambda m: gettext(
+            "Sumber ini hanya terhubung ke %(hosts)s: kosongkan alamat dasar.",
+            hosts=m[1].replace(" or ", " / "),
+        ),
+    ),
+    (
+        re.compile(r"^(\S+) is a private, loopback or reserved address"),
+        lambda m: gettext(
+            "%(host)s adalah alamat privat atau lokal: sumber hanya mengambil dari alamat publik.",
+            host=m[1],
+        ),
+    ),
 ]
 
 

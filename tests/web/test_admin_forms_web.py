@@ -273,3 +273,25 @@ def test_a_refused_edit_keeps_what_was_typed(ctx, admin_client):
     assert f'<a href="#every-{source.id}">Interval: Interval paling singkat 30 detik.' in (
         again.get_data(as_text=True)
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "field", "value", "message"),
+    [
+        ("id", "base_url", "http://mastodon.example", "Alamat harus diawali https://."),
+        ("en", "base_url", "http://mastodon.example", "The address must start with https://."),
+        ("id", "token_env", "token", "Nama variabel token ditulis huruf besar dan diawali"),
+        ("en", "token_env", "token", "The token variable&#39;s name is upper case"),
+    ],
+)
+def test_the_source_policy_speaks_the_reader_s_language(
+    ctx, admin_client, lang, field, value, message
+):
+    token = csrf_token(admin_client, "/admin/sources")
+    flask_babel.refresh()  # the test's app context holds the locale of earlier requests
+    data = {**MASTODON, "base_url": "https://mastodon.example", field: value}
+    refused = admin_client.post(f"/admin/sources?lang={lang}", data={"csrf_token": token, **data})
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert message in html
+    assert "must start with https://" not in html if lang == "id" else "diawali" not in html
