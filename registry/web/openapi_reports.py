@@ -169,7 +169,8 @@ def report_paths() -> dict[str, Any]:
         "/api/v1/reports/{tracking_code}/actions": {
             "post": {
                 "summary": "Take a step: curator verify/reject/dispose/restrict, the disposed "
-                "institution respond, the reporter reopen/close",
+                "institution respond/return (not theirs: back to the curators with the reason), "
+                "the reporter reopen/close",
                 "security": optional_bearer,
                 "parameters": [code, secret_header],
                 "requestBody": {
@@ -182,7 +183,9 @@ def report_paths() -> dict[str, Any]:
                                 "action": {"type": "string", "enum": list(reports.STEPS)},
                                 "reason": {
                                     "type": "string",
-                                    "description": "reject: " + ", ".join(reports.REJECT_REASONS),
+                                    "description": "reject: "
+                                    + ", ".join(reports.REJECT_REASONS)
+                                    + "; return: why the report is not the institution's",
                                 },
                                 "to": {
                                     "type": "string",

@@ -49,7 +49,7 @@ institution_required = _role_required(lambda u: u.role == "institution")
 admin_required = _role_required(lambda u: u.role == "admin")
 
 
-def _step_message(exc: reports.ReportError) -> str:
+def _step_message(exc: reports.ReportError, action: str = "") -> str:
     if isinstance(exc, reports.Conflict):
         return gettext("Langkah itu tidak sesuai dengan status laporan sekarang.")
     if isinstance(exc, reports.Forbidden):
@@ -58,6 +58,8 @@ def _step_message(exc: reports.ReportError) -> str:
         if exc.param == "to":
             return gettext("Pilih akun instansi yang aktif.")
         if exc.param == "reason":
+            if action == "return":
+                return gettext("Tulis alasan mengapa laporan ini bukan wewenang Anda.")
             return gettext("Pilih alasan penolakan.")
         if exc.param == "anonymous":
             return gettext("Tidak ada yang diperketat.")
@@ -71,7 +73,7 @@ def _take(report: reports.Report, action: str, **kw: Any) -> bool:
         event = reports.act(report, action, actor=reports.Actor.of(_user()), **kw)
     except reports.ReportError as exc:
         db.session.rollback()
-        flash(_step_message(exc), "error")
+        flash(_step_message(exc, action), "error")
         return False
     db.session.commit()
     report_mail.step(report, event)
@@ -227,6 +229,19 @@ def institution_report(code: str) -> Any:
         accept=attachments.ACCEPT,
         nav="my-reports",
     )
+
+
+@bp.post("/my/reports/<code>/return")
+@institution_required
+def institution_return(code: str) -> Any:
+    """ "Not ours": the report goes back to the curators with the reason, to be disposed again."""
+    report = reports.find(code)
+    if report is None or report.addressee_id != _user().id:
+        abort(404)
+    if _take(report, "return", reason=request.form.get("reason", "")):
+        flash(gettext("Laporan dikembalikan ke kurator untuk didisposisikan ulang."), "info")
+        return redirect(url_for("reports_desk.institution_queue"))
+    return redirect(url_for("reports_desk.institution_report", code=report.tracking_code))
 
 
 # --------------------------------------------------------------------------- routing rules
