@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import wraps
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
@@ -121,7 +122,7 @@ def curator_bulk() -> Any:
     codes = request.form.getlist("codes")[:MAX_BULK]
     if action not in BULK or not codes:
         flash(gettext("Pilih laporan dan tindakan."), "error")
-        return redirect(url_for("reports_desk.curator_queue"))
+        return redirect(_queue_again())
     done = failed = 0
     routes = reports.list_routes()
     for code in codes:
@@ -152,7 +153,13 @@ def curator_bulk() -> Any:
         report_mail.step(report, event)
         done += 1
     flash(gettext("%(done)s laporan diproses, %(failed)s tidak.", done=done, failed=failed), "info")
-    return redirect(url_for("reports_desk.curator_queue"))
+    return redirect(_queue_again())
+
+
+def _queue_again() -> str:
+    """The queue with the filters and page it was left at (rebuilt, never a raw address)."""
+    back = parse_qsl(request.form.get("back", ""))[:20]
+    return url_for("reports_desk.curator_queue") + (f"?{urlencode(back)}" if back else "")
 
 
 @bp.route("/curate/reports/<code>", methods=["GET", "POST"])

@@ -215,6 +215,8 @@ def curator_queue(filters: Filters) -> Page:
         query = query.where(Report.due_at.is_not(None)).order_by(Report.due_at, Report.id)
     else:
         query = query.order_by(Report.due_at.is_(None), Report.due_at, Report.id)
+    # the events in one query: a suggestion skips the institutions that returned a report
+    query = query.options(selectinload(Report.events))
     return _page(query, filters.page, filters.per_page)
 
 
