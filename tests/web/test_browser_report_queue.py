@@ -63,7 +63,12 @@ def test_the_report_queue_by_keyboard(live_server):
                 locale="id-ID", viewport={"width": 1280, "height": 900}
             ).new_page()
             dialogs: list[str] = []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+            def dismiss(dialog: Any) -> None:
+                dialogs.append(dialog.message)
+                dialog.dismiss()
+
+            page.on("dialog", dismiss)
             login(page, base, "kurator2@example.org")
             page.goto(f"{base}/curate/reports/")
             assert "j/k pindah" in page.inner_text("#queue-keys")
