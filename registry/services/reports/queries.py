@@ -217,7 +217,15 @@ def curator_queue(filters: Filters) -> Page:
         query = query.order_by(Report.due_at.is_(None), Report.due_at, Report.id)
     # the events in one query: a suggestion skips the institutions that returned a report
     query = query.options(selectinload(Report.events))
-    return _page(query, filters.page, filters.per_page)
+    total = _walk(query, ("queue", statuses, filters.category, filters.province)).total
+    ids = list(
+        db.session.scalars(
+            query.with_only_columns(Report.id)
+            .limit(filters.per_page)
+            .offset((filters.page - 1) * filters.per_page)
+        ).all()
+    )
+    return _rows(query, ids, total, filters.page, filters.per_page)
 
 
 def institution_queue(user: User, *, page: int = 1, per_page: int = 20, done: bool = False) -> Page:
@@ -252,14 +260,13 @@ def overdue_count(*, user: User | None = None, now: dt.datetime | None = None) -
 def queue_figures(*, now: dt.datetime | None = None) -> dict[str, Any]:
     """The clock and two counts for the head of the curators' queue (cheap at any size)."""
     now = now or utcnow()
-    # only open reports have a due time (the queue index answers without the table)
-    open_count = db.session.scalar(
-        select(func.count(Report.id)).where(Report.due_at.is_not(None), Report.status.in_(OPEN))
-    )
+    # only open reports have a due time (the queue index answers without the table); the
+    # count is the unfiltered queue's, remembered while no report changes
+    open_query = select(Report).where(Report.status.in_(OPEN), Report.due_at.is_not(None))
     return {
         "dispose_days": float(current_app.config["REPORT_DISPOSE_DAYS"]),
         "respond_days": float(current_app.config["REPORT_RESPOND_DAYS"]),
-        "open": int(open_count or 0),
+        "open": _walk(open_query, ("queue", OPEN, (), ())).total,
         "overdue": overdue_count(now=now),
     }
 
