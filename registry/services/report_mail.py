@@ -1,8 +1,10 @@
 """Mail about reports, through the outbox (services/mail.py); called by the edge after the commit.
 
-The reporter (when an email was given) hears of every step; the institution hears when a report
-is disposed to it. A mail to an institution never holds an anonymous reporter's identity, and no
-mail ever holds the secret except the first one to the reporter, who chose to receive it.
+The reporter (when an email was given) hears of every step but an internal one (made more
+private, returned by the institution); the institution hears when a report is disposed to it;
+the curators hear at once when an institution returns a report as not theirs. A mail to an
+institution never holds an anonymous reporter's identity, and no mail ever holds the secret
+except the first one to the reporter, who chose to receive it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from flask import url_for
 from flask_babel import force_locale, gettext
 
 from ..models import Report, ReportEvent
-from . import mail, reports
+from . import mail, receipts, reports
 
 
 def _tracking_link(report: Report, secret: str | None = None) -> str:
@@ -49,6 +51,8 @@ def step(report: Report, event: ReportEvent) -> list[str]:
     """Mail the reporter about this step, and the institution when it was disposed to it."""
     sent: list[str] = []
     with force_locale("id"):
+        if event.action == "return":
+            return _returned(report, event)
         if report.reporter_email and event.action != "restrict":
             lines = [
                 gettext(
@@ -121,3 +125,34 @@ def _to_institution(report: Report, event: ReportEvent) -> str | None:
     )
     subject = gettext("Laporan untuk ditindaklanjuti: %(title)s", title=report.title)
     return mail.send_if_deliverable(report.addressee.email, subject, "\n".join(lines))
+
+
+def _returned(report: Report, event: ReportEvent) -> list[str]:
+    """Tell the curators an institution returned a report as not theirs, with its reason."""
+    institution = event.actor
+    who = (
+        (institution.organization.name if institution.organization else "") or institution.email
+        if institution is not None
+        else ""
+    )
+    lines = [
+        gettext(
+            "%(who)s mengembalikan laporan “%(title)s” (%(code)s): bukan wewenangnya.",
+            who=who,
+            title=report.title,
+            code=report.tracking_code,
+        ),
+        "",
+        gettext("Alasan:"),
+        event.note,
+        "",
+        gettext("Disposisikan ulang ke instansi yang tepat:"),
+        url_for("reports_desk.curator_report", code=report.tracking_code, _external=True),
+    ]
+    subject = gettext("Laporan dikembalikan instansi: %(code)s", code=report.tracking_code)
+    body = "\n".join(lines)
+    return [
+        path
+        for curator in receipts.curators()
+        if (path := mail.send_if_deliverable(curator.email, subject, body))
+    ]

@@ -166,10 +166,40 @@ def report_paths() -> dict[str, Any]:
                 },
             }
         },
+        "/api/v1/reports/{tracking_code}/attachments/{attachment_id}": {
+            "get": {
+                "summary": "One of the report's files (a photo or a PDF), for whoever may open "
+                "the report: the reporter (X-Report-Secret), a curator, or the institution it is "
+                "disposed to; the report's `attachments[].url` points here",
+                "security": optional_bearer,
+                "parameters": [
+                    code,
+                    {
+                        "name": "attachment_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                    },
+                    secret_header,
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the file",
+                        "content": {
+                            kind: {"schema": {"type": "string", "format": "binary"}}
+                            for kind in ("image/*", "application/pdf")
+                        },
+                    },
+                    "401": _problem("an unknown token"),
+                    "404": not_found,
+                },
+            }
+        },
         "/api/v1/reports/{tracking_code}/actions": {
             "post": {
                 "summary": "Take a step: curator verify/reject/dispose/restrict, the disposed "
-                "institution respond, the reporter reopen/close",
+                "institution respond/return (not theirs: back to the curators with the reason), "
+                "the reporter reopen/close",
                 "security": optional_bearer,
                 "parameters": [code, secret_header],
                 "requestBody": {
@@ -182,7 +212,9 @@ def report_paths() -> dict[str, Any]:
                                 "action": {"type": "string", "enum": list(reports.STEPS)},
                                 "reason": {
                                     "type": "string",
-                                    "description": "reject: " + ", ".join(reports.REJECT_REASONS),
+                                    "description": "reject: "
+                                    + ", ".join(reports.REJECT_REASONS)
+                                    + "; return: why the report is not the institution's",
                                 },
                                 "to": {
                                     "type": "string",

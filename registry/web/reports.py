@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -27,7 +26,7 @@ from ..extensions import db, limiter
 from ..models import Innovation, User
 from ..services import attachments, report_mail, reports
 from . import params as query_params
-from .reports_api import counts_against_limit, report_rate
+from .reports_api import counts_against_limit, report_rate, send_attachment
 
 log = logging.getLogger(__name__)
 bp = Blueprint("reports", __name__)
@@ -306,22 +305,9 @@ def attachment(code: str, attachment_id: int) -> Any:
     if found is None:
         abort(404)
     try:
-        row = reports.attachment_for(found[0], attachment_id)
+        return send_attachment(reports.attachment_for(found[0], attachment_id))
     except reports.NotFound:
         abort(404)
-    path = attachments.upload_dir() / row.stored_name
-    if not path.is_file():
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=row.content_type,
-        as_attachment=not row.content_type.startswith("image/"),
-        download_name=row.original_name,
-        max_age=0,
-    )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/laporan")

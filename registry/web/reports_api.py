@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify, request, url_for
+from flask import Response, current_app, jsonify, request, send_file, url_for
 
 from ..extensions import db, limiter
-from ..models import User
-from ..services import accounts, report_mail, reports
+from ..models import ReportAttachment, User
+from ..services import accounts, attachments, report_mail, reports
 from . import params as query_params
 from .api import bp
 from .problems import problem
@@ -71,12 +71,30 @@ def _private(response: Response) -> Response:
 
 
 def _attachment_url(attachment: Any) -> str:
+    """The API's own address of a file: it takes the same credentials as the report."""
     return url_for(
-        "reports.attachment",
+        "api.report_attachment",
         code=attachment.report.tracking_code,
         attachment_id=attachment.id,
         _external=True,
     )
+
+
+def send_attachment(row: ReportAttachment) -> Response:
+    """A report's stored file, never cached, never run as a page (NotFound when it is gone)."""
+    path = attachments.upload_dir() / row.stored_name
+    if not path.is_file():
+        raise reports.NotFound("no such file")
+    response = send_file(
+        path,
+        mimetype=row.content_type,
+        as_attachment=not row.content_type.startswith("image/"),
+        download_name=row.original_name,
+        max_age=0,
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _locale() -> str:
@@ -115,6 +133,17 @@ def report_get(code: str) -> Any:
     body = reports.record(report, view, locale=_locale(), attachment_url=_attachment_url)
     db.session.commit()  # token last_used_at
     return _private(jsonify(body))
+
+
+@bp.get("/api/v1/reports/<code>/attachments/<int(max=2147483647):attachment_id>")
+def report_attachment(code: str, attachment_id: int) -> Any:
+    """A report's file for whoever may open the report: the reporter (X-Report-Secret), a
+    curator, or the institution it is disposed to (Bearer token); others 404."""
+    user = _optional_user()
+    report, _ = reports.open_report(code, user=user, secret=request.headers.get(SECRET_HEADER))
+    response = send_attachment(reports.attachment_for(report, attachment_id))
+    db.session.commit()  # token last_used_at
+    return response
 
 
 @bp.get("/api/v1/reports")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import wraps
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
@@ -49,7 +50,7 @@ institution_required = _role_required(lambda u: u.role == "institution")
 admin_required = _role_required(lambda u: u.role == "admin")
 
 
-def _step_message(exc: reports.ReportError) -> str:
+def _step_message(exc: reports.ReportError, action: str = "") -> str:
     if isinstance(exc, reports.Conflict):
         return gettext("Langkah itu tidak sesuai dengan status laporan sekarang.")
     if isinstance(exc, reports.Forbidden):
@@ -58,6 +59,8 @@ def _step_message(exc: reports.ReportError) -> str:
         if exc.param == "to":
             return gettext("Pilih akun instansi yang aktif.")
         if exc.param == "reason":
+            if action == "return":
+                return gettext("Tulis alasan mengapa laporan ini bukan wewenang Anda.")
             return gettext("Pilih alasan penolakan.")
         if exc.param == "anonymous":
             return gettext("Tidak ada yang diperketat.")
@@ -71,7 +74,7 @@ def _take(report: reports.Report, action: str, **kw: Any) -> bool:
         event = reports.act(report, action, actor=reports.Actor.of(_user()), **kw)
     except reports.ReportError as exc:
         db.session.rollback()
-        flash(_step_message(exc), "error")
+        flash(_step_message(exc, action), "error")
         return False
     db.session.commit()
     report_mail.step(report, event)
@@ -119,7 +122,7 @@ def curator_bulk() -> Any:
     codes = request.form.getlist("codes")[:MAX_BULK]
     if action not in BULK or not codes:
         flash(gettext("Pilih laporan dan tindakan."), "error")
-        return redirect(url_for("reports_desk.curator_queue"))
+        return redirect(_queue_again())
     done = failed = 0
     routes = reports.list_routes()
     for code in codes:
@@ -150,7 +153,13 @@ def curator_bulk() -> Any:
         report_mail.step(report, event)
         done += 1
     flash(gettext("%(done)s laporan diproses, %(failed)s tidak.", done=done, failed=failed), "info")
-    return redirect(url_for("reports_desk.curator_queue"))
+    return redirect(_queue_again())
+
+
+def _queue_again() -> str:
+    """The queue with the filters and page it was left at (rebuilt, never a raw address)."""
+    back = parse_qsl(request.form.get("back", ""))[:20]
+    return url_for("reports_desk.curator_queue") + (f"?{urlencode(back)}" if back else "")
 
 
 @bp.route("/curate/reports/<code>", methods=["GET", "POST"])
@@ -227,6 +236,19 @@ def institution_report(code: str) -> Any:
         accept=attachments.ACCEPT,
         nav="my-reports",
     )
+
+
+@bp.post("/my/reports/<code>/return")
+@institution_required
+def institution_return(code: str) -> Any:
+    """ "Not ours": the report goes back to the curators with the reason, to be disposed again."""
+    report = reports.find(code)
+    if report is None or report.addressee_id != _user().id:
+        abort(404)
+    if _take(report, "return", reason=request.form.get("reason", "")):
+        flash(gettext("Laporan dikembalikan ke kurator untuk didisposisikan ulang."), "info")
+        return redirect(url_for("reports_desk.institution_queue"))
+    return redirect(url_for("reports_desk.institution_report", code=report.tracking_code))
 
 
 # --------------------------------------------------------------------------- routing rules

@@ -2,7 +2,8 @@
 
 received → verified | rejected; verified → disposed (to one institution account) → responded →
 closed (the reporter rates it, or REPORT_CLOSE_DAYS pass); within those days the reporter may
-reopen it once (→ disposed); a curator may re-dispose a disposed report. Every step is a
+reopen it once (→ disposed); the institution may return a disposed report as not theirs
+(→ verified, with its reason); a curator may re-dispose a disposed report. Every step is a
 ReportEvent. These functions own every transition; they take data and an explicit actor, flush,
 and leave the commit to the edge.
 
@@ -59,6 +60,7 @@ from .vocabulary import (
     CATEGORIES,
     CURATOR_STEPS,
     FOLLOWED_UP,
+    INSTITUTION_STEPS,
     KINDS,
     MAX_BODY,
     MAX_NAME,
@@ -75,7 +77,7 @@ from .vocabulary import (
     Actor,
     label,
 )
-from .workflow import act, close_expired, find_institution
+from .workflow import act, close_expired, find_institution, returned_by
 
 __all__ = [
     "ACTIONS",
@@ -84,6 +86,7 @@ __all__ = [
     "CODE_LENGTH",
     "CURATOR_STEPS",
     "FOLLOWED_UP",
+    "INSTITUTION_STEPS",
     "KINDS",
     "MAX_BODY",
     "MAX_NAME",
@@ -135,6 +138,7 @@ __all__ = [
     "queue_figures",
     "record",
     "region_counts",
+    "returned_by",
     "secret_matches",
     "shows_identity",
     "stats",

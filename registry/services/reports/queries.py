@@ -4,17 +4,19 @@ counts a map or a digest needs."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+import threading
+import time
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import Report, User, utcnow
+from ...models import Report, ReportEvent, User, utcnow
 from .vocabulary import OPEN, PUBLIC
 
 
@@ -43,8 +45,115 @@ def _page(query: Any, page: int, per_page: int) -> Page:
             query.with_only_columns(Report.id).limit(per_page).offset((page - 1) * per_page)
         ).all()
     )
+    return _rows(query, ids, int(total or 0), page, per_page)
+
+
+def _rows(query: Any, ids: list[int], total: int, page: int, per_page: int) -> Page:
     rows = {r.id: r for r in db.session.scalars(query.where(Report.id.in_(ids)).order_by(None))}
-    return Page([rows[i] for i in ids if i in rows], int(total or 0), page, per_page)
+    return Page([rows[i] for i in ids if i in rows], total, page, per_page)
+
+
+# A long list newest first is paged by its sort key, not by OFFSET: the list remembers its
+# count and the key of every ANCHOR_EVERY-th row while no report changes (every change adds a
+# ReportEvent, so the newest event and report ids say when), and a deep page seeks to the
+# nearest remembered key and walks less than ANCHOR_EVERY index entries from there. A key not
+# remembered yet is found once, by walking from the nearest remembered one or an end.
+ANCHOR_EVERY = 1000
+WALK_SECONDS = 300.0  # remembered at most this long, whatever the ids say
+WALKS_KEPT = 128
+_walks_lock = threading.Lock()
+
+
+@dataclass
+class _Walk:
+    total: int
+    made: float
+    anchors: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+
+
+def _version() -> tuple[Any, ...]:
+    """Changes whenever a report is received or takes a step (both cheap primary-key maxima)."""
+    return tuple(
+        db.session.execute(
+            select(
+                select(func.max(ReportEvent.id)).scalar_subquery(),
+                select(func.max(Report.id)).scalar_subquery(),
+            )
+        ).one()
+    )
+
+
+def _walk(query: Any, name: tuple[Any, ...]) -> _Walk:
+    """The list's remembered count and keys (one store per app: one database each)."""
+    walks: OrderedDict[tuple[Any, ...], _Walk] = current_app.extensions.setdefault(
+        "registry.report_walks", OrderedDict()
+    )
+    key = (*name, _version())
+    with _walks_lock:
+        walk = walks.get(key)
+        if walk is not None and time.monotonic() - walk.made < WALK_SECONDS:
+            walks.move_to_end(key)
+            return walk
+    total = db.session.scalar(
+        select(func.count()).select_from(
+            query.with_only_columns(Report.id).order_by(None).subquery()
+        )
+    )
+    walk = _Walk(int(total or 0), time.monotonic())
+    with _walks_lock:
+        walks[key] = walk
+        while len(walks) > WALKS_KEPT:
+            walks.popitem(last=False)
+    return walk
+
+
+def _anchor(query: Any, walk: _Walk, block: int, keys: Sequence[Any]) -> tuple[Any, ...] | None:
+    """The sort key of the row at ``block`` * ANCHOR_EVERY - 1 (None past the end), found by
+    the shortest walk: on from the nearest remembered key before it (or the start), or back
+    from the nearest one after it (or the end)."""
+    if block in walk.anchors:
+        return walk.anchors[block]
+    position = block * ANCHOR_EVERY - 1
+    if position >= walk.total:
+        return None
+    before = max((k for k in walk.anchors if k < block), default=0)
+    after = min((k for k in walk.anchors if k > block), default=None)
+    forward = position - before * ANCHOR_EVERY
+    backward = (after * ANCHOR_EVERY - 1 if after else walk.total) - position - 1
+    start = query.with_only_columns(*keys)
+    if backward < forward:
+        start = start.order_by(None).order_by(*(k.asc() for k in keys))
+        if after:
+            start = start.where(tuple_(*keys) > tuple_(*walk.anchors[after]))
+        steps = backward
+    else:
+        if before:
+            start = start.where(tuple_(*keys) < tuple_(*walk.anchors[before]))
+        steps = forward
+    row = db.session.execute(start.limit(1).offset(steps)).first()
+    if row is None:
+        return None
+    walk.anchors[block] = tuple(row)
+    return walk.anchors[block]
+
+
+def _keyset_page(
+    query: Any, name: tuple[Any, ...], keys: Sequence[Any], page: int, per_page: int
+) -> Page:
+    """One page of ``query``, ordered by ``keys`` descending (unique together), by its number:
+    the same rows as OFFSET, without walking the rows before it."""
+    walk = _walk(query, name)
+    offset = (page - 1) * per_page
+    block = offset // ANCHOR_EVERY
+    ids_query = query.with_only_columns(Report.id)
+    if block:
+        anchor = _anchor(query, walk, block, keys)
+        if anchor is None:
+            return Page([], walk.total, page, per_page)
+        ids_query = ids_query.where(tuple_(*keys) < tuple_(*anchor))
+        offset -= block * ANCHOR_EVERY
+    ids = list(db.session.scalars(ids_query.limit(per_page).offset(offset)).all())
+    return _rows(query, ids, walk.total, page, per_page)
 
 
 @dataclass(frozen=True)
@@ -68,6 +177,9 @@ def _filtered(query: Any, filters: Filters) -> Any:
     return query
 
 
+NEWEST_FIRST = (Report.received_at, Report.id)  # the public and full lists' order, descending
+
+
 def public_query() -> Any:
     """Reports the public may read: verified and later, not confidential."""
     return select(Report).where(Report.confidential.is_(False), Report.status.in_(PUBLIC))
@@ -80,13 +192,15 @@ def public_page(filters: Filters) -> Page:
     query = query.order_by(Report.received_at.desc(), Report.id.desc()).options(
         selectinload(Report.events)
     )
-    return _page(query, filters.page, filters.per_page)
+    name = ("public", filters.status, filters.category, filters.province)
+    return _keyset_page(query, name, NEWEST_FIRST, filters.page, filters.per_page)
 
 
 def all_page(filters: Filters) -> Page:
     """Every report (curators), newest first."""
     query = _filtered(select(Report), filters).order_by(Report.received_at.desc(), Report.id.desc())
-    return _page(query, filters.page, filters.per_page)
+    name = ("all", filters.status, filters.category, filters.province)
+    return _keyset_page(query, name, NEWEST_FIRST, filters.page, filters.per_page)
 
 
 def curator_queue(filters: Filters) -> Page:
@@ -101,7 +215,17 @@ def curator_queue(filters: Filters) -> Page:
         query = query.where(Report.due_at.is_not(None)).order_by(Report.due_at, Report.id)
     else:
         query = query.order_by(Report.due_at.is_(None), Report.due_at, Report.id)
-    return _page(query, filters.page, filters.per_page)
+    # the events in one query: a suggestion skips the institutions that returned a report
+    query = query.options(selectinload(Report.events))
+    total = _walk(query, ("queue", statuses, filters.category, filters.province)).total
+    ids = list(
+        db.session.scalars(
+            query.with_only_columns(Report.id)
+            .limit(filters.per_page)
+            .offset((filters.page - 1) * filters.per_page)
+        ).all()
+    )
+    return _rows(query, ids, total, filters.page, filters.per_page)
 
 
 def institution_queue(user: User, *, page: int = 1, per_page: int = 20, done: bool = False) -> Page:
@@ -136,14 +260,13 @@ def overdue_count(*, user: User | None = None, now: dt.datetime | None = None) -
 def queue_figures(*, now: dt.datetime | None = None) -> dict[str, Any]:
     """The clock and two counts for the head of the curators' queue (cheap at any size)."""
     now = now or utcnow()
-    # only open reports have a due time (the queue index answers without the table)
-    open_count = db.session.scalar(
-        select(func.count(Report.id)).where(Report.due_at.is_not(None), Report.status.in_(OPEN))
-    )
+    # only open reports have a due time (the queue index answers without the table); the
+    # count is the unfiltered queue's, remembered while no report changes
+    open_query = select(Report).where(Report.status.in_(OPEN), Report.due_at.is_not(None))
     return {
         "dispose_days": float(current_app.config["REPORT_DISPOSE_DAYS"]),
         "respond_days": float(current_app.config["REPORT_RESPOND_DAYS"]),
-        "open": int(open_count or 0),
+        "open": _walk(open_query, ("queue", OPEN, (), ())).total,
         "overdue": overdue_count(now=now),
     }
 

@@ -43,6 +43,8 @@ def event_record(event: ReportEvent, view: str) -> dict[str, Any]:
     note = event.note
     if view == "public" and event.action != "respond":
         note = ""
+    if view == "reporter" and event.action == "return":
+        note = ""  # the institution wrote it for the curators
     record: dict[str, Any] = {
         "at": _iso(event.at),
         "action": event.action,

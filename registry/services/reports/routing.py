@@ -12,7 +12,7 @@ from ...extensions import db
 from ...models import Report, ReportRoute, User
 from .errors import Invalid, NotFound
 from .vocabulary import CATEGORIES
-from .workflow import find_institution
+from .workflow import find_institution, returned_by
 
 
 def add_route(
@@ -69,15 +69,19 @@ def _route_score(route: ReportRoute, report: Report, text: str) -> int | None:
 
 def suggest(report: Report, routes: Iterable[ReportRoute] | None = None) -> User | None:
     """The addressee to preselect: the institution owning the innovation the report is about,
-    else the most specific routing rule (regency over province over anywhere; words count)."""
+    else the most specific routing rule (regency over province over anywhere; words count);
+    never an institution that returned this report as not theirs."""
+    refused = returned_by(report)
     innovation = report.innovation
     if innovation is not None and innovation.owner is not None:
         owner = innovation.owner
-        if owner.role == "institution" and owner.active:
+        if owner.role == "institution" and owner.active and owner.id not in refused:
             return owner
     text = f"{report.title} {report.body}".lower()
     best: tuple[int, int, ReportRoute] | None = None
     for route in routes if routes is not None else list_routes():
+        if route.to_id in refused:
+            continue
         score = _route_score(route, report, text)
         if score is not None and (best is None or (score, -route.id) > best[:2]):
             best = (score, -route.id, route)

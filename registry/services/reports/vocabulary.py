@@ -40,6 +40,10 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "reopen": ("Dibuka kembali oleh pelapor", "Reopened by the reporter"),
     "close": ("Ditutup", "Closed"),
     "restrict": ("Privasi diperketat", "Made more private"),
+    "return": (
+        "Dikembalikan instansi: bukan wewenangnya",
+        "Returned by the institution: not theirs",
+    ),
 }
 ROLES: dict[str, tuple[str, str]] = {
     "reporter": ("pelapor", "reporter"),
@@ -48,8 +52,10 @@ ROLES: dict[str, tuple[str, str]] = {
     "system": ("sistem", "system"),
 }
 # the steps the HTTP contract names, and who may take each
-STEPS = ("verify", "reject", "dispose", "respond", "reopen", "close", "restrict")
+STEPS = ("verify", "reject", "dispose", "respond", "return", "reopen", "close", "restrict")
 CURATOR_STEPS = ("verify", "reject", "dispose", "restrict")
+# the disposed institution's steps: answer it, or say it is not theirs (back to the curators)
+INSTITUTION_STEPS = ("respond", "return")
 OPEN = ("received", "verified", "disposed")
 PUBLIC = ("verified", "disposed", "responded", "closed")
 FOLLOWED_UP = ("responded", "closed")

@@ -2,8 +2,9 @@
 
 received → verified | rejected; verified → disposed (to one institution account) → responded →
 closed (the reporter rates it, or REPORT_CLOSE_DAYS pass); within those days the reporter may
-reopen it once (→ disposed); a curator may re-dispose a disposed report, and make a report
-more private (never less). Every step is a ReportEvent.
+reopen it once (→ disposed); the institution may return a disposed report as not theirs, with
+its reason (→ verified, for the curators to dispose again); a curator may re-dispose a disposed
+report, and make a report more private (never less). Every step is a ReportEvent.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from ..accounts import find_user
 from ..sla import days
 from .errors import Conflict, Forbidden, Invalid
 from .files import FileIn, attach
-from .vocabulary import CURATOR_STEPS, MAX_TEXT, REJECT_REASONS, STEPS, SYSTEM, Actor
+from .vocabulary import (
+    CURATOR_STEPS,
+    INSTITUTION_STEPS,
+    MAX_TEXT,
+    REJECT_REASONS,
+    STEPS,
+    SYSTEM,
+    Actor,
+)
 
 
 def add_event(
@@ -92,7 +101,7 @@ def act(
         raise Invalid("action", f"action must be one of: {', '.join(STEPS)}")
     if action in CURATOR_STEPS:
         _require(actor, "curator")
-    elif action == "respond":
+    elif action in INSTITUTION_STEPS:
         _require(actor, "institution")
         if actor.user is None or report.addressee_id != actor.user.id:
             raise Forbidden("this report is not disposed to you")
@@ -147,6 +156,8 @@ def act(
         db.session.flush()
         attach(report, files, event)
         return event
+    if action == "return":
+        return _return(report, actor, reason or text, now=now)
     if action == "reopen":
         _expect(report, action, "responded")
         if report.reopened:
@@ -184,6 +195,38 @@ def act(
     if not changes:
         raise Invalid("anonymous", "nothing to make more private")
     return add_event(report, actor, action, before, before, now=now, note=text, details=changes)
+
+
+def _return(report: Report, actor: Actor, reason: str, *, now: dt.datetime) -> ReportEvent:
+    """The institution says the report is not theirs: it goes back to the curators (verified,
+    no addressee) with the reason, to be disposed again; it stays late if its disposition
+    deadline has passed, so it heads their queue."""
+    _expect(report, "return", "disposed")
+    if not reason:
+        raise Invalid("reason", "say why the report is not yours (the curators read it)")
+    if len(reason) > MAX_TEXT:
+        raise Invalid("reason", f"reason is longer than {MAX_TEXT:,} characters")
+    previous = report.addressee_id
+    report.status, report.addressee_id, report.due_at = "verified", None, report.dispose_due
+    return add_event(
+        report,
+        actor,
+        "return",
+        "disposed",
+        "verified",
+        now=now,
+        note=reason,
+        details={"from": previous},
+    )
+
+
+def returned_by(report: Report) -> set[int]:
+    """The institutions that returned this report as not theirs (not to be suggested again)."""
+    return {
+        int(e.details["from"])
+        for e in report.events
+        if e.action == "return" and e.details and e.details.get("from") is not None
+    }
 
 
 def close_expired(*, now: dt.datetime | None = None) -> int:
