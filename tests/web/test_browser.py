@@ -10,7 +10,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from registry.extensions import db
 from registry.models import Innovation
 from registry.services.setup import initialize
 from tests.accounts_helpers import PASSWORD, make_user
+from tests.browser_helpers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -39,7 +39,6 @@ if not CHROMIUM.exists():
 
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
-    from waitress import create_server
 
     app = create_app(
         {
@@ -53,15 +52,10 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     with app.app_context():
         initialize(train_model=False)
         make_user("kurator@example.org", "curator", org=None)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    port = server.effective_port
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{port}", app
+        with serving(app) as base:
+            yield base, app
     finally:
-        server.close()
-        thread.join(timeout=5)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -9,7 +9,6 @@ Screenshots go to test-artifacts/browser/inbox-*.png (git-ignored; CI keeps them
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from registry.models import Candidate, CandidateDecision, Innovation, User
 from registry.services.harvesting import import_archive
 from registry.services.setup import initialize
 from tests.accounts_helpers import PASSWORD, make_user
+from tests.browser_helpers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -75,7 +75,6 @@ def write_archive(path: Path) -> Path:
 def live_server(tmp_path: Path, database_url: str) -> Iterator[tuple[str, Any]]:
     """A real server on the test database (SQLite, and PostgreSQL when configured), with a
     curator and an inbox imported from a small archive."""
-    from waitress import create_server
 
     app = create_app(
         {
@@ -91,17 +90,10 @@ def live_server(tmp_path: Path, database_url: str) -> Iterator[tuple[str, Any]]:
         make_user(CURATOR, "curator", org=None)
         run = import_archive(write_archive(tmp_path / "posts.jsonl"), "jsonl")
         assert run.new == len(POSTS), (run.new, run.stop_reason)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    port = server.effective_port
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{port}", app
+        with serving(app) as base:
+            yield base, app
     finally:
-        server.close()
-        # let requests still running finish before the database goes away
-        server.task_dispatcher.shutdown(timeout=5)
-        thread.join(timeout=5)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
