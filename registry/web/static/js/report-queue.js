@@ -84,22 +84,12 @@
     }
 
     function remember() {
-      try {
-        window.sessionStorage.setItem(POSITION, String(Math.max(current, 0)));
-      } catch (e) {
-        /* nothing to restore then */
-      }
+      window.queuePosition.remember(POSITION, current);
     }
 
     function restore() {
-      var stored = null;
-      try {
-        stored = window.sessionStorage.getItem(POSITION);
-        window.sessionStorage.removeItem(POSITION);
-      } catch (e) {
-        return;
-      }
-      if (stored !== null && /^[0-9]+$/.test(stored)) move(parseInt(stored, 10));
+      var index = window.queuePosition.take(POSITION);
+      if (index !== null) move(index);
     }
 
     function confirmStep() {
