@@ -173,3 +173,10 @@ def test_search_page_links_its_filtered_exports(app, client, two_sectors):
     assert 'href="/api/v1/innovations.json?sector=ekonomi"' in page
     # the linked export is the search's
     assert _csv_titles(client.get("/api/v1/innovations.csv?sector=ekonomi")) == ["Izin UMKM Daring"]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_data_page_shows_the_filtered_export_example_as_code(app, client, lang):
+    html = client.get(f"/data?lang={lang}").get_data(as_text=True)
+    assert "<code>/api/v1/innovations.csv?sector=kesehatan</code>" in html
+    assert "&lt;code&gt;" not in html
