@@ -291,6 +291,95 @@ def decision_choices() -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- messages
 
 _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
+    # harvest sources, campaigns and invitations (the admin pages)
+    (re.compile(r"is not a duration"), lambda m: gettext("Misalnya 30s, 15m, 2h atau 1d.")),
+    (
+        re.compile(r"^the interval must be at least (\d+)s"),
+        lambda m: gettext("Interval paling singkat %(n)s detik.", n=m[1]),
+    ),
+    (
+        re.compile(r"^a source name is"),
+        lambda m: gettext("Huruf, angka, titik, garis bawah atau tanda hubung."),
+    ),
+    (re.compile(r"^unknown platform"), lambda m: gettext("Pilih platform.")),
+    (re.compile(r"^a source needs a query"), lambda m: gettext("Tulis kuerinya.")),
+    (
+        re.compile(r"^the base URL has at most (\d+)"),
+        lambda m: gettext("Paling banyak %(n)s karakter.", n=m[1]),
+    ),
+    (
+        re.compile(r"^the base URL must start with"),
+        lambda m: gettext("URL dasar harus diawali http:// atau https://."),
+    ),
+    (
+        re.compile(r"^an RSS source needs"),
+        lambda m: gettext(
+            "Sumber RSS memerlukan alamat umpannya (http:// atau https://) sebagai kueri "
+            "atau URL dasar."
+        ),
+    ),
+    (
+        re.compile(r"^a Mastodon source needs"),
+        lambda m: gettext(
+            "Sumber Mastodon memerlukan URL dasar servernya (misalnya https://mastodon.social)."
+        ),
+    ),
+    (
+        re.compile(r"names an environment variable"),
+        lambda m: gettext("Tulis nama variabel lingkungan: huruf, angka dan garis bawah."),
+    ),
+    (
+        re.compile(r"^full-archive search is for X/Twitter"),
+        lambda m: gettext("Pencarian seluruh arsip hanya untuk sumber X/Twitter."),
+    ),
+    (
+        re.compile(r"^a source named '(.*)' exists already"),
+        lambda m: gettext("Sudah ada sumber bernama %(name)s.", name=m[1]),
+    ),
+    (
+        re.compile(r"^a campaign named '(.*)' exists already"),
+        lambda m: gettext("Sudah ada kampanye bernama %(name)s.", name=m[1]),
+    ),
+    (re.compile(r"^a campaign needs a name"), lambda m: gettext("Tulis nama kampanye.")),
+    (
+        re.compile(r"source sends no token"),
+        lambda m: gettext("Sumber ini tidak memakai token: kosongkan isian ini."),
+    ),
+    (
+        re.compile(
+            r"^the token variable of a \S+ source is an upper-case name starting with (.*?) \("
+        ),
+        lambda m: gettext(
+            "Nama variabel token ditulis huruf besar dan diawali %(prefixes)s.",
+            prefixes=m[1].replace(" or ", " / "),
+        ),
+    ),
+    (
+        re.compile(r"^the address must start with https://"),
+        lambda m: gettext("Alamat harus diawali https://."),
+    ),
+    (
+        re.compile(r"^the address must not hold a user name or password"),
+        lambda m: gettext("Alamat tidak boleh memuat nama pengguna atau kata sandi."),
+    ),
+    (
+        re.compile(r"^(?:not a usable address|no host in)"),
+        lambda m: gettext("Alamat ini tidak dapat dipakai."),
+    ),
+    (
+        re.compile(r"^a \S+ source talks to (.*) only: leave the base URL empty"),
+        lambda m: gettext(
+            "Sumber ini hanya terhubung ke %(hosts)s: kosongkan alamat dasar.",
+            hosts=m[1].replace(" or ", " / "),
+        ),
+    ),
+    (
+        re.compile(r"^(\S+) is a private, loopback or reserved address"),
+        lambda m: gettext(
+            "%(host)s adalah alamat privat atau lokal: sumber hanya mengambil dari alamat publik.",
+            host=m[1],
+        ),
+    ),
     (
         re.compile(r"^curators cannot publish their own submission"),
         lambda m: gettext(
