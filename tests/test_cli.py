@@ -63,9 +63,12 @@ def test_import_missing_file_is_clear(tmp_path):
 
 
 def test_demo_loads_once(tmp_path):
-    first = run_cli(tmp_path, "demo")
+    first = run_cli(tmp_path, "demo", "--port", "5123")
     assert first.returncode == 0, first.stderr
     created = int(first.stdout.split("demo catalogue: ")[1].split(" added")[0])
     assert created >= 150
+    # the demo's mails link to the port it was asked to serve on
+    mails = "".join(p.read_text() for p in (tmp_path / "instance" / "outbox").iterdir())
+    assert "http://localhost:5123/" in mails and "localhost:5000" not in mails
     second = run_cli(tmp_path, "demo")
     assert "demo catalogue: 0 added" in second.stdout

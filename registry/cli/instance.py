@@ -36,6 +36,10 @@ def _warn(message: str) -> None:
 @with_appcontext
 def demo(then_serve: bool, host: str, port: int) -> None:
     """Initialize, then load the demo catalogue (once; reruns change nothing)."""
+    if not current_app.config.get("BASE_URL"):
+        # the demo's mails link to the address it is served on (BASE_URL, when set, wins)
+        shown = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1", "") else host
+        current_app.config["BASE_URL"] = f"http://{shown}:{port}"
     initialize(say=click.echo)
     totals = demo_loader.load_demo(say=click.echo, warn=_warn)
     click.echo(
