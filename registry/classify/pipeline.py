@@ -218,6 +218,8 @@ class PostModel(BaseEstimator):
         written_weight: float = 0.0,
         head_written_weight: float = 0.1,
         sector_written_weight: float = 1.0,
+        terms_model: bool = False,
+        C_terms: float = 1.0,
     ) -> None:
         self.featurizer = featurizer
         self.C = C
@@ -240,6 +242,8 @@ class PostModel(BaseEstimator):
         self.written_weight = written_weight
         self.head_written_weight = head_written_weight
         self.sector_written_weight = sector_written_weight
+        self.terms_model = terms_model
+        self.C_terms = C_terms
 
     # -- training
     def fit(self, X: Sequence[Any], y: Sequence[Mapping[str, Any]] | None = None) -> Self:
@@ -280,6 +284,8 @@ class PostModel(BaseEstimator):
                 C_stack=self.C_stack,
                 column_value=self.featurizer_.lexicon_weight,
                 stack_prior=self.stack_prior,
+                terms_model=self.terms_model,
+                C_terms=self.C_terms,
             ).fit(
                 F,
                 targets["is_innovation"],
@@ -288,6 +294,7 @@ class PostModel(BaseEstimator):
                 [offset + LEX_INDEX[name] for name, _ in chosen],
                 [sign for _, sign in chosen],
                 sample_weight=sw,
+                n_terms=offset,
             )
         else:  # the shape features stay out, as before they existed
             self.innovation_ = CalibratedLinear(
