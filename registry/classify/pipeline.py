@@ -218,8 +218,8 @@ class PostModel(BaseEstimator):
         written_weight: float = 0.0,
         head_written_weight: float = 0.1,
         sector_written_weight: float = 1.0,
-        terms_model: bool = False,
-        C_terms: float = 1.0,
+        terms_model: bool = True,
+        C_terms: float = 0.25,
     ) -> None:
         self.featurizer = featurizer
         self.C = C
