@@ -245,7 +245,9 @@ class StructuralStack(CalibratedLinear):
         if self.terms_model and n_terms:
             X = sp.csr_matrix(X)
             coef, intercept, cv_terms = self._fit_cv(X[:, :n_terms], y, sw, self.C_terms)
-            bases.append((np.concatenate([coef, np.zeros(X.shape[1] - n_terms)]), intercept, cv_terms))
+            bases.append(
+                (np.concatenate([coef, np.zeros(X.shape[1] - n_terms)]), intercept, cv_terms)
+            )
         self.base_coef_, self.base_intercept_ = self.coef_, self.intercept_
         value = float(self.column_value) or 1.0
         Z = np.column_stack([*(b[2] for b in bases), X[:, columns].toarray() / value])
