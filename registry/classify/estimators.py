@@ -249,6 +249,9 @@ class StructuralStack(CalibratedLinear):
                 (np.concatenate([coef, np.zeros(X.shape[1] - n_terms)]), intercept, cv_terms)
             )
         self.base_coef_, self.base_intercept_ = self.coef_, self.intercept_
+        self.terms_coef_ = bases[1][0] if len(bases) > 1 else np.zeros(X.shape[1])
+        #: the stack's first ``n_bases_`` inputs are the bases' decision values
+        self.n_bases_ = len(bases)
         value = float(self.column_value) or 1.0
         Z = np.column_stack([*(b[2] for b in bases), X[:, columns].toarray() / value])
         signs = [*(1 for _ in bases), *stack_signs]
