@@ -25,7 +25,7 @@ import numpy as np
 
 from ..text import strip_links_and_mentions, strip_repost_prefix
 from . import rules
-from .evaluate import average_precision, evaluate_rows, read_labelled
+from .evaluate import average_precision, evaluate_rows
 from .pipeline import PostModel
 
 _NOISE = re.compile(r"&amp;|[^\w\s]|_")
@@ -266,17 +266,14 @@ def cross_validate_files(
     trained as ``registry init`` trains: the seed set (never scored) plus the other folds'
     rows. Lines that are not JSON objects and rows without a usable label or text are left
     out and counted, with their line numbers, under ``input``."""
-    from .train import clean_rows, load_real, load_seed
+    from .train import clean_rows, load_real, load_seed, read_data_file
 
     raw: list[dict[str, Any]] = []
     problems: list[str] = []
     if not paths:
         raw = [{**row, "_where": f"shipped real row {n}"} for n, row in enumerate(load_real(), 1)]
     for path in paths:
-        bad: list[str] = []
-        found = read_labelled(path, bad)
-        problems.extend(f"{path}, {message}" for message in bad)
-        raw.extend({**row, "_where": f"{path}, line {row['_line']}"} for row in found)
+        raw.extend(read_data_file(path, problems))
     rows, row_problems = clean_rows(raw)
     problems.extend(row_problems)
     result = cross_validate_rows(rows, load_seed(), params, None, folds, resamples)

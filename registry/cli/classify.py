@@ -84,14 +84,19 @@ def _curator_rows() -> list[dict[str, Any]]:
     return list(training_rows())
 
 
+def _data_option(description: str) -> Any:
+    """``--data PATH``, repeatable: labelled JSONL files."""
+    return click.option(
+        "--data",
+        "data",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False),
+        help=description,
+    )
+
+
 @classify.command()
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Extra labelled JSONL (same keys as the seed set); may be repeated.",
-)
+@_data_option("Extra labelled JSONL (same keys as the seed set); may be repeated.")
 @with_appcontext
 def train(data: tuple[str, ...]) -> None:
     """Train on the seed set, every curator decision in the database and --data files,
@@ -162,13 +167,9 @@ def evaluate(path: str) -> None:
 
 
 @classify.command()
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="Real labelled JSONL to cross-validate on (default: the real rows the project "
-    "ships); may be repeated.",
+@_data_option(
+    "Real labelled JSONL to cross-validate on (default: the real rows the project ships); "
+    "may be repeated."
 )
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
 @with_appcontext
