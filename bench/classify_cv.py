@@ -3,7 +3,7 @@ intervals, overall and per source; the configurations compared (ablation of the 
 structural features, weights of the written rows, the learned part) and the dev file figure.
 
     .venv/bin/python bench/classify_cv.py [--configs NAME,...|issue10] [--dev] [--folds 5]
-        [--modes shippable,all] [--nested]
+        [--modes shippable,all] [--nested] [--fold-seed 0]
 
 Real rows: ../shared/data/labeled/innovation_posts_train.jsonl (2,100 posts: "hy" 2021
 vaccine tweets of Hyuto/skripsi, MIT; "ev" 2020 PSBB tweets of evanmartua34, no licence).
@@ -166,6 +166,7 @@ def main() -> None:
     parser.add_argument("--modes", default="shippable,all")
     parser.add_argument("--dev", action="store_true")
     parser.add_argument("--nested", action="store_true")
+    parser.add_argument("--fold-seed", type=int, default=0, help="how the folds are drawn")
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "classify_cv.json"))
     args = parser.parse_args()
@@ -198,6 +199,7 @@ def main() -> None:
                 trainable,
                 args.folds,
                 args.resamples,
+                args.fold_seed,
                 analyses=cache,
                 with_scores=True,
             )
@@ -216,7 +218,7 @@ def main() -> None:
             print(name, "dev", json.dumps(entry["dev"]["all"]), file=sys.stderr)
         results["configs"][name] = entry
     if args.nested:
-        folds = validate.grouped_folds(labels, groups, args.folds)
+        folds = validate.grouped_folds(labels, groups, args.folds, args.fold_seed)
         results["nested_choice"] = {
             "mode": modes[0],
             **validate.nested_choice(np.asarray(labels), scores, folds),
