@@ -182,7 +182,9 @@ class PostModel(BaseEstimator):
     false on real posts. With ``stack`` (the default) a :class:`StructuralStack` then weighs
     that score against the rubric's structural features (``C_stack`` its regularization,
     ``stack_features`` a subset of :data:`STACK_FEATURES` by name, ``stack_prior`` the
-    value its weights are pulled towards, with their signs; 0 pulls them to 0).
+    value its weights are pulled towards, with their signs; 0 pulls them to 0); with
+    ``terms_model`` (the default) a second logistic regression on the term columns alone
+    (``C_terms``) is one more input of the stack.
     ``actor_weight`` is added to the innovator-type logit of the structural actor
     (``rules.structural_actor``: the first actor named that is not a beneficiary).
     ``prior`` is the share of
