@@ -2,7 +2,8 @@
 intervals, overall and per source; the configurations compared (ablation of the rules and the
 structural features, weights of the written rows, the learned part) and the dev file figure.
 
-    .venv/bin/python bench/classify_cv.py [--configs NAME,...] [--dev] [--folds 5]
+    .venv/bin/python bench/classify_cv.py [--configs NAME,...|issue10] [--dev] [--folds 5]
+        [--modes shippable,all] [--nested] [--fold-seed 0]
 
 Real rows: ../shared/data/labeled/innovation_posts_train.jsonl (2,100 posts: "hy" 2021
 vaccine tweets of Hyuto/skripsi, MIT; "ev" 2020 PSBB tweets of evanmartua34, no licence).
@@ -11,6 +12,10 @@ plus the other folds' Hyuto rows only (what the project may ship), ``all`` on ev
 row of the other folds; ``seed_only`` on the seed set alone (the model before real rows).
 The seed set is never scored. ``--dev`` trains the configuration
 the way ``registry init`` does (seed + the shipped Hyuto rows) and scores the dev file.
+``--nested`` (with the first mode) measures the choice among the configurations run on rows
+it did not look at (``validate.nested_choice``). ``--configs issue10`` runs the grid the
+second round of issue 10 searched (``ISSUE10_GRID``). The cross-validation itself is
+``validate.cross_validate_rows``, the function ``registry classify cv`` calls.
 Writes bench/results/classify_cv.json.
 """
 
@@ -31,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from registry.classify import rules, validate  # noqa: E402
 from registry.classify.estimators import STACK_FEATURES  # noqa: E402
 from registry.classify.evaluate import read_labelled  # noqa: E402
-from registry.classify.pipeline import PostModel  # noqa: E402
+from registry.classify.pipeline import PostFeaturizer, PostModel  # noqa: E402
 from registry.classify.predict import Predictor  # noqa: E402
 from registry.classify.train import load_real, load_seed  # noqa: E402
 
@@ -112,6 +117,39 @@ for lw in (0.25, 0.5, 1.0, 2.0):
 for c in (0.25, 1.0, 2.0):
     CONFIGS[f"C_{c}"] = {"C": c}
 
+# the second round of issue 10 (docs/classifier.md): the terms-only model in the stack ("t")
+# or not ("nt"), C of the main model, the value of a lexicon feature (lw), C of the terms
+# model (Ct); then one change at a time from t_C0.5_lw0.3_Ct1
+ISSUE10_GRID: dict[str, dict[str, Any]] = {"previous_default": {"terms_model": False}}
+for _terms in (False, True):
+    for _c in (0.25, 0.5, 1.0, 2.0):
+        for _lw in (0.1, 0.3):
+            for _ct in (0.25, 1.0, 4.0) if _terms else (1.0,):
+                _name = f"{'t' if _terms else 'nt'}_C{_c:g}_lw{_lw:g}" + (
+                    f"_Ct{_ct:g}" if _terms else ""
+                )
+                ISSUE10_GRID[_name] = {
+                    "terms_model": _terms,
+                    "C": _c,
+                    "featurizer": PostFeaturizer(lexicon_weight=_lw),
+                    "C_terms": _ct,
+                }
+_T1: dict[str, Any] = {"terms_model": True, "C_terms": 1.0}
+for _md in (1, 3):
+    ISSUE10_GRID[f"t_Ct1_min_df{_md}"] = {**_T1, "featurizer": PostFeaturizer(min_df=_md)}
+for _w in (0.1, 0.3):
+    ISSUE10_GRID[f"t_Ct1_written{_w:g}"] = {**_T1, "written_weight": _w}
+for _cs in (0.1, 0.3, 3.0):
+    ISSUE10_GRID[f"t_Ct1_Cstack{_cs:g}"] = {**_T1, "C_stack": _cs}
+for _sp in (0.5, 1.0):
+    ISSUE10_GRID[f"t_Ct1_stack_prior{_sp:g}"] = {**_T1, "stack_prior": _sp}
+ISSUE10_GRID["t_Ct1_unbalanced"] = {**_T1, "class_weight": None}
+ISSUE10_GRID["t_Ct1_unigrams"] = {**_T1, "featurizer": PostFeaturizer(ngram_range=(1, 1))}
+ISSUE10_GRID["t_Ct1_no_stack"] = {**_T1, "stack": False}
+ISSUE10_GRID["t_C2_Ct1_Cstack0.3"] = {**_T1, "C": 2.0, "C_stack": 0.3}
+ISSUE10_GRID["t_C1_Ct0.25_Cstack0.3"] = {"terms_model": True, "C": 1.0, "C_stack": 0.3}
+CONFIGS.update(ISSUE10_GRID)
+
 
 def is_shippable(row: dict[str, Any]) -> bool:
     return str(row.get("source", "")).startswith("Hyuto/skripsi")
@@ -127,6 +165,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--modes", default="shippable,all")
     parser.add_argument("--dev", action="store_true")
+    parser.add_argument("--nested", action="store_true")
+    parser.add_argument("--fold-seed", type=int, default=0, help="how the folds are drawn")
     parser.add_argument("--resamples", type=int, default=1000)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "classify_cv.json"))
     args = parser.parse_args()
@@ -136,28 +176,34 @@ def main() -> None:
     started = time.perf_counter()
     cache = {id(r): rules.analyze(r) for r in [*real, *seed, *shipped]}
     print(f"analysed {len(cache)} rows in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    parts = {
-        "ev_psbb_2020": [i for i, r in enumerate(real) if str(r["id"]).startswith("tev")],
-        "hy_vaccine_2021": [i for i, r in enumerate(real) if str(r["id"]).startswith("thy")],
-    }
     groups = validate.near_copy_groups([r["text"] for r in real])
+    labels = [int(bool(r["is_innovation"])) for r in real]
     results: dict[str, Any] = {
         "rows": len(real),
         "near_copy_groups": int(groups.max() + 1),
         "rows_in_shared_groups": int(np.sum(np.bincount(groups)[groups] > 1)),
         "configs": {},
     }
-    for name in args.configs.split(","):
+    names = list(ISSUE10_GRID) if args.configs == "issue10" else args.configs.split(",")
+    modes = args.modes.split(",")
+    scores: dict[str, np.ndarray] = {}
+    for name in names:
         params = CONFIGS[name]
         entry: dict[str, Any] = {"params": {k: repr(v) for k, v in params.items()}}
-        for mode in args.modes.split(","):
-            t0 = time.perf_counter()
+        for mode in modes:
             trainable = {"shippable": is_shippable, "all": None, "seed_only": nothing}[mode]
-            predictions = validate.grouped_cv(
-                real, seed, params, trainable, folds=args.folds, analyses=cache
+            entry[mode] = validate.cross_validate_rows(
+                real,
+                seed,
+                params,
+                trainable,
+                args.folds,
+                args.resamples,
+                args.fold_seed,
+                analyses=cache,
+                with_scores=True,
             )
-            entry[mode] = validate.report(real, predictions, parts, args.resamples)
-            entry[mode]["seconds"] = round(time.perf_counter() - t0, 1)
+            scores.setdefault(name, np.array(entry[mode].pop("scores")))
             print(name, mode, json.dumps(entry[mode]["all"]), file=sys.stderr)
         if args.dev:
             dev = read_labelled(LABELLED / "innovation_posts_dev.jsonl")
@@ -171,6 +217,13 @@ def main() -> None:
             entry["dev"] = validate.report(dev, lines, dev_parts, args.resamples)
             print(name, "dev", json.dumps(entry["dev"]["all"]), file=sys.stderr)
         results["configs"][name] = entry
+    if args.nested:
+        folds = validate.grouped_folds(labels, groups, args.folds, args.fold_seed)
+        results["nested_choice"] = {
+            "mode": modes[0],
+            **validate.nested_choice(np.asarray(labels), scores, folds),
+        }
+        print(json.dumps(results["nested_choice"]), file=sys.stderr)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
     previous_configs = previous.get("configs", {})

@@ -71,12 +71,30 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
         self.prior = prior
         self.random_state = random_state
 
-    def _fit_lr(self, X: Any, y: np.ndarray, sample_weight: np.ndarray) -> LogisticRegression:
+    def _fit_lr(
+        self, X: Any, y: np.ndarray, sample_weight: np.ndarray, C: float
+    ) -> LogisticRegression:
         if any(float(sample_weight[y == c].sum()) <= 0 for c in (0, 1)):
             sample_weight = np.ones(len(y))  # a class with no weight: weigh rows equally
         return LogisticRegression(
-            C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=1000
+            C=C, class_weight=self.class_weight, solver="liblinear", max_iter=1000
         ).fit(X, y, sample_weight=sample_weight)
+
+    def _fit_cv(
+        self, X: Any, y: np.ndarray, sw: np.ndarray, C: float
+    ) -> tuple[np.ndarray, float, np.ndarray]:
+        """A logistic regression on ``X`` (coefficients, intercept) and its cross-validated
+        decision values (in-sample when a class has fewer rows than two folds need)."""
+        lr = self._fit_lr(X, y, sw, C)
+        n_splits = min(self.cv, int(np.bincount(y, minlength=2).min()))
+        if n_splits < 2:
+            return lr.coef_.ravel().copy(), float(lr.intercept_[0]), lr.decision_function(X)
+        cv_decision = np.zeros(len(y), dtype=np.float64)
+        folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
+        for train, test in folds.split(np.zeros(len(y)), y):
+            fold_lr = self._fit_lr(X[train], y[train], sw[train], C)
+            cv_decision[test] = fold_lr.decision_function(X[test])
+        return lr.coef_.ravel().copy(), float(lr.intercept_[0]), cv_decision
 
     def fit(
         self,
@@ -94,21 +112,12 @@ class CalibratedLinear(ClassifierMixin, BaseEstimator):
             prior_coef = np.zeros(X.shape[1])
         offset = np.asarray(X @ prior_coef).ravel() + prior_intercept
         lw = self.learned_weight
-        lr = self._fit_lr(X, y, sw)
-        self.learned_coef_ = lr.coef_.ravel().copy()
-        self.coef_ = np.ascontiguousarray(prior_coef + lw * lr.coef_.ravel(), dtype=np.float64)
-        self.intercept_ = float(prior_intercept + lw * lr.intercept_[0])
-        n_splits = min(self.cv, int(np.bincount(y, minlength=2).min()))
-        cv_decision = np.zeros(len(y), dtype=np.float64)
-        if n_splits >= 2:
-            folds = StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
-            for train, test in folds.split(np.zeros(len(y)), y):
-                fold_lr = self._fit_lr(X[train], y[train], sw[train])
-                cv_decision[test] = offset[test] + lw * fold_lr.decision_function(X[test])
-        else:
-            cv_decision = offset + lw * lr.decision_function(X)
-        self.cv_decision_ = cv_decision
-        self._fit_platt(cv_decision, y, sw)
+        coef, intercept, cv_learned = self._fit_cv(X, y, sw, self.C)
+        self.learned_coef_ = coef
+        self.coef_ = np.ascontiguousarray(prior_coef + lw * coef, dtype=np.float64)
+        self.intercept_ = float(prior_intercept + lw * intercept)
+        self.cv_decision_ = offset + lw * cv_learned
+        self._fit_platt(self.cv_decision_, y, sw)
         rate = float(np.clip(np.average(y, weights=sw), 1e-3, 1 - 1e-3))
         self.train_rate_ = rate
         self.prior_shift_ = 0.0 if self.prior is None else _logit(self.prior) - _logit(rate)
@@ -185,8 +194,11 @@ class StructuralStack(CalibratedLinear):
     """:class:`CalibratedLinear` on every feature but the shape ones, then a small,
     sign-constrained logistic regression over its cross-validated decision value and the
     structural features of :data:`STACK_FEATURES` (the rubric's shape of an innovation and of
-    its negatives), fitted with balanced classes. The stack is linear, so it folds into one
-    coefficient vector: ``a * base + sum(w_j * shape_j)``; Platt scaling is then fitted on the
+    its negatives), fitted with balanced classes. With ``terms_model`` a second logistic
+    regression, on the term columns alone (``C_terms``), joins the stack as another input: the
+    lexicon features no longer crowd out the words (grouped CV on real posts,
+    docs/classifier.md). The stack is linear, so it folds into one coefficient vector:
+    ``a * base + t * terms + sum(w_j * shape_j)``; Platt scaling is then fitted on the
     stack's own cross-validated decision values. ``C_stack`` regularizes the stack."""
 
     def __init__(
@@ -200,11 +212,15 @@ class StructuralStack(CalibratedLinear):
         C_stack: float = 1.0,
         column_value: float = 1.0,
         stack_prior: float = 0.0,
+        terms_model: bool = False,
+        C_terms: float = 1.0,
     ) -> None:
         super().__init__(C, class_weight, learned_weight, cv, prior, random_state)
         self.C_stack = C_stack
         self.column_value = column_value
         self.stack_prior = stack_prior
+        self.terms_model = terms_model
+        self.C_terms = C_terms
 
     def fit(
         self,
@@ -216,30 +232,44 @@ class StructuralStack(CalibratedLinear):
         stack_signs: Sequence[int] = (),
         *,
         sample_weight: np.ndarray | None = None,
+        n_terms: int = 0,
     ) -> Self:
+        """``n_terms``: the leading columns of ``X`` that are terms (for ``terms_model``)."""
         y = np.asarray(y, dtype=np.int64)
         sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, float)
         columns = np.asarray(stack_columns, dtype=np.int64)
         keep = np.ones(X.shape[1])
         keep[columns] = 0.0
         super().fit(X @ sp.diags(keep), y, prior_coef, prior_intercept, sample_weight=sw)
+        bases = [(self.coef_, self.intercept_, self.cv_decision_)]
+        if self.terms_model and n_terms:
+            X = sp.csr_matrix(X)
+            coef, intercept, cv_terms = self._fit_cv(X[:, :n_terms], y, sw, self.C_terms)
+            bases.append(
+                (np.concatenate([coef, np.zeros(X.shape[1] - n_terms)]), intercept, cv_terms)
+            )
         self.base_coef_, self.base_intercept_ = self.coef_, self.intercept_
+        self.terms_coef_ = bases[1][0] if len(bases) > 1 else np.zeros(X.shape[1])
+        #: the stack's first ``n_bases_`` inputs are the bases' decision values
+        self.n_bases_ = len(bases)
         value = float(self.column_value) or 1.0
-        Z = np.column_stack([self.cv_decision_, X[:, columns].toarray() / value])
-        signs = [1, *stack_signs]
+        Z = np.column_stack([*(b[2] for b in bases), X[:, columns].toarray() / value])
+        signs = [*(1 for _ in bases), *stack_signs]
         n_pos = max(float(sw[y == 1].sum()), 1e-9)
         n_neg = max(float(sw[y == 0].sum()), 1e-9)
         total = n_pos + n_neg
         weight = sw * np.where(y == 1, total / (2 * n_pos), total / (2 * n_neg))
         center = float(self.stack_prior) * np.asarray(signs, dtype=np.float64)
-        center[0] = 1.0 if self.stack_prior else 0.0
+        center[: len(bases)] = 1.0 / len(bases) if self.stack_prior else 0.0
         coef, intercept = fit_signed_logistic(Z, y, signs, self.C_stack, weight, center)
         self.stack_coef_ = coef
         self.stack_intercept_ = intercept
-        folded = coef[0] * self.base_coef_
-        folded[columns] += coef[1:] / value
+        folded = sum(c * b[0] for c, b in zip(coef, bases, strict=False))
+        folded[columns] += coef[len(bases) :] / value
         self.coef_ = np.ascontiguousarray(folded, dtype=np.float64)
-        self.intercept_ = float(coef[0] * self.base_intercept_ + intercept)
+        self.intercept_ = float(
+            sum(c * b[1] for c, b in zip(coef, bases, strict=False)) + intercept
+        )
         cv_decision = np.zeros(len(y), dtype=np.float64)
         n_splits = min(self.cv, int(np.bincount(y, minlength=2).min()))
         if n_splits >= 2:

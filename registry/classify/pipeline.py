@@ -182,7 +182,9 @@ class PostModel(BaseEstimator):
     false on real posts. With ``stack`` (the default) a :class:`StructuralStack` then weighs
     that score against the rubric's structural features (``C_stack`` its regularization,
     ``stack_features`` a subset of :data:`STACK_FEATURES` by name, ``stack_prior`` the
-    value its weights are pulled towards, with their signs; 0 pulls them to 0).
+    value its weights are pulled towards, with their signs; 0 pulls them to 0); with
+    ``terms_model`` (the default) a second logistic regression on the term columns alone
+    (``C_terms``) is one more input of the stack.
     ``actor_weight`` is added to the innovator-type logit of the structural actor
     (``rules.structural_actor``: the first actor named that is not a beneficiary).
     ``prior`` is the share of
@@ -218,6 +220,8 @@ class PostModel(BaseEstimator):
         written_weight: float = 0.0,
         head_written_weight: float = 0.1,
         sector_written_weight: float = 1.0,
+        terms_model: bool = True,
+        C_terms: float = 0.25,
     ) -> None:
         self.featurizer = featurizer
         self.C = C
@@ -240,6 +244,8 @@ class PostModel(BaseEstimator):
         self.written_weight = written_weight
         self.head_written_weight = head_written_weight
         self.sector_written_weight = sector_written_weight
+        self.terms_model = terms_model
+        self.C_terms = C_terms
 
     # -- training
     def fit(self, X: Sequence[Any], y: Sequence[Mapping[str, Any]] | None = None) -> Self:
@@ -280,6 +286,8 @@ class PostModel(BaseEstimator):
                 C_stack=self.C_stack,
                 column_value=self.featurizer_.lexicon_weight,
                 stack_prior=self.stack_prior,
+                terms_model=self.terms_model,
+                C_terms=self.C_terms,
             ).fit(
                 F,
                 targets["is_innovation"],
@@ -288,6 +296,7 @@ class PostModel(BaseEstimator):
                 [offset + LEX_INDEX[name] for name, _ in chosen],
                 [sign for _, sign in chosen],
                 sample_weight=sw,
+                n_terms=offset,
             )
         else:  # the shape features stay out, as before they existed
             self.innovation_ = CalibratedLinear(

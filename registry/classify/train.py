@@ -81,6 +81,15 @@ def clean_rows(rows: Iterable[Mapping[str, Any]]) -> tuple[list[dict[str, Any]],
     return kept, problems
 
 
+def read_data_file(path: str | Path, problems: list[str]) -> list[dict[str, Any]]:
+    """The rows of a labelled JSONL file, each naming its file and line (``_where``, as
+    :func:`clean_rows` reports it); lines that are not JSON objects go to ``problems``."""
+    bad: list[str] = []
+    found = read_labelled(path, bad)
+    problems.extend(f"{path}, {message}" for message in bad)
+    return [{**row, "_where": f"{path}, line {row['_line']}"} for row in found]
+
+
 def data_hash(rows: Sequence[Mapping[str, Any]]) -> str:
     """SHA-256 over the training rows' texts and labels, in order."""
     digest = hashlib.sha256()
@@ -148,11 +157,9 @@ def train_and_save(
         sources.update(real=len(real), seed=len(seed))
         raw.extend([*real, *seed])
     for path in data_paths:
-        bad: list[str] = []
-        found = read_labelled(path, bad)
+        found = read_data_file(path, file_problems)
         sources[str(path)] = len(found)
-        file_problems.extend(f"{path}, {message}" for message in bad)
-        raw.extend({**row, "_where": f"{path}, line {row['_line']}"} for row in found)
+        raw.extend(found)
     extra = list(extra_rows)
     if extra:
         sources["extra"] = len(extra)

@@ -8,13 +8,17 @@ fold a :class:`~registry.classify.pipeline.PostModel` is trained on the ``base``
 seed set: never scored) plus the real rows of the other folds that ``trainable`` accepts
 (e.g. only the rows the project may ship), and scores the fold. ``report`` turns the
 out-of-fold scores into average precision, innovations in the top 20 and 90 % intervals.
-Used by ``bench/classify_cv.py`` and the quality tests.
+``cross_validate_rows`` / ``cross_validate_files`` do both and add the per-source figures
+(``registry classify cv`` and ``bench/classify_cv.py`` call them); ``nested_choice`` scores
+the choice among configurations on folds the choice did not look at.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -198,3 +202,139 @@ def report(
     for name, idx in (parts or {}).items():
         out[name] = one(np.asarray(idx, dtype=int))
     return out
+
+
+def fold_average_precision(
+    truth: np.ndarray, scores: np.ndarray, folds: Sequence[np.ndarray]
+) -> list[float | None]:
+    """Average precision within each fold (each scored by one model; the pooled figure also
+    compares scores of different fold models)."""
+    values = [_ap(truth[f], scores[f]) for f in folds]
+    return [None if v is None else round(v, 3) for v in values]
+
+
+def cross_validate_rows(
+    rows: Sequence[Mapping[str, Any]],
+    base: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any] | None = None,
+    trainable: Callable[[Mapping[str, Any]], bool] | None = None,
+    folds: int = 5,
+    resamples: int = 1000,
+    seed: int = 0,
+    analyses: Mapping[int, rules.Analysis] | None = None,
+    with_scores: bool = False,
+) -> dict[str, Any]:
+    """Grouped ``folds``-fold cross-validation of labelled ``rows`` (see :func:`grouped_cv`),
+    measured by :func:`report` overall and per ``source`` of the rows (when they name more
+    than one), with the average precision within each fold (``with_scores``: and every
+    row's out-of-fold score). Raises ValueError when a class has fewer rows than two folds
+    need."""
+    started = time.perf_counter()
+    labels = [int(bool(r["is_innovation"])) for r in rows]
+    k = min(folds, sum(labels), len(labels) - sum(labels))
+    if k < 2:
+        raise ValueError("cross-validation needs at least two innovations and two others")
+    predictions = grouped_cv(rows, base, params, trainable, k, seed, analyses)
+    sources: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        sources.setdefault(str(row.get("source") or "unknown"), []).append(i)
+    metrics = report(rows, predictions, sources if len(sources) > 1 else None, resamples)
+    groups = near_copy_groups([str(r["text"]) for r in rows])
+    truth = np.asarray(labels)
+    scores = np.array([float(p["score"]) for p in predictions])
+    per_fold = fold_average_precision(truth, scores, grouped_folds(labels, groups, k, seed))
+    known = [v for v in per_fold if v is not None]
+    return {
+        "folds": k,
+        "near_copy_groups": int(groups.max() + 1) if len(groups) else 0,
+        **metrics,
+        "fold_average_precision": per_fold,
+        "fold_average_precision_mean": round(float(np.mean(known)), 3) if known else None,
+        "seconds": round(time.perf_counter() - started, 1),
+        **({"scores": scores.tolist()} if with_scores else {}),
+    }
+
+
+def cross_validate_files(
+    paths: Sequence[str | Path] = (),
+    folds: int = 5,
+    params: Mapping[str, Any] | None = None,
+    resamples: int = 1000,
+) -> dict[str, Any]:
+    """Grouped cross-validation (:func:`cross_validate_rows`) of the real labelled rows in
+    the JSONL files ``paths`` (none: the real rows the project ships), each fold's model
+    trained as ``registry init`` trains: the seed set (never scored) plus the other folds'
+    rows. Lines that are not JSON objects and rows without a usable label or text are left
+    out and counted, with their line numbers, under ``input``."""
+    from .train import clean_rows, load_real, load_seed, read_data_file
+
+    raw: list[dict[str, Any]] = []
+    problems: list[str] = []
+    if not paths:
+        raw = [{**row, "_where": f"shipped real row {n}"} for n, row in enumerate(load_real(), 1)]
+    for path in paths:
+        raw.extend(read_data_file(path, problems))
+    rows, row_problems = clean_rows(raw)
+    problems.extend(row_problems)
+    result = cross_validate_rows(rows, load_seed(), params, None, folds, resamples)
+    return {
+        "data": [str(p) for p in paths] or ["registry/data/real"],
+        "input": {
+            "rows": len(raw),
+            "used": len(rows),
+            "problems": len(problems),
+            "problem_lines": problems[:50],
+        },
+        **result,
+    }
+
+
+def nested_choice(
+    truth: np.ndarray,
+    scores: Mapping[str, np.ndarray],
+    folds: Sequence[np.ndarray],
+) -> dict[str, Any]:
+    """How a choice among configurations by cross-validated AP holds on rows it did not look
+    at. ``scores``: each configuration's out-of-fold scores of the same rows; ``folds``: the
+    folds' row indices. For each fold, the configuration with the best pooled AP on the other
+    folds scores it ("nested": one figure over all rows, each scored by a choice made without
+    it); and a choice made on the first folds (all but the last two) is measured on the last
+    two ("held_out"), beside the best AP over all rows (the optimistic figure)."""
+    truth = np.asarray(truth)
+    names = list(scores)
+
+    def best(idx: np.ndarray) -> str:
+        return max(names, key=lambda n: _ap(truth[idx], scores[n][idx]) or 0.0)
+
+    nested = np.zeros(len(truth))
+    chosen = []
+    for k, test in enumerate(folds):
+        rest = np.concatenate([f for j, f in enumerate(folds) if j != k])
+        name = best(rest)
+        chosen.append(name)
+        nested[test] = scores[name][test]
+    everything = np.arange(len(truth))
+    choice, held = np.concatenate(folds[:-2]), np.concatenate(folds[-2:])
+    on_choice = best(choice)
+
+    def ap(name: str, idx: np.ndarray) -> float | None:
+        value = _ap(truth[idx], scores[name][idx])
+        return None if value is None else round(value, 3)
+
+    overall = best(everything)
+    return {
+        "configurations": len(names),
+        "nested": {
+            "chosen_per_fold": chosen,
+            "average_precision": round(_ap(truth, nested) or 0.0, 3),
+            "fold_average_precision": fold_average_precision(truth, nested, folds),
+        },
+        "held_out": {
+            "chosen": on_choice,
+            "choice_rows": len(choice),
+            "choice_average_precision": ap(on_choice, choice),
+            "held_out_rows": len(held),
+            "held_out_average_precision": ap(on_choice, held),
+        },
+        "best_over_all_rows": {"name": overall, "average_precision": ap(overall, everything)},
+    }

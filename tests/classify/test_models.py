@@ -592,11 +592,43 @@ def test_train_command_adds_extra_data_and_activates(cli_app: Flask, tmp_path: P
     assert f"model {report['version']} saved and active" in result.stdout
 
 
+def test_cv_command_prints_intervals_per_source_and_bad_lines(
+    cli_app: Flask, tmp_path: Path
+) -> None:
+    seed = load_seed()
+    picked = [r for r in seed if r["is_innovation"]][:12] + [
+        r for r in seed if not r["is_innovation"]
+    ][:24]
+    rows: list[Any] = [
+        {"text": r["text"], "is_innovation": r["is_innovation"], "source": f"s{i % 2}"}
+        for i, r in enumerate(picked)
+    ]
+    path = write_jsonl(tmp_path / "real.jsonl", [*rows, {"text": " ", "is_innovation": 0}])
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("{broken\n")
+    result = cli_app.test_cli_runner().invoke(
+        args=["classify", "cv", "--data", str(path), "--folds", "3"]
+    )
+    assert result.exit_code == 0, result.stderr
+    metrics = json.loads(result.stdout)
+    assert metrics["folds"] == 3 and metrics["input"]["used"] == 36
+    assert metrics["input"]["problems"] == 2
+    assert f"{path}, line 37" in result.stderr and f"{path}, line 38" in result.stderr
+    assert metrics["all"]["rows"] == 36 and metrics["all"]["positives"] == 12
+    low, high = metrics["all"]["ap_90pct"]
+    assert 0.0 <= low <= metrics["all"]["average_precision"] <= high <= 1.0
+    assert metrics["s0"]["rows"] == metrics["s1"]["rows"] == 18
+    assert len(metrics["fold_average_precision"]) == 3
+    too_few = write_jsonl(tmp_path / "few.jsonl", rows[:1] + rows[12:20])
+    failed = cli_app.test_cli_runner().invoke(args=["classify", "cv", "--data", str(too_few)])
+    assert failed.exit_code == 1 and "needs at least two innovations" in failed.stderr
+
+
 def test_classify_commands_need_no_database(cli_app: Flask) -> None:
     # the group works on any Flask app that sets INSTANCE_DIR: jobs and tests use it bare
     result = cli_app.test_cli_runner().invoke(args=["classify", "--help"])
     assert result.exit_code == 0
-    for command in ("train", "models", "evaluate", "predict"):
+    for command in ("train", "models", "evaluate", "cv", "predict"):
         assert command in result.stdout
 
 

@@ -281,8 +281,9 @@ def stacked() -> PostModel:
 
 def test_the_stack_weights_keep_the_rubric_signs(stacked: PostModel) -> None:
     inn = stacked.innovation_
-    assert inn.stack_coef_[0] > 0  # the learned score still counts
-    for (name, sign), weight in zip(STACK_FEATURES, inn.stack_coef_[1:], strict=True):
+    assert inn.n_bases_ == 2  # the model on every feature and the one on terms alone
+    assert (inn.stack_coef_[: inn.n_bases_] >= 0).all() and inn.stack_coef_[0] > 0
+    for (name, sign), weight in zip(STACK_FEATURES, inn.stack_coef_[inn.n_bases_ :], strict=True):
         assert weight * sign >= -1e-9, name
 
 
@@ -292,9 +293,16 @@ def test_the_stack_folds_into_the_one_weight_matrix(stacked: PostModel) -> None:
     value = stacked.featurizer_.lexicon_weight
     for j, (name, _) in enumerate(STACK_FEATURES):
         column = offset + LEX_INDEX[name]
-        expected = inn.stack_coef_[0] * inn.base_coef_[column] + inn.stack_coef_[1 + j] / value
+        expected = (
+            inn.stack_coef_[0] * inn.base_coef_[column] + inn.stack_coef_[inn.n_bases_ + j] / value
+        )
         assert inn.coef_[column] == pytest.approx(expected)
         assert stacked.weights_[column, 0] == pytest.approx(expected)
+    # a term's weight is the stack's mix of the two bases' weights
+    terms = np.arange(offset)
+    mixed = inn.stack_coef_[0] * inn.base_coef_[terms] + inn.stack_coef_[1] * inn.terms_coef_[terms]
+    assert stacked.weights_[terms, 0] == pytest.approx(mixed)
+    assert not inn.terms_coef_[offset:].any()  # the terms model sees terms only
     # the other heads never see the shape columns
     shape_columns = [offset + LEX_INDEX[n] for n in SHAPE_FEATURES]
     assert not stacked.weights_[shape_columns, 1:].any()
@@ -331,3 +339,11 @@ def test_the_structural_actor_moves_the_innovator_type() -> None:
         for weight in (0.0, 4.0)
     ]
     assert kinds == ["masyarakat-sipil", "kementerian-lembaga"]
+
+
+def test_the_terms_model_is_optional_and_changes_the_ranking() -> None:
+    rows = load_seed()[::3]
+    plain = PostModel(cv=3, terms_model=False).fit(rows, rows)
+    assert plain.innovation_.n_bases_ == 1 and not plain.innovation_.terms_coef_.any()
+    with_terms = PostModel(cv=3).fit(rows, rows)
+    assert not np.allclose(plain.weights_[:, 0], with_terms.weights_[:, 0])
