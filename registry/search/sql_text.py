@@ -336,3 +336,8 @@ def queries_for(q: str, expand_synonyms: bool = True) -> list[SqlText]:
     if or_query is not None and or_query != parsed.query:
         out.append(translate(Parsed(or_query, coord=True)))
     return out
+
+
+def lexeme_query(term: str) -> str:
+    """A tsquery of one analyzed term, as written (for ``CAST(... AS tsquery)``)."""
+    return _quoted_lexeme(term)
