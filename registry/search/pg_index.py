@@ -15,8 +15,8 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError, ProgrammingError, SQLAlchemyError
 
 from .contract import (
     FACETS,
@@ -75,16 +75,28 @@ class PostgresSearchIndex:
     # -- connections -------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        """A read-only transaction with the statement timeout; database errors become
-        SearchUnavailable."""
+    def _reading(self) -> Iterator[tuple[Connection, tuple[int, int, bool]]]:
+        """A read-only transaction with the statement timeout, and the documents' state
+        (analysis version, generation, built), read in the same round trip; database errors
+        become SearchUnavailable."""
         try:
             with self.engine.connect() as conn, conn.begin():
-                conn.execute(
-                    text("SELECT set_config('statement_timeout', :ms, true)"),
-                    {"ms": str(self.statement_timeout_ms)},
-                )
-                yield conn
+                try:
+                    row = conn.execute(
+                        text(
+                            "SELECT set_config('statement_timeout', :ms, true), version, "
+                            "generation, built FROM search_state WHERE id = 1"
+                        ),
+                        {"ms": str(self.statement_timeout_ms)},
+                    ).one_or_none()
+                except ProgrammingError as exc:
+                    raise SearchUnavailable(
+                        "the search tables are missing (run `registry init`) "
+                        f"({type(exc.orig).__name__})"
+                    ) from exc
+                if row is None:
+                    raise SearchUnavailable(f"the search tables are empty; {REBUILD_CMD}")
+                yield conn, (int(row[1]), int(row[2]), bool(row[3]))
         except SearchUnavailable:
             raise
         except DBAPIError as exc:
@@ -103,23 +115,10 @@ class PostgresSearchIndex:
 
     # -- state -------------------------------------------------------------------------------
 
-    def _state(self, conn: Connection) -> tuple[int, int, bool]:
-        """(analysis version, generation, built); SearchUnavailable without the tables."""
-        try:
-            with conn.begin_nested():
-                row = conn.execute(
-                    text("SELECT version, generation, built FROM search_state WHERE id = 1")
-                ).one_or_none()
-        except DBAPIError as exc:
-            raise SearchUnavailable(
-                f"the search tables are missing (run `registry init`) ({type(exc.orig).__name__})"
-            ) from exc
-        if row is None:
-            raise SearchUnavailable(f"the search tables are empty; {REBUILD_CMD}")
-        return int(row[0]), int(row[1]), bool(row[2])
-
-    def _ready(self, conn: Connection) -> int:
-        version, generation, built = self._state(conn)
+    @staticmethod
+    def _ready(state: tuple[int, int, bool]) -> int:
+        """The generation of documents a search may use; SearchUnavailable otherwise."""
+        version, generation, built = state
         if not built:
             raise SearchUnavailable(f"the search documents were never built; {REBUILD_CMD}")
         if version != SCHEMA_VERSION:
@@ -131,23 +130,23 @@ class PostgresSearchIndex:
     def exists(self) -> bool:
         """True when the documents were built (by any version: see ``needs_rebuild``)."""
         try:
-            with self._reading() as conn:
-                return self._state(conn)[2]
+            with self._reading() as (_, state):
+                return state[2]
         except SearchUnavailable:
             return False
 
     def needs_rebuild(self) -> bool:
         try:
-            with self._reading() as conn:
-                self._ready(conn)
+            with self._reading() as (_, state):
+                self._ready(state)
         except SearchUnavailable:
             return True
         return False
 
     def version(self) -> tuple[int, ...]:
         """Changes whenever what a search sees does (any committed write, a rebuild)."""
-        with self._reading() as conn:
-            return (self._ready(conn),)
+        with self._reading() as (_, state):
+            return (self._ready(state),)
 
     def close(self) -> None:
         """Nothing is held open (the app's engine owns the connections)."""
@@ -188,7 +187,7 @@ class PostgresSearchIndex:
             return rebuild(conn, records)
 
     def stamps(self) -> dict[int, str]:
-        with self._reading() as conn:
+        with self._reading() as (conn, _):
             rows = conn.execute(text("SELECT id, updated_at FROM search_document"))
             return {int(i): str(u) for i, u in rows}
 
@@ -212,8 +211,8 @@ class PostgresSearchIndex:
         q = (q or "")[:MAX_QUERY_CHARS]
         where, params = _filter_sql(filters)
         queries = queries_for(q) if q.strip() else []
-        with self._reading() as conn:
-            generation = self._ready(conn)
+        with self._reading() as (conn, state):
+            generation = self._ready(state)
             chosen: SqlText | None = None
             total = 0
             facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
@@ -233,10 +232,14 @@ class PostgresSearchIndex:
                 page_where, page_params = (
                     _match_sql(chosen, where, params) if chosen is not None else (where, params)
                 )
-                ranked = chosen is not None and chosen.scored and sort == "relevance"
-                hits = self._page(conn, page_where, page_params, ranked, offset, per_page)
+                ranked = (
+                    chosen is not None
+                    and chosen.scored
+                    and bool(chosen.tsquery)
+                    and sort == "relevance"
+                )
                 terms = set(chosen.terms) if chosen is not None else set()
-                hits = self._highlighted(conn, hits, terms)
+                hits = self._page(conn, page_where, page_params, ranked, offset, per_page, terms)
             suggestion = suggestion_for(conn, q) if q.strip() else None
         return SearchResult(total=total, hits=hits, facets=facets, suggestion=suggestion)
 
@@ -288,49 +291,39 @@ class PostgresSearchIndex:
         ranked: bool,
         offset: int,
         limit: int,
+        terms: set[str],
     ) -> list[Hit]:
+        """One page of hits with their snippets (the stored texts of that page only)."""
         if ranked:
-            sql = (
-                f"SELECT id, ts_rank(CAST(:weights AS real[]), terms, CAST(:tsq AS tsquery), 1) "
-                f"AS score FROM search_document d WHERE {where} "
-                "ORDER BY score DESC, published DESC, id DESC LIMIT :limit OFFSET :offset"
-            )
+            score = "ts_rank(CAST(:weights AS real[]), terms, CAST(:tsq AS tsquery), 1)"
             params = {**params, "weights": RANK_WEIGHTS}
         else:
-            sql = (
-                f"SELECT id, 0.0 FROM search_document d WHERE {where} "
-                "ORDER BY published DESC, id DESC LIMIT :limit OFFSET :offset"
-            )
-        rows = conn.execute(text(sql), {**params, "limit": limit, "offset": offset})
-        return [Hit(id=int(i), score=float(s), highlight="") for i, s in rows]
-
-    def _highlighted(self, conn: Connection, hits: list[Hit], terms: set[str]) -> list[Hit]:
-        """The hits with their snippets (read for the shown page only)."""
-        if not hits:
-            return hits
-        rows = conn.execute(
-            text("SELECT id, texts FROM search_document WHERE id IN :ids").bindparams(
-                bindparam("ids", expanding=True)
-            ),
-            {"ids": [hit.id for hit in hits]},
+            score = "0.0"
+        sql = (
+            f"WITH page AS (SELECT id, {score} AS score, published FROM search_document d "
+            f"WHERE {where} ORDER BY score DESC, published DESC, id DESC "
+            "LIMIT :limit OFFSET :offset) "
+            "SELECT p.id, p.score, d.texts FROM page p JOIN search_document d ON d.id = p.id "
+            "ORDER BY p.score DESC, p.published DESC, p.id DESC"
         )
-        texts = {int(i): t for i, t in rows}
-        for hit in hits:
-            hit.highlight = highlight(snippet_sources(texts.get(hit.id) or ()), terms)
-        return hits
+        rows = conn.execute(text(sql), {**params, "limit": limit, "offset": offset})
+        return [
+            Hit(id=int(i), score=float(s), highlight=highlight(snippet_sources(t or ()), terms))
+            for i, s, t in rows
+        ]
 
     def suggest(self, q: str) -> str | None:
         if not q or not q.strip():
             return None
-        with self._reading() as conn:
-            self._ready(conn)
+        with self._reading() as (conn, state):
+            self._ready(state)
             return suggestion_for(conn, q)
 
     def similar(self, id: int, limit: int = 5) -> list[int]:
         if limit < 1:
             return []
-        with self._reading() as conn:
-            self._ready(conn)
+        with self._reading() as (conn, state):
+            self._ready(state)
             return similar_ids(conn, int(id), limit, RANK_WEIGHTS)
 
 

@@ -42,15 +42,19 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def _known(conn: Connection, word: str) -> bool:
-    found = conn.execute(
+def _known(conn: Connection, words: list[str]) -> set[str]:
+    """Those of ``words`` that are a spelling word or whose stem is indexed (one query)."""
+    if not words:
+        return set()
+    rows = conn.execute(
         text(
-            "SELECT EXISTS (SELECT 1 FROM search_vocabulary WHERE word = :w AND documents > 0)"
-            " OR EXISTS (SELECT 1 FROM search_document WHERE terms @@ CAST(:t AS tsquery))"
+            "SELECT w FROM unnest(CAST(:words AS text[]), CAST(:stems AS text[])) AS u(w, t) "
+            "WHERE EXISTS (SELECT 1 FROM search_vocabulary WHERE word = w AND documents > 0)"
+            " OR EXISTS (SELECT 1 FROM search_document WHERE terms @@ CAST(t AS tsquery))"
         ),
-        {"w": word, "t": lexeme_query(stem(word))},
+        {"words": words, "stems": [lexeme_query(stem(w)) for w in words]},
     )
-    return bool(found.scalar())
+    return {str(w) for (w,) in rows}
 
 
 def _correction(conn: Connection, word: str) -> str | None:
@@ -78,25 +82,30 @@ def _correction(conn: Connection, word: str) -> str | None:
     return None
 
 
+def _checked(original: str) -> str | None:
+    """The folded word to check the spelling of, or None (operators, short words, numbers,
+    stopwords)."""
+    word = fold(original)
+    if original in OPERATORS or len(word) < 3 or word.isdigit() or word in STOPWORDS:
+        return None
+    return word
+
+
 def suggestion_for(conn: Connection, q: str) -> str | None:
     """The query with misspelled words corrected, or None when nothing is better."""
+    words = sorted({w for m in TOKEN_RE.finditer(q) if (w := _checked(m.group(0)))})
+    unknown = set(words) - _known(conn, words)
+    if not unknown:
+        return None
+    corrections = {word: _correction(conn, word) for word in sorted(unknown)}
     changed = False
 
     def replace(match: re.Match[str]) -> str:
         nonlocal changed
-        original = match.group(0)
-        word = fold(original)
-        if (
-            original in OPERATORS
-            or len(word) < 3
-            or word.isdigit()
-            or word in STOPWORDS
-            or _known(conn, word)
-        ):
-            return original
-        better = _correction(conn, word)
+        word = _checked(match.group(0))
+        better = corrections.get(word) if word is not None else None
         if better is None:
-            return original
+            return match.group(0)
         changed = True
         return better
 
