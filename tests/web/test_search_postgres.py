@@ -178,6 +178,23 @@ def test_the_postgres_backend_is_refused_on_sqlite(tmp_path: Path) -> None:
         config.load(settings)
     with pytest.raises(config.ConfigError, match="REGISTRY_SEARCH_BACKEND"):
         config.load({**settings, "SEARCH_BACKEND": "solr"})
+    # `registry init` says so in one line, without a traceback, and fails
+    from click.testing import CliRunner
+
+    from registry.cli.main import make_main
+
+    result = CliRunner().invoke(
+        make_main(create_app),
+        ["init"],
+        env={
+            "REGISTRY_INSTANCE_DIR": str(tmp_path),
+            "REGISTRY_SEARCH_BACKEND": "postgres",
+            "REGISTRY_DATABASE_URL": "",
+        },
+    )
+    assert result.exit_code == 1
+    assert "REGISTRY_SEARCH_BACKEND=postgres" in result.output
+    assert "Traceback" not in result.output
 
 
 DEMO_QUERIES = [
