@@ -14,7 +14,6 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from ..config import ConfigError
-
 from .campaigns import campaigns
 from .catalogue import export, import_command, index
 from .classify import classify

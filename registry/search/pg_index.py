@@ -15,11 +15,11 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError, SQLAlchemyError
 
 from .contract import (
-    FACETS,
     MAX_QUERY_CHARS,
     REBUILD_CMD,
     SORTS,
@@ -28,7 +28,7 @@ from .contract import (
     SearchUnavailable,
 )
 from .highlights import highlight, snippet_sources
-from .pg_schema import FACET_COLUMNS
+from .pg_facets import FacetTable
 from .pg_suggestions import similar_ids, suggestion_for
 from .pg_writing import PgBatch, lock_writers_out, rebuild
 from .schema import SCHEMA_VERSION
@@ -36,14 +36,9 @@ from .sql_text import SqlText, queries_for
 
 #: ts_rank's weights for D, C, B, A: the body 1, names 1.5, summary 2, title 4 (as Whoosh's)
 RANK_WEIGHTS = "{0.25,0.375,0.5,1.0}"
-_FACET_OF_COLUMN = dict(zip(FACETS, FACET_COLUMNS, strict=True))
-_SINGLE_FACETS = FACETS[1:]
-# GROUPING(...) of the single facets is a bit mask with a 0 for the one grouped on (the
-# first facet is the highest bit)
-_WIDTH = len(_SINGLE_FACETS)
-_FACET_OF_GROUPING = {
-    ((1 << _WIDTH) - 1) ^ (1 << (_WIDTH - 1 - i)): f for i, f in enumerate(_SINGLE_FACETS)
-}
+#: a result this large is ranked on its title, summary and names terms (search_text.head, in
+#: the row) instead of every term (out of line: reading 27,000 of them took ~300 ms)
+RANK_EXACT = 1000
 
 
 class PostgresSearchIndex:
@@ -61,8 +56,8 @@ class PostgresSearchIndex:
         self._engine = engine
         self.statement_timeout_ms = int(statement_timeout_ms)
         self._lock = threading.Lock()
-        # what a search without words or filters answers: total and facets, per generation
-        self._everything: tuple[int, tuple[int, dict[str, dict[str, int]]]] | None = None
+        self._facets: FacetTable | None = None  # of the latest generation read
+        self.rank_exact = RANK_EXACT
 
     def __repr__(self) -> str:
         return "PostgresSearchIndex()"
@@ -84,7 +79,10 @@ class PostgresSearchIndex:
                 try:
                     row = conn.execute(
                         text(
-                            "SELECT set_config('statement_timeout', :ms, true), version, "
+                            # a sequential scan would read every out-of-line tsvector: the
+                            # planner does not know that cost, so the indexes are preferred
+                            "SELECT set_config('statement_timeout', :ms, true), "
+                            "set_config('enable_seqscan', 'off', true), version, "
                             "generation, built FROM search_state WHERE id = 1"
                         ),
                         {"ms": str(self.statement_timeout_ms)},
@@ -96,7 +94,7 @@ class PostgresSearchIndex:
                     ) from exc
                 if row is None:
                     raise SearchUnavailable(f"the search tables are empty; {REBUILD_CMD}")
-                yield conn, (int(row[1]), int(row[2]), bool(row[3]))
+                yield conn, (int(row[2]), int(row[3]), bool(row[4]))
         except SearchUnavailable:
             raise
         except DBAPIError as exc:
@@ -193,6 +191,15 @@ class PostgresSearchIndex:
 
     # -- reading -----------------------------------------------------------------------------
 
+    def _facet_table(self, conn: Connection, generation: int) -> FacetTable:
+        with self._lock:
+            table = self._facets
+        if table is None or table.generation != generation:
+            table = FacetTable.load(conn, generation)
+            with self._lock:
+                self._facets = table
+        return table
+
     def search(
         self,
         q: str = "",
@@ -201,7 +208,12 @@ class PostgresSearchIndex:
         page: int = 1,
         per_page: int = 20,
     ) -> SearchResult:
-        """As ``SearchIndex.search``: filter, count facets, one page of hits, a suggestion."""
+        """As ``SearchIndex.search``: filter, count facets, one page of hits, a suggestion.
+
+        PostgreSQL finds the ids a text query matches (GIN index); filters, totals, facet
+        counts and the newest-first order come from the per-generation :class:`FacetTable`;
+        relevance is ``ts_rank`` over the matched page candidates.
+        """
         if sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         if page < 1:
@@ -209,107 +221,101 @@ class PostgresSearchIndex:
         if per_page < 1:
             raise ValueError("per_page must be 1 or more")
         q = (q or "")[:MAX_QUERY_CHARS]
-        where, params = _filter_sql(filters)
         queries = queries_for(q) if q.strip() else []
         with self._reading() as (conn, state):
-            generation = self._ready(state)
+            table = self._facet_table(conn, self._ready(state))
+            allowed = table.filter_mask(filters)
+            everything = table.everything() if allowed is None else allowed
             chosen: SqlText | None = None
-            total = 0
-            facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-            if not queries:
-                total, facets = self._counts(conn, where, params, generation)
+            matched = everything
             for query in queries:
                 chosen = query
                 if query.tsquery is None:
+                    matched = np.zeros_like(everything)
                     continue
-                match_where, match_params = _match_sql(query, where, params)
-                total, facets = self._counts(conn, match_where, match_params, None)
-                if total:
+                if query.tsquery:
+                    found = conn.execute(
+                        text(
+                            "SELECT array_agg(id) FROM search_document "
+                            "WHERE terms @@ CAST(:q AS tsquery)"
+                        ),
+                        {"q": query.tsquery},
+                    ).scalar()
+                    matched = table.mask_of(found or []) & everything
+                if matched.any():
                     break
+            total = int(matched.sum())
+            facets = table.counts(matched)
+            start, stop = (page - 1) * per_page, page * per_page
             hits: list[Hit] = []
-            offset = (page - 1) * per_page
-            if offset < total:
-                page_where, page_params = (
-                    _match_sql(chosen, where, params) if chosen is not None else (where, params)
-                )
-                ranked = (
-                    chosen is not None
-                    and chosen.scored
-                    and bool(chosen.tsquery)
-                    and sort == "relevance"
-                )
+            if start < total:
+                ranked = chosen is not None and chosen.scored and bool(chosen.tsquery)
+                if ranked and sort == "relevance" and chosen is not None:
+                    scored = self._ranked(conn, table, matched, chosen, total, stop)[start:stop]
+                else:
+                    scored = [(i, 0.0) for i in table.newest(matched, start, stop)]
                 terms = set(chosen.terms) if chosen is not None else set()
-                hits = self._page(conn, page_where, page_params, ranked, offset, per_page, terms)
+                hits = self._highlighted(conn, scored, terms)
             suggestion = suggestion_for(conn, q) if q.strip() else None
         return SearchResult(total=total, hits=hits, facets=facets, suggestion=suggestion)
 
-    def _counts(
-        self, conn: Connection, where: str, params: dict[str, Any], generation: int | None
-    ) -> tuple[int, dict[str, dict[str, int]]]:
-        """The total and the facet counts of the rows passing ``where`` (one statement)."""
-        if generation is not None and where == "TRUE":
-            with self._lock:
-                cached = self._everything
-            if cached is not None and cached[0] == generation:
-                total, facets = cached[1]
-                return total, {name: dict(counts) for name, counts in facets.items()}
-        singles = ", ".join(_FACET_OF_COLUMN[f] for f in _SINGLE_FACETS)
-        sets = ", ".join(f"({_FACET_OF_COLUMN[f]})" for f in _SINGLE_FACETS)
-        grouping = ", ".join(_FACET_OF_COLUMN[f] for f in _SINGLE_FACETS)
-        sql = (
-            f"WITH matched AS MATERIALIZED (SELECT sectors, {singles} FROM search_document d "
-            f"WHERE {where}) "
-            "SELECT -1, '', count(*) FROM matched "
-            "UNION ALL SELECT 0, s, count(*) FROM matched, unnest(sectors) AS s GROUP BY s "
-            f"UNION ALL SELECT GROUPING({grouping}), COALESCE({singles}), count(*) "
-            f"FROM matched GROUP BY GROUPING SETS ({sets})"
-        )
-        total = 0
-        found: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        for mask, value, count in conn.execute(text(sql), params):
-            if mask == -1:
-                total = int(count)
-            elif mask == 0:
-                found["sector"][str(value)] = int(count)
-            elif value:
-                found[_FACET_OF_GROUPING[int(mask)]][str(value)] = int(count)
-        facets = {
-            name: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-            for name, counts in found.items()
-        }
-        if generation is not None and where == "TRUE":
-            with self._lock:
-                self._everything = (generation, (total, facets))
-            facets = {name: dict(counts) for name, counts in facets.items()}
-        return total, facets
-
-    def _page(
+    def _ranked(
         self,
         conn: Connection,
-        where: str,
-        params: dict[str, Any],
-        ranked: bool,
-        offset: int,
-        limit: int,
-        terms: set[str],
-    ) -> list[Hit]:
-        """One page of hits with their snippets (the stored texts of that page only)."""
-        if ranked:
-            score = "ts_rank(CAST(:weights AS real[]), terms, CAST(:tsq AS tsquery), 1)"
-            params = {**params, "weights": RANK_WEIGHTS}
+        table: FacetTable,
+        matched: np.ndarray,
+        query: SqlText,
+        total: int,
+        stop: int,
+    ) -> list[tuple[int, float]]:
+        """The first ``stop`` matched ids by ``ts_rank`` (then newest), with their scores.
+
+        Up to RANK_EXACT matches are ranked on all their terms; a larger result on the terms
+        of their title, summary and names, the others following newest first.
+        """
+        params = {"q": query.tsquery, "weights": RANK_WEIGHTS}
+        if total <= self.rank_exact:
+            rows = conn.execute(
+                text(
+                    "SELECT id, ts_rank(CAST(:weights AS real[]), terms, CAST(:q AS tsquery), 1) "
+                    "FROM search_document WHERE id = ANY(CAST(:ids AS integer[]))"
+                ),
+                {**params, "ids": table.ids_of(matched)},
+            ).all()
         else:
-            score = "0.0"
-        sql = (
-            f"WITH page AS (SELECT id, {score} AS score, published FROM search_document d "
-            f"WHERE {where} ORDER BY score DESC, published DESC, id DESC "
-            "LIMIT :limit OFFSET :offset) "
-            "SELECT p.id, p.score, d.texts FROM page p JOIN search_document d ON d.id = p.id "
-            "ORDER BY p.score DESC, p.published DESC, p.id DESC"
+            rows = conn.execute(
+                text(
+                    "SELECT id, ts_rank(CAST(:weights AS real[]), head, CAST(:q AS tsquery), 1) "
+                    "FROM search_text WHERE head @@ CAST(:q AS tsquery)"
+                ),
+                params,
+            ).all()
+        scores = {int(i): float(score) for i, score in rows}
+        in_result = table.mask_of(list(scores))
+        in_result &= matched
+        scored_ids = table.ids_of(in_result)
+        published = table.published_of(scored_ids)
+        best = sorted(scored_ids, key=lambda i: (-scores[i], -published[i], -i))[:stop]
+        out = [(i, scores[i]) for i in best]
+        if len(out) < stop:  # the rest, newest first
+            rest = matched & ~in_result
+            out += [(i, 0.0) for i in table.newest(rest, 0, stop - len(out))]
+        return out
+
+    def _highlighted(
+        self, conn: Connection, scored: list[tuple[int, float]], terms: set[str]
+    ) -> list[Hit]:
+        """The hits with their snippets (the stored texts of the shown page only)."""
+        if not scored:
+            return []
+        rows = conn.execute(
+            text("SELECT id, texts FROM search_text WHERE id = ANY(CAST(:ids AS integer[]))"),
+            {"ids": [i for i, _ in scored]},
         )
-        rows = conn.execute(text(sql), {**params, "limit": limit, "offset": offset})
+        texts = {int(i): t for i, t in rows}
         return [
-            Hit(id=int(i), score=float(s), highlight=highlight(snippet_sources(t or ()), terms))
-            for i, s, t in rows
+            Hit(id=i, score=score, highlight=highlight(snippet_sources(texts.get(i) or ()), terms))
+            for i, score in scored
         ]
 
     def suggest(self, q: str) -> str | None:
@@ -325,31 +331,3 @@ class PostgresSearchIndex:
         with self._reading() as (conn, state):
             self._ready(state)
             return similar_ids(conn, int(id), limit, RANK_WEIGHTS)
-
-
-def _filter_sql(filters: Mapping[str, Sequence[str] | str] | None) -> tuple[str, dict[str, Any]]:
-    """The WHERE clause of the filters (OR within one filter, AND across), with parameters;
-    ValueError for an unknown filter name."""
-    clauses: list[str] = []
-    params: dict[str, Any] = {}
-    for name, wanted in (filters or {}).items():
-        if name not in _FACET_OF_COLUMN:
-            raise ValueError(f"unknown filter {name!r}; known: {', '.join(FACETS)}")
-        chosen = [wanted] if isinstance(wanted, str) else list(wanted or ())
-        values = sorted({str(v) for v in chosen if v is not None and str(v) != ""})
-        if not values:
-            continue
-        key = f"f_{name}"
-        params[key] = values
-        column = _FACET_OF_COLUMN[name]
-        if column == "sectors":
-            clauses.append(f"d.sectors && CAST(:{key} AS text[])")
-        else:
-            clauses.append(f"d.{column} = ANY(CAST(:{key} AS text[]))")
-    return (" AND ".join(clauses) or "TRUE"), params
-
-
-def _match_sql(query: SqlText, where: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    if not query.tsquery:  # "" matches every document
-        return where, params
-    return f"d.terms @@ CAST(:tsq AS tsquery) AND {where}", {**params, "tsq": query.tsquery}

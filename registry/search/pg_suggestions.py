@@ -116,7 +116,7 @@ def suggestion_for(conn: Connection, q: str) -> str | None:
 def similar_ids(conn: Connection, id: int, limit: int, weights: str) -> list[int]:
     """Ids of other documents most like ``id``, by its most distinctive words (tf-idf of its
     title, twice, summary and innovation), ranked by ``ts_rank`` over those words."""
-    texts = conn.execute(text("SELECT texts FROM search_document WHERE id = :id"), {"id": id})
+    texts = conn.execute(text("SELECT texts FROM search_text WHERE id = :id"), {"id": id})
     stored_texts = texts.scalar()
     if stored_texts is None:
         return []

@@ -7,6 +7,7 @@ touched just before the commit), or one of the index's own for a rebuild or a sy
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -19,14 +20,24 @@ from .pg_schema import FACET_COLUMNS
 from .schema import SCHEMA_VERSION
 from .sql_text import tsvector_literal
 
-#: search_document's columns as written (terms is a tsvector literal)
-COLUMNS = ("id", "terms", "texts", "spell", "published", "updated_at", *FACET_COLUMNS)
-_UPSERT = text(
-    f"INSERT INTO search_document ({', '.join(COLUMNS)}) VALUES ("
-    + ", ".join(f"CAST(:{c} AS tsvector)" if c == "terms" else f":{c}" for c in COLUMNS)
-    + ") ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS if c != "id")
-)
+#: the columns of search_document and search_text as written (tsvectors as literals)
+COLUMNS = ("id", "terms", "published", "updated_at", *FACET_COLUMNS)
+TEXT_COLUMNS = ("id", "head", "texts", "spell")
+_TSVECTORS = ("terms", "head")
+_COPY_BATCH = 2000
+
+
+def _upsert_sql(table: str, columns: tuple[str, ...]) -> Any:
+    return text(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ("
+        + ", ".join(f"CAST(:{c} AS tsvector)" if c in _TSVECTORS else f":{c}" for c in columns)
+        + ") ON CONFLICT (id) DO UPDATE SET "
+        + ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != "id")
+    )
+
+
+_UPSERT = _upsert_sql("search_document", COLUMNS)
+_UPSERT_TEXT = _upsert_sql("search_text", TEXT_COLUMNS)
 _VOCABULARY_ADD = text(
     "INSERT INTO search_vocabulary (word, documents) VALUES (:word, :n) "
     "ON CONFLICT (word) DO UPDATE SET documents = search_vocabulary.documents + EXCLUDED.documents"
@@ -35,14 +46,17 @@ _BUMP = text("UPDATE search_state SET generation = generation + 1 WHERE id = 1")
 
 
 def row_for(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The search_document row of a published record (the same values as Whoosh's document)."""
+    """The search_document and search_text values of a published record, in one dict (the
+    same values as Whoosh's document)."""
     doc = document_for(record)
     meta = decode_meta(doc["meta"])
     if meta is None:  # pragma: no cover - document_for always writes a readable row
         raise ValueError(f"record {record.get('id')!r} has no readable facet values")
+    sections = section_texts(doc["text"])
     row: dict[str, Any] = {
         "id": meta.id,
-        "terms": tsvector_literal(section_texts(doc["text"])),
+        "terms": tsvector_literal(sections),
+        "head": tsvector_literal(sections[:3]),  # title, summary, names
         "texts": list(doc["texts"]),
         "spell": sorted(spelling_of(doc["spell"])),
         "published": meta.published,
@@ -78,7 +92,7 @@ class PgBatch:
         ids = sorted(rows)
         old = self.conn.execute(
             text(
-                "SELECT spell FROM search_document WHERE id IN :ids ORDER BY id FOR UPDATE"
+                "SELECT spell FROM search_text WHERE id IN :ids ORDER BY id FOR UPDATE"
             ).bindparams(bindparam("ids", expanding=True)),
             {"ids": ids},
         )
@@ -87,7 +101,8 @@ class PgBatch:
             delta.subtract(spell or ())
         for row in rows.values():
             delta.update(row["spell"])
-        self.conn.execute(_UPSERT, [rows[i] for i in ids])
+        self.conn.execute(_UPSERT, [{c: rows[i][c] for c in COLUMNS} for i in ids])
+        self.conn.execute(_UPSERT_TEXT, [{c: rows[i][c] for c in TEXT_COLUMNS} for i in ids])
         self._vocabulary(delta)
         self.upserted += len(rows)
         self.conn.execute(_BUMP)
@@ -99,13 +114,19 @@ class PgBatch:
         if not keys:
             return 0
         gone = self.conn.execute(
-            text("DELETE FROM search_document WHERE id IN :ids RETURNING spell").bindparams(
+            text("DELETE FROM search_document WHERE id IN :ids RETURNING id").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": keys},
+        ).all()
+        spelled = self.conn.execute(
+            text("DELETE FROM search_text WHERE id IN :ids RETURNING spell").bindparams(
                 bindparam("ids", expanding=True)
             ),
             {"ids": keys},
         ).all()
         delta: Counter[str] = Counter()
-        for (spell,) in gone:
+        for (spell,) in spelled:
             delta.subtract(spell or ())
         self._vocabulary(delta)
         if gone:
@@ -122,24 +143,29 @@ class PgBatch:
 def rebuild(conn: Connection, records: Iterable[Mapping[str, Any]]) -> int:
     """Replace every document by those of ``records`` (the first of an id wins), in the
     caller's transaction: readers see the old documents until it commits."""
-    conn.execute(text("DELETE FROM search_document"))
-    conn.execute(text("DELETE FROM search_vocabulary"))
+    for table in ("search_document", "search_text", "search_vocabulary"):
+        conn.execute(text(f"DELETE FROM {table}"))
     seen: set[int] = set()
     raw = conn.connection.driver_connection
     count = 0
-    copy_sql = f"COPY search_document ({', '.join(COLUMNS)}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(copy_sql) as copy:  # type: ignore[union-attr]
-        for record in records:
-            row = row_for(record)
-            if row["id"] in seen:
-                continue
-            seen.add(row["id"])
-            copy.write_row([row[c] for c in COLUMNS])
-            count += 1
+    source = iter(records)
+    with raw.cursor() as cursor:  # type: ignore[union-attr]
+        while batch := list(itertools.islice(source, _COPY_BATCH)):
+            rows = []
+            for record in batch:
+                row = row_for(record)
+                if row["id"] not in seen:
+                    seen.add(row["id"])
+                    rows.append(row)
+            for table, columns in (("search_document", COLUMNS), ("search_text", TEXT_COLUMNS)):
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row([row[c] for c in columns])
+            count += len(rows)
     conn.execute(
         text(
             "INSERT INTO search_vocabulary (word, documents) "
-            "SELECT w, count(*) FROM search_document, unnest(spell) AS w GROUP BY w"
+            "SELECT w, count(*) FROM search_text, unnest(spell) AS w GROUP BY w"
         )
     )
     conn.execute(

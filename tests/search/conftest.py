@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from registry.search import AnyIndex, PostgresSearchIndex, SearchIndex
-from registry.search.pg_schema import METADATA
+from registry.search.pg_schema import METADATA, NARROW
 from tests import parallel
 
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "")
@@ -28,6 +28,8 @@ def search_tables_engine() -> Engine:
         conn.execute(text("CREATE SCHEMA public"))
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
         METADATA.create_all(conn)
+        for statement in NARROW:
+            conn.execute(text(statement))
         conn.execute(
             text(
                 "INSERT INTO search_state (id, version, generation, built) VALUES (1, 0, 0, false)"

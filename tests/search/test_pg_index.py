@@ -108,3 +108,22 @@ def test_a_rebuild_is_seen_only_once_committed(engine: Engine) -> None:
     with pytest.raises(RuntimeError, match="went away"):
         index.rebuild(records())
     assert index.search("").total == len(CATALOGUE)  # a failed rebuild keeps the old ones
+
+
+def test_a_large_result_is_ranked_on_its_title_summary_and_names_first(engine: Engine) -> None:
+    index = PostgresSearchIndex(engine)
+    index.rank_exact = 1  # every result of two or more is "large" here
+    filler = "Program ini berjalan di tingkat kelurahan bersama warga setempat."
+    index.rebuild(
+        [
+            record(1, "Program warga kelurahan", f"{filler} Masker dibagikan."),
+            record(2, "Masker kain untuk warga", filler),
+            record(3, "Program warga kelurahan", filler, background="Masker dibagikan."),
+            record(4, "Program warga", filler, background="Masker untuk lansia."),
+        ]
+    )
+    # title before summary; the ones with the word in the body only follow, newest first
+    found = index.search("masker")
+    assert [hit.id for hit in found.hits] == [2, 1, 4, 3] and found.total == 4
+    assert [hit.id for hit in index.search("masker", page=2, per_page=3).hits] == [3]
+    assert "<mark>Masker</mark>" in found.hits[2].highlight  # from its body

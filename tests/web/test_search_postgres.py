@@ -130,8 +130,8 @@ def test_index_commands_rebuild_and_sync_the_documents(app: Flask, innovation_da
         db.session.execute(text("UPDATE search_document SET updated_at = 'old'"))
         db.session.execute(
             text(
-                "INSERT INTO search_document SELECT 999, terms, texts, spell, published, "
-                "updated_at, sectors, focus, innovator_type, province, stage, year, regency, "
+                "INSERT INTO search_document SELECT 999, terms, published, updated_at, "
+                "sectors, focus, innovator_type, province, stage, year, regency, "
                 "operating_status, replicated FROM search_document LIMIT 1"
             )
         )

@@ -35,8 +35,6 @@ def upgrade():
         "search_document",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("terms", postgresql.TSVECTOR(), nullable=False),
-        sa.Column("texts", postgresql.ARRAY(sa.Text()), nullable=False),
-        sa.Column("spell", postgresql.ARRAY(sa.Text()), nullable=False),
         sa.Column("published", sa.Float(), nullable=False),
         sa.Column("updated_at", sa.String(length=40), nullable=False),
         sa.Column("sectors", postgresql.ARRAY(sa.Text()), nullable=False),
@@ -58,6 +56,20 @@ def upgrade():
         "search_document",
         [sa.text("published DESC"), sa.text("id DESC")],
     )
+    op.create_table(
+        "search_text",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("head", postgresql.TSVECTOR(), nullable=False),
+        sa.Column("texts", postgresql.ARRAY(sa.Text()), nullable=False),
+        sa.Column("spell", postgresql.ARRAY(sa.Text()), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_search_text_head", "search_text", ["head"], postgresql_using="gin")
+    # narrow rows: long values out of line from 128 bytes up, except the ranking terms
+    # (registry/search/pg_schema.py, NARROW)
+    op.execute("ALTER TABLE search_document SET (toast_tuple_target = 128)")
+    op.execute("ALTER TABLE search_text SET (toast_tuple_target = 128)")
+    op.execute("ALTER TABLE search_text ALTER COLUMN head SET STORAGE PLAIN")
     op.create_table(
         "search_vocabulary",
         sa.Column("word", sa.Text(), nullable=False),
@@ -89,6 +101,8 @@ def downgrade():
     op.drop_table("search_state")
     op.drop_index("ix_search_vocabulary_trgm", table_name="search_vocabulary")
     op.drop_table("search_vocabulary")
+    op.drop_index("ix_search_text_head", table_name="search_text")
+    op.drop_table("search_text")
     op.drop_index("ix_search_document_newest", table_name="search_document")
     op.drop_index("ix_search_document_terms", table_name="search_document")
     op.drop_table("search_document")
