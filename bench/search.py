@@ -365,6 +365,16 @@ def bench_direct_rebuild(records: Sequence[dict[str, Any]], work: Path) -> dict:
     }
 
 
+def rates(count: int, seconds: float, cpu: float) -> dict[str, Any]:
+    return {
+        "docs": count,
+        "seconds": round(seconds, 2),
+        "docs_per_s": round(count / seconds),
+        "cpu_s": round(cpu, 2),
+        "docs_per_cpu_s": round(count / cpu),
+    }
+
+
 def wipe_postgres(url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -397,14 +407,7 @@ def bench_direct_rebuild_postgres(records: Sequence[dict[str, Any]], app: Any) -
         started, cpu = time.perf_counter(), cpu_seconds()
         count = index.rebuild(records)
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-    return {
-        "docs": count,
-        "seconds": round(seconds, 2),
-        "docs_per_s": round(count / seconds),
-        "cpu_s": round(cpu, 2),
-        "docs_per_cpu_s": round(count / cpu),
-        "size_mib": postgres_search_size_mib(app),
-    }
+    return rates(count, seconds, cpu) | {"size_mib": postgres_search_size_mib(app)}
 
 
 def bench_db_rebuild(app: Any) -> dict:
@@ -414,12 +417,7 @@ def bench_db_rebuild(app: Any) -> dict:
         started, cpu = time.perf_counter(), cpu_seconds()
         count = indexing.rebuild()
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
-    return {
-        "docs": count,
-        "seconds": round(seconds, 2),
-        "docs_per_s": round(count / seconds),
-        "cpu_s": round(cpu, 2),
-        "docs_per_cpu_s": round(count / cpu),
+    return rates(count, seconds, cpu) | {
         "size_mib": (
             postgres_search_size_mib(app)
             if app.config["SEARCH_BACKEND"] == "postgres"

@@ -22,10 +22,10 @@ from sqlalchemy.exc import DBAPIError, ProgrammingError, SQLAlchemyError
 from .contract import (
     MAX_QUERY_CHARS,
     REBUILD_CMD,
-    SORTS,
     Hit,
     SearchResult,
     SearchUnavailable,
+    check_search_arguments,
 )
 from .highlights import highlight, snippet_sources
 from .pg_facets import FacetTable
@@ -214,12 +214,7 @@ class PostgresSearchIndex:
         counts and the newest-first order come from the per-generation :class:`FacetTable`;
         relevance is ``ts_rank`` over the matched page candidates.
         """
-        if sort not in SORTS:
-            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        if page < 1:
-            raise ValueError("page must be 1 or more")
-        if per_page < 1:
-            raise ValueError("per_page must be 1 or more")
+        check_search_arguments(sort, page, per_page)
         q = (q or "")[:MAX_QUERY_CHARS]
         queries = queries_for(q) if q.strip() else []
         with self._reading() as (conn, state):

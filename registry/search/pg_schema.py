@@ -29,20 +29,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 
+from .contract import FACETS
+
 METADATA = MetaData()
 
 #: The facet columns of search_document, in FACETS order (sectors is an array).
-FACET_COLUMNS = (
-    "sectors",
-    "focus",
-    "innovator_type",
-    "province",
-    "stage",
-    "year",
-    "regency",
-    "operating_status",
-    "replicated",
-)
+FACET_COLUMNS = ("sectors", *FACETS[1:])
 
 DOCUMENT = Table(
     "search_document",
