@@ -87,6 +87,10 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "OPERATOR_NAME": "Tim Lumbung Inovasi",
         "OPERATOR_CONTACT": "pengelola@lumbung-inovasi.example",
         "SEARCH_WRITER_TIMEOUT": 10.0,
+        # whoosh (the index on disk, one host) or postgres (inside the PostgreSQL database, any
+        # number of web hosts; issue 14), and the postgres backend's limit on one statement
+        "SEARCH_BACKEND": "whoosh",
+        "SEARCH_STATEMENT_TIMEOUT_MS": 5000,
         # a request that loses a lock conflict (SQLite busy, PostgreSQL deadlock) runs again
         "DB_RETRY_ATTEMPTS": 5,
         "DB_RETRY_SECONDS": 5.0,
@@ -181,7 +185,25 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             "'import secrets; print(secrets.token_hex(32))'))"
         )
     settings["BASE_URL"] = _base_url(settings)
+    _check_search_backend(settings)
     return settings
+
+
+SEARCH_BACKENDS = ("whoosh", "postgres")
+
+
+def _check_search_backend(settings: Mapping[str, Any]) -> None:
+    backend = settings["SEARCH_BACKEND"]
+    if backend not in SEARCH_BACKENDS:
+        raise ConfigError(
+            f"REGISTRY_SEARCH_BACKEND must be one of {', '.join(SEARCH_BACKENDS)}, not {backend!r}"
+        )
+    if backend == "postgres" and not str(settings["DATABASE_URL"]).startswith("postgresql"):
+        raise ConfigError(
+            "REGISTRY_SEARCH_BACKEND=postgres searches inside a PostgreSQL database, and "
+            "REGISTRY_DATABASE_URL is not one (set it to postgresql+psycopg://..., or use "
+            "REGISTRY_SEARCH_BACKEND=whoosh, the default)"
+        )
 
 
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1")

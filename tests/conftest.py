@@ -49,7 +49,21 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def bare_app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
+def search_backend() -> str:
+    """The apps' search backend; a module overrides this with ``both_search_backends``."""
+    return "whoosh"
+
+
+@pytest.fixture(params=["whoosh", "postgres"])
+def both_search_backends(request: pytest.FixtureRequest, database_url: str) -> str:
+    """Each search backend: the postgres one with the PostgreSQL database only."""
+    if request.param == "postgres" and not database_url.startswith("postgresql"):
+        pytest.skip("the postgres search backend needs a PostgreSQL database")
+    return str(request.param)
+
+
+@pytest.fixture
+def bare_app(tmp_path: Path, database_url: str, search_backend: str) -> Iterator[Flask]:
     """An app whose database has not been initialized."""
     app = create_app(
         {
@@ -59,6 +73,7 @@ def bare_app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret",
             "TESTING": True,
             "SEARCH_WRITER_TIMEOUT": 2.0,
+            "SEARCH_BACKEND": search_backend,
         }
     )
     register_commands(app)  # as the `registry` command does (registry/__main__.py)

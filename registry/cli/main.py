@@ -13,6 +13,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from ..config import ConfigError
 from .campaigns import campaigns
 from .catalogue import export, import_command, index
 from .classify import classify
@@ -52,7 +53,10 @@ def make_main(create_app: Callable[[], Flask]) -> click.Group:
     """The `registry` command on the app `create_app` builds (with the commands registered)."""
 
     def create_app_with_commands() -> Flask:
-        app = create_app()
+        try:
+            app = create_app()
+        except ConfigError as exc:  # a setting to fix: its message, without a traceback
+            raise click.ClickException(str(exc)) from None
         register_commands(app)
         return app
 

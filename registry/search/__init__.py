@@ -19,17 +19,26 @@ The Whoosh backend:
 * :mod:`~registry.search.index`: :class:`SearchIndex`, which owns the index;
 * :mod:`~registry.search.whoosh_private`: every use of Whoosh's private internals;
 * :mod:`~registry.search.backends`: :func:`open_index`, the one place that picks a backend.
+
+The PostgreSQL backend (issue 14; the documents live in the database, any number of hosts):
+
+* :mod:`~registry.search.sql_text`: our terms as a tsvector, parsed queries as a tsquery (and
+  as an SQLite FTS5 MATCH, for other SQL searches);
+* :mod:`~registry.search.pg_schema`: its tables; :mod:`~registry.search.pg_writing`: rows,
+  batches and the rebuild; :mod:`~registry.search.pg_suggestions`: "did you mean" (pg_trgm)
+  and similar innovations; :mod:`~registry.search.pg_index`: :class:`PostgresSearchIndex`.
 """
 
 from __future__ import annotations
 
 from .analysis import NormalizeFilter, SectionTokenizer, SpellingFilter, analyzer
-from .backends import open_index
+from .backends import AnyIndex, open_index
 from .contract import FACETS, SORTS, Hit, SearchResult, SearchUnavailable
 from .documents import SECTION_WEIGHTS, document_for
 from .highlights import highlight
 from .index import IndexBatch, SearchIndex
 from .parsing import parse_query
+from .pg_index import PostgresSearchIndex
 from .schema import SCHEMA, SCHEMA_VERSION, SectionText, SpellingWords
 
 # Indexes built before this package (registry/search.py) pickled their codec as
@@ -38,6 +47,7 @@ from .schema import SCHEMA, SCHEMA_VERSION, SectionText, SpellingWords
 from .whoosh_private import LeanCodec as _Codec  # noqa: F401
 
 __all__ = [
+    "AnyIndex",
     "FACETS",
     "SCHEMA",
     "SCHEMA_VERSION",
@@ -46,6 +56,7 @@ __all__ = [
     "Hit",
     "IndexBatch",
     "NormalizeFilter",
+    "PostgresSearchIndex",
     "SearchIndex",
     "SearchResult",
     "SearchUnavailable",

@@ -43,3 +43,13 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
     suggestion: str | None = None
+
+
+def check_search_arguments(sort: str, page: int, per_page: int) -> None:
+    """ValueError for a sort, page or per_page no backend accepts."""
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    if page < 1:
+        raise ValueError("page must be 1 or more")
+    if per_page < 1:
+        raise ValueError("per_page must be 1 or more")

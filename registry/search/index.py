@@ -34,10 +34,10 @@ from .building import (
 from .contract import (
     MAX_QUERY_CHARS,
     REBUILD_CMD,
-    SORTS,
     Hit,
     SearchResult,
     SearchUnavailable,
+    check_search_arguments,
 )
 from .documents import document_for
 from .highlights import highlight, snippet_sources
@@ -361,12 +361,7 @@ class SearchIndex:
         filters, newest first. Raises ValueError for a bad sort, page or per_page, or
         an unknown filter name; SearchUnavailable when the index cannot be used.
         """
-        if sort not in SORTS:
-            raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
-        if page < 1:
-            raise ValueError("page must be 1 or more")
-        if per_page < 1:
-            raise ValueError("per_page must be 1 or more")
+        check_search_arguments(sort, page, per_page)
         q = (q or "")[:MAX_QUERY_CHARS]
         with self._lock:
             searcher, view = self._state()

@@ -1,8 +1,10 @@
-"""Keep the search index in step with the database, always after the commit.
+"""Keep the search index in step with the database.
 
-Innovations touched in a session are remembered at flush time; when the session commits, their
-ids go to the `index.sync_ids` job (inline, or a Celery queue on the index host). A rollback
-forgets them. `sync_all` repairs drift; `rebuild` builds aside and swaps.
+Innovations touched in a session are remembered at flush time. With the Whoosh backend, when
+the session commits, their ids go to the `index.sync_ids` job (inline, or a Celery queue on
+the index host). With the postgres backend their documents are written just before the commit,
+in the same transaction (no after-commit step, no drift). A rollback forgets them. `sync_all`
+repairs drift; `rebuild` builds aside and swaps (postgres: in one transaction).
 """
 
 from __future__ import annotations
@@ -15,26 +17,29 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from .. import jobs
 from ..extensions import db
 from ..models import Innovation, InnovationSector, Region, Replication, ReviewEvent
-from ..search import SearchIndex, SearchUnavailable, open_index
+from ..search import AnyIndex, IndexBatch, PostgresSearchIndex, SearchUnavailable, open_index
+from ..search.pg_writing import PgBatch
 from . import catalogue_cache
 from .catalogue import _iso, search_record
 from .validation import TEXT_FIELDS
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "registry.reindex"
+#: ids whose documents were written in the transaction that is committing (postgres backend)
+WRITTEN_KEY = "registry.reindexed"
 #: innovations whose index update failed after their commit, one id a line (instance dir)
 UNSYNCED_FILE = "index-unsynced.txt"
 BATCH = 500
 
 
-def get_index() -> SearchIndex:
+def get_index() -> AnyIndex:
     index = current_app.extensions.get("registry.search")
     if index is None:
         index = open_index(current_app.config)
@@ -54,9 +59,34 @@ def _remember(session: Session, flush_context: Any) -> None:
             pending.add(obj.original_id)  # its replicated= facet may change
 
 
+def _writes_in_transaction() -> bool:
+    return has_app_context() and current_app.config.get("SEARCH_BACKEND") == "postgres"
+
+
+def _before_commit(session: Session) -> None:
+    """Postgres backend: write the touched innovations' documents in the committing
+    transaction (a failure here fails the commit, so the documents never drift)."""
+    if session.in_nested_transaction() or not _writes_in_transaction():
+        return
+    if not session.info.get(PENDING_KEY) and not (session.new or session.dirty or session.deleted):
+        return
+    session.flush()  # what is still unflushed adds its ids
+    ids = session.info.pop(PENDING_KEY, None)
+    if not ids:
+        return
+    index = get_index()
+    if not isinstance(index, PostgresSearchIndex):  # pragma: no cover - config and index agree
+        return
+    batch = index.batch_on(session.connection())
+    _write(batch, sorted(ids), session)
+    session.info.setdefault(WRITTEN_KEY, set()).update(ids)
+
+
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT was released; the outer transaction is still open
+    if session.info.pop(WRITTEN_KEY, None):
+        catalogue_cache.changed()  # the documents were committed with the change
     ids = session.info.pop(PENDING_KEY, None)
     if not ids:
         return
@@ -73,22 +103,29 @@ def _after_commit(session: Session) -> None:
 def _after_soft_rollback(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:
         session.info.pop(PENDING_KEY, None)
+        session.info.pop(WRITTEN_KEY, None)
 
 
 def install() -> None:
     """Listen on every session (idempotent)."""
     if not event.contains(Session, "after_flush", _remember):
         event.listen(Session, "after_flush", _remember)
+        event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_commit", _after_commit)
         event.listen(Session, "after_soft_rollback", _after_soft_rollback)
 
 
-def _chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], list[Innovation], set[int]]]:
-    """Each batch of ids with the rows that still exist for it, and the replicated among them."""
+def _chunks(
+    ids: Iterable[int], session: Session | None = None
+) -> Iterator[tuple[list[int], list[Innovation], set[int]]]:
+    """Each batch of ids with the rows that still exist for it, and the replicated among them
+    (read through ``session``, else a new session of what is committed)."""
     from .replication import replicated_ids
 
     ids = list(ids)
-    with Session(db.engine) as session:
+    with contextlib.ExitStack() as stack:
+        if session is None:
+            session = stack.enter_context(Session(db.engine))
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             rows = session.scalars(
@@ -97,6 +134,16 @@ def _chunks(ids: Iterable[int]) -> Iterator[tuple[list[int], list[Innovation], s
                 .options(selectinload(Innovation.sector_rows))
             ).all()
             yield chunk, list(rows), replicated_ids(chunk, session)
+
+
+def _write(batch: IndexBatch | PgBatch, ids: list[int], session: Session | None = None) -> None:
+    """Upsert the published among ids, remove the others (withdrawn, rejected, deleted)."""
+    for chunk, rows, replicated in _chunks(ids, session):
+        visible = {row.id: search_record(row) for row in rows if row.status == "published"}
+        for innovation_id in replicated & visible.keys():
+            visible[innovation_id]["replicated"] = True
+        batch.upsert(visible.values())
+        batch.remove(i for i in chunk if i not in visible)  # unpublished, or deleted
 
 
 def _ledger() -> Path:
@@ -145,12 +192,7 @@ def sync_ids(ids: list[int]) -> dict[str, int]:
     waiting = take_unsynced()
     try:
         with index.batch() as batch:
-            for chunk, rows, replicated in _chunks(sorted({*ids, *waiting})):
-                visible = {row.id: search_record(row) for row in rows if row.status == "published"}
-                for innovation_id in replicated & visible.keys():
-                    visible[innovation_id]["replicated"] = True
-                batch.upsert(visible.values())
-                batch.remove(i for i in chunk if i not in visible)  # unpublished, or deleted
+            _write(batch, sorted({*ids, *waiting}))
     except BaseException:
         if waiting:
             remember_unsynced(waiting)

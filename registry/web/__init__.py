@@ -111,7 +111,9 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(SearchUnavailable)
     def _search_unavailable(exc: SearchUnavailable) -> Any:
-        return error_answer(503, "Search unavailable", str(exc))
+        response = error_answer(503, "Search unavailable", str(exc))
+        body, status = response if isinstance(response, tuple) else (response, 503)
+        return body, status, {"Retry-After": "1"}
 
     @app.errorhandler(OperationalError)
     def _database_busy(exc: OperationalError) -> Any:

@@ -313,7 +313,7 @@ def search() -> Any:
             page["suggestion"] = None
     except SearchUnavailable as exc:
         log.warning("search unavailable: %s", exc)
-        return render_template("search.html", unavailable=True, **base), 503
+        return render_template("search.html", unavailable=True, **base), 503, {"Retry-After": "1"}
     pages = max(1, math.ceil(page["total"] / params.per_page))
     return render_template(
         "search.html",

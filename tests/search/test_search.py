@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from whoosh import index as whoosh_index
 from registry.search import (
     FACETS,
     SCHEMA,
+    AnyIndex,
     SearchIndex,
     SearchUnavailable,
     building,
@@ -147,14 +148,6 @@ CATALOGUE = [
 NEWEST_FIRST = [2, 3, 6, 5, 4, 1]
 
 
-@pytest.fixture
-def ix(tmp_path: Path) -> Iterator[SearchIndex]:
-    index = SearchIndex(tmp_path / "index")
-    assert index.rebuild(CATALOGUE) == len(CATALOGUE)
-    yield index
-    index.close()
-
-
 def ids(result: Any) -> list[int]:
     return [hit.id for hit in result.hits]
 
@@ -214,26 +207,28 @@ def test_document_for_is_pure_and_complete() -> None:
 # -- searching ---------------------------------------------------------------------------------
 
 
-def test_indonesian_stemming_finds_other_forms(ix: SearchIndex) -> None:
+def test_indonesian_stemming_finds_other_forms(ix: AnyIndex) -> None:
     result = ix.search("pelayanan")
     assert ids(result) == [1]  # its title says "Layanan"
     assert ids(ix.search("pendaftaran vaksinasi")) == [3]
 
 
-def test_english_query_finds_english_text(ix: SearchIndex) -> None:
+def test_english_query_finds_english_text(ix: AnyIndex) -> None:
     # (and, through the bilingual list, the Indonesian "vaksinasi" of record 3: issue 15)
     assert sorted(ids(ix.search("vaccination"))) == [2, 3]
     assert ids(ix.search("vaccinations elderly")) == [2]
 
 
-def test_region_and_innovator_names_are_searchable(ix: SearchIndex) -> None:
+def test_region_and_innovator_names_are_searchable(ix: AnyIndex) -> None:
     assert ids(ix.search("Surabaya")) == [3]
     assert ids(ix.search("gadjah mada")) == [6]
     assert sorted(ids(ix.search("jawa barat"))) == [1, 4]
 
 
-def test_title_outweighs_summary_outweighs_other_sections(tmp_path: Path) -> None:
-    index = SearchIndex(tmp_path / "index")
+def test_title_outweighs_summary_outweighs_other_sections(
+    new_index: Callable[[], AnyIndex],
+) -> None:
+    index = new_index()
     filler = "Program ini berjalan di tingkat kelurahan bersama warga setempat."
     index.rebuild(
         [
@@ -247,7 +242,7 @@ def test_title_outweighs_summary_outweighs_other_sections(tmp_path: Path) -> Non
     index.close()
 
 
-def test_filters_or_within_and_across_with_exact_facets(ix: SearchIndex) -> None:
+def test_filters_or_within_and_across_with_exact_facets(ix: AnyIndex) -> None:
     health = ix.search("", {"sector": ["kesehatan"]})
     assert health.total == 3 and sorted(ids(health)) == [1, 2, 3]
     assert health.facets["sector"] == {"kesehatan": 3, "informasi": 1}
@@ -274,7 +269,7 @@ def test_filters_or_within_and_across_with_exact_facets(ix: SearchIndex) -> None
         ix.search("", {"colour": ["red"]})
 
 
-def test_year_facet_and_filter(ix: SearchIndex) -> None:
+def test_year_facet_and_filter(ix: AnyIndex) -> None:
     everything = ix.search("")
     assert everything.facets["year"] == {"2020": 3, "2021": 2}  # one has no start date
     result = ix.search("", {"year": ["2021"]})
@@ -282,14 +277,14 @@ def test_year_facet_and_filter(ix: SearchIndex) -> None:
     assert result.facets["year"] == {"2021": 2}
 
 
-def test_facets_count_all_matches_not_just_the_page(ix: SearchIndex) -> None:
+def test_facets_count_all_matches_not_just_the_page(ix: AnyIndex) -> None:
     result = ix.search("", per_page=2)
     assert len(result.hits) == 2 and result.total == 6
     assert sum(result.facets["focus"].values()) == 6
     assert result.facets["sector"]["kesehatan"] == 3
 
 
-def test_empty_query_lists_newest_first_and_sort_newest(ix: SearchIndex) -> None:
+def test_empty_query_lists_newest_first_and_sort_newest(ix: AnyIndex) -> None:
     assert ids(ix.search("", per_page=10)) == NEWEST_FIRST
     assert ids(ix.search("", sort="newest", per_page=10)) == NEWEST_FIRST
     assert ids(ix.search("daring", sort="newest")) == [5, 4]
@@ -297,14 +292,14 @@ def test_empty_query_lists_newest_first_and_sort_newest(ix: SearchIndex) -> None
     assert ids(ix.search("", {"province": ["32", "35"]}, per_page=2, page=2)) == [1]
 
 
-def test_page_past_the_end_keeps_the_total(ix: SearchIndex) -> None:
+def test_page_past_the_end_keeps_the_total(ix: AnyIndex) -> None:
     result = ix.search("", page=3, per_page=5)
     assert result.hits == [] and result.total == 6
     result = ix.search("daring", page=2)
     assert result.hits == [] and result.total == 2
 
 
-def test_bad_arguments_raise_value_error(ix: SearchIndex) -> None:
+def test_bad_arguments_raise_value_error(ix: AnyIndex) -> None:
     with pytest.raises(ValueError):
         ix.search("x", page=0)
     with pytest.raises(ValueError):
@@ -323,7 +318,7 @@ ALL = len(CATALOGUE)  # a query without words lists everything
      ("a:b:c", 0), ("[", ALL), ("{}", ALL), ("\\", ALL), ("^2", 0), ("~", ALL), ("'", ALL),
      ("vaksin AND", 1), ("OR obat", 1), ("(obat", 1), ("obat)", 1)],
 )  # fmt: skip
-def test_malformed_queries_fall_back_to_plain_words(ix: SearchIndex, q: str, total: int) -> None:
+def test_malformed_queries_fall_back_to_plain_words(ix: AnyIndex, q: str, total: int) -> None:
     # the plain words: "vaksin" (of "vaksinasi") in record 3, "obat" in record 1; "title", "a b c"
     # and "2" nowhere; no words at all (operators, stopwords) lists everything
     result = ix.search(q)
@@ -331,7 +326,7 @@ def test_malformed_queries_fall_back_to_plain_words(ix: SearchIndex, q: str, tot
     assert set(result.facets) == set(FACETS)
 
 
-def test_malformed_queries_keep_their_words(ix: SearchIndex) -> None:
+def test_malformed_queries_keep_their_words(ix: AnyIndex) -> None:
     assert ids(ix.search('"vaksinasi')) == [3]
     assert ids(ix.search("obat)")) == [1]
     assert ix.search("AND OR").total == len(CATALOGUE)  # nothing to search for: list all
@@ -339,7 +334,7 @@ def test_malformed_queries_keep_their_words(ix: SearchIndex) -> None:
     assert ix.search("title:(").total == 0  # a plain word "title" that nothing contains
 
 
-def test_query_syntax(ix: SearchIndex) -> None:
+def test_query_syntax(ix: AnyIndex) -> None:
     assert ids(ix.search('"bantuan sosial"')) == [4]
     assert ids(ix.search('"sosial bantuan"')) == []
     assert ids(ix.search("covid-19 obat")) == [1]
@@ -350,14 +345,14 @@ def test_query_syntax(ix: SearchIndex) -> None:
     assert excluded.total == 4 and 4 not in ids(excluded) and 5 not in ids(excluded)
 
 
-def test_many_words_fall_back_to_any_word(ix: SearchIndex) -> None:
+def test_many_words_fall_back_to_any_word(ix: AnyIndex) -> None:
     # No record has all of these words; the ones with more of them come first.
     result = ix.search("radio siaran pasien obat")
     assert result.total == 2
     assert set(ids(result)) == {1, 5}
 
 
-def test_suggestion_for_misspelled_words(ix: SearchIndex) -> None:
+def test_suggestion_for_misspelled_words(ix: AnyIndex) -> None:
     assert ix.search("vaksinsi").suggestion == "vaksinasi"
     assert ix.suggest("bantuan sosil") == "bantuan sosial"
     assert ix.search("vaksinasi").suggestion is None
@@ -370,8 +365,8 @@ def test_suggestion_for_misspelled_words(ix: SearchIndex) -> None:
     assert ix.search("").total == len(CATALOGUE) + 1  # the vocabulary is no result
 
 
-def test_highlight_marks_matches_and_escapes_html(tmp_path: Path) -> None:
-    index = SearchIndex(tmp_path / "index")
+def test_highlight_marks_matches_and_escapes_html(new_index: Callable[[], AnyIndex]) -> None:
+    index = new_index()
     script = "Warga <script>alert('x')</script> dapat vaksinasi gratis."
     index.rebuild(
         [
@@ -398,7 +393,7 @@ def test_highlight_marks_matches_and_escapes_html(tmp_path: Path) -> None:
     index.close()
 
 
-def test_similar_returns_other_documents(ix: SearchIndex) -> None:
+def test_similar_returns_other_documents(ix: AnyIndex) -> None:
     ix.upsert(
         [
             record(7, "Vaksinasi lansia keliling", "Tim vaksinasi mendatangi lansia di rumah."),
@@ -414,7 +409,7 @@ def test_similar_returns_other_documents(ix: SearchIndex) -> None:
 # -- writing ------------------------------------------------------------------------------------
 
 
-def test_upsert_replaces_without_duplicates(ix: SearchIndex) -> None:
+def test_upsert_replaces_without_duplicates(ix: AnyIndex) -> None:
     changed = record(1, "Layanan antar obat gratis", "Obat diantar kurir.", updated_at="2024-01-01")
     assert ix.upsert([changed, changed]) == 1
     assert ix.search("").total == len(CATALOGUE)
@@ -424,7 +419,7 @@ def test_upsert_replaces_without_duplicates(ix: SearchIndex) -> None:
     assert ix.upsert([]) == 0
 
 
-def test_remove_removes(ix: SearchIndex) -> None:
+def test_remove_removes(ix: AnyIndex) -> None:
     assert ix.remove([1, 999]) == 1
     assert ix.search("obat").total == 0
     assert ix.search("").total == len(CATALOGUE) - 1
@@ -433,13 +428,15 @@ def test_remove_removes(ix: SearchIndex) -> None:
     assert ix.search("", {"province": ["32"]}).facets["province"] == {"32": 1}
 
 
-def test_stamps_map_ids_to_updated_at(ix: SearchIndex) -> None:
+def test_stamps_map_ids_to_updated_at(ix: AnyIndex) -> None:
     assert ix.stamps() == {r["id"]: r["updated_at"] for r in CATALOGUE}
 
 
-def test_changes_by_another_instance_are_seen(ix: SearchIndex, tmp_path: Path) -> None:
+def test_changes_by_another_instance_are_seen(
+    ix: AnyIndex, new_index: Callable[[], AnyIndex]
+) -> None:
     assert ix.search("").total == 6
-    other = SearchIndex(tmp_path / "index")
+    other = new_index()
     other.upsert([record(8, "Dapur umum", "Makanan untuk warga isolasi.")])
     assert ids(ix.search("dapur")) == [8]
     other.rebuild(CATALOGUE[:2])
@@ -450,11 +447,11 @@ def test_changes_by_another_instance_are_seen(ix: SearchIndex, tmp_path: Path) -
     other.close()
 
 
-def test_rebuild_swaps_and_leaves_no_temp_dir(ix: SearchIndex, tmp_path: Path) -> None:
+def test_rebuild_swaps_and_leaves_no_temp_dir(whoosh_ix: SearchIndex, tmp_path: Path) -> None:
     before = os.stat(tmp_path / "index").st_ino
-    assert ix.rebuild(CATALOGUE[:2] + [CATALOGUE[0]]) == 2  # a repeated id counts once
+    assert whoosh_ix.rebuild(CATALOGUE[:2] + [CATALOGUE[0]]) == 2  # a repeated id counts once
     assert os.stat(tmp_path / "index").st_ino != before
-    assert ix.search("").total == 2
+    assert whoosh_ix.search("").total == 2
     assert sorted(os.listdir(tmp_path)) == ["index"]
 
 
@@ -469,7 +466,7 @@ def test_parallel_rebuild(tmp_path: Path) -> None:
     index.close()
 
 
-def test_failed_rebuild_keeps_the_old_index(ix: SearchIndex, tmp_path: Path) -> None:
+def test_failed_rebuild_keeps_the_old_index(whoosh_ix: SearchIndex, tmp_path: Path) -> None:
     def failing() -> Any:
         # More than Whoosh's batch of 100 documents, so worker processes get work.
         for i in range(250):
@@ -477,11 +474,11 @@ def test_failed_rebuild_keeps_the_old_index(ix: SearchIndex, tmp_path: Path) -> 
         raise RuntimeError("database went away")
 
     for threshold in (2000, 2):  # one process, then worker processes
-        ix.parallel_threshold = threshold
+        whoosh_ix.parallel_threshold = threshold
         with pytest.raises(RuntimeError, match="went away"):
-            ix.rebuild(failing())
+            whoosh_ix.rebuild(failing())
         assert not multiprocessing.active_children()  # no worker left behind
-        assert ix.search("").total == len(CATALOGUE)
+        assert whoosh_ix.search("").total == len(CATALOGUE)
         assert sorted(os.listdir(tmp_path)) == ["index"]
 
 
@@ -503,7 +500,7 @@ def test_rebuild_refuses_to_replace_a_directory_that_is_not_an_index(tmp_path: P
     assert (tmp_path / "index" / "notes.txt").read_text() == "keep me"
 
 
-def test_locked_index_raises_search_unavailable(ix: SearchIndex, tmp_path: Path) -> None:
+def test_locked_index_raises_search_unavailable(whoosh_ix: SearchIndex, tmp_path: Path) -> None:
     holder = whoosh_index.open_dir(str(tmp_path / "index"), schema=SCHEMA).writer()
     try:
         impatient = SearchIndex(tmp_path / "index", writer_timeout=0.1)
@@ -530,16 +527,16 @@ def test_missing_index_raises_search_unavailable(tmp_path: Path) -> None:
         index.stamps()
 
 
-def test_index_deleted_after_opening_raises(ix: SearchIndex, tmp_path: Path) -> None:
-    assert ix.search("").total == 6
+def test_index_deleted_after_opening_raises(whoosh_ix: SearchIndex, tmp_path: Path) -> None:
+    assert whoosh_ix.search("").total == 6
     import shutil
 
     shutil.rmtree(tmp_path / "index")
     with pytest.raises(SearchUnavailable):
-        ix.search("")
+        whoosh_ix.search("")
 
 
-def test_index_from_another_version_needs_rebuild(ix: SearchIndex, tmp_path: Path) -> None:
+def test_index_from_another_version_needs_rebuild(whoosh_ix: SearchIndex, tmp_path: Path) -> None:
     (tmp_path / "index" / "registry-index.txt").write_text("schema 0\n")
     fresh = SearchIndex(tmp_path / "index")
     assert fresh.exists() and fresh.needs_rebuild()
@@ -547,7 +544,7 @@ def test_index_from_another_version_needs_rebuild(ix: SearchIndex, tmp_path: Pat
         fresh.search("")
 
 
-def test_writes_are_seen_by_an_already_open_searcher(ix: SearchIndex) -> None:
+def test_writes_are_seen_by_an_already_open_searcher(ix: AnyIndex) -> None:
     # Whoosh's searcher.refresh() reuses segment readers with stale deletion sets
     assert 1 in ix.stamps() and ix.search("obat").total >= 1  # the searcher is open now
     ix.upsert([record(1, "Dapur umum relawan", "Makanan untuk warga.", updated_at="2024-02-02")])
@@ -561,7 +558,7 @@ def test_writes_are_seen_by_an_already_open_searcher(ix: SearchIndex) -> None:
 # -- phrases on stored text -----------------------------------------------------------------------
 
 
-def test_phrases_are_checked_on_the_stored_text(ix: SearchIndex) -> None:
+def test_phrases_are_checked_on_the_stored_text(ix: AnyIndex) -> None:
     # record 1's title: "Layanan antar obat untuk pasien isolasi mandiri"
     assert ids(ix.search('"antar obat"')) == [1]
     assert ids(ix.search('"obat antar"')) == []
@@ -670,10 +667,10 @@ def test_block_reads_equal_stepping_through_postings(
     index.close()
 
 
-def test_index_files_are_read_in_place(ix: SearchIndex) -> None:
+def test_index_files_are_read_in_place(whoosh_ix: SearchIndex) -> None:
     # CompoundStorage opens the parts of a segment with our subset(), not a copy:
     # if a Whoosh upgrade changes that, searching still works but memory grows.
-    searcher, _ = ix._state()
+    searcher, _ = whoosh_ix._state()
     leaf = searcher.reader().leaf_readers()[0][0]
     parts = leaf._storage
     parts = getattr(parts, "a", parts)  # an OverlayStorage puts the compound file first
@@ -702,16 +699,16 @@ def test_mapped_file_reads_like_a_file(tmp_path: Path) -> None:
         assert plain.read() == b""
 
 
-def test_warm_builds_the_view_before_the_first_search(ix: SearchIndex) -> None:
-    ix.close()
-    assert ix._view is None
-    ix.warm()
-    assert ix._view is not None and ix._view.count == len(CATALOGUE)
-    assert ids(ix.search("pelayanan")) == [1]
+def test_warm_builds_the_view_before_the_first_search(whoosh_ix: SearchIndex) -> None:
+    whoosh_ix.close()
+    assert whoosh_ix._view is None
+    whoosh_ix.warm()
+    assert whoosh_ix._view is not None and whoosh_ix._view.count == len(CATALOGUE)
+    assert ids(whoosh_ix.search("pelayanan")) == [1]
 
 
 def test_a_failed_worker_keeps_the_old_index(
-    ix: SearchIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    whoosh_ix: SearchIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(rec: Any) -> Any:
         if rec["id"] == 4:
@@ -719,9 +716,9 @@ def test_a_failed_worker_keeps_the_old_index(
         return document_for(rec)
 
     monkeypatch.setattr(building, "document_for", broken)
-    ix.parallel_threshold = 2
+    whoosh_ix.parallel_threshold = 2
     with pytest.raises(SearchUnavailable, match="worker"):
-        ix.rebuild(CATALOGUE[:3] + [record(10, "Baru", "Inovasi baru."), CATALOGUE[3]])
+        whoosh_ix.rebuild(CATALOGUE[:3] + [record(10, "Baru", "Inovasi baru."), CATALOGUE[3]])
     assert not multiprocessing.active_children()
-    assert ix.search("").total == len(CATALOGUE)
+    assert whoosh_ix.search("").total == len(CATALOGUE)
     assert sorted(os.listdir(tmp_path)) == ["index"]

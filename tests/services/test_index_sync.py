@@ -12,7 +12,7 @@ from whoosh import index as whoosh_index
 from registry.database import run_with_retry
 from registry.extensions import db
 from registry.models import Innovation
-from registry.search import SCHEMA
+from registry.search import SCHEMA, SearchIndex
 from registry.services import catalogue, indexing
 
 
@@ -33,6 +33,7 @@ def published_ids() -> set[int]:
 def test_an_update_that_failed_after_commit_is_retried_by_the_next_sync(app, innovation_data):
     with app.app_context():
         index = indexing.get_index()
+        assert isinstance(index, SearchIndex)  # the Whoosh backend's lock
         index.writer_timeout = 0.1
         holder = whoosh_index.open_dir(app.config["INDEX_DIR"], schema=SCHEMA).writer()
         try:  # another process holds the index: the update after this commit fails

@@ -10,6 +10,11 @@ from registry.services import catalogue
 
 
 @pytest.fixture
+def search_backend(both_search_backends):
+    return both_search_backends  # the search contract: on both backends
+
+
+@pytest.fixture
 def catalogue_rows(app, innovation_data):
     with app.app_context():
         rows = [
@@ -142,10 +147,17 @@ def test_uninitialized_database_says_run_init(bare_app):
 def test_missing_index_is_503_not_500(app, client, catalogue_rows, tmp_path):
     import shutil
 
-    app.extensions["registry.search"].close()
-    shutil.rmtree(app.config["INDEX_DIR"])
+    from sqlalchemy import text
+
+    if app.config["SEARCH_BACKEND"] == "postgres":
+        with app.app_context():
+            db.session.execute(text("UPDATE search_state SET built = false"))
+            db.session.commit()
+    else:
+        app.extensions["registry.search"].close()
+        shutil.rmtree(app.config["INDEX_DIR"])
     response = client.get("/api/v1/innovations?q=obat")
-    assert response.status_code == 503
+    assert response.status_code == 503 and response.headers["Retry-After"]
     assert "registry index rebuild" in response.get_json()["detail"]
 
 
