@@ -16,8 +16,8 @@ harvest source (`registry users add/token`, `registry harvest sources add`; the 
 carry no source, so ``source=`` matches nothing), VACUUM ANALYZE on PostgreSQL (what autovacuum
 does to a settled table; SQLite is left as the import leaves it), the database's size and each
 table's and index's (PostgreSQL pg_relation_size, SQLite dbstat). Then, in process (Flask test
-client, CSRF and rate limits off), each listing is asked --repeat times after two untimed
-warm-ups, with its parameters varied (pages, words, windows, provinces): p50/p95/max in ms.
+client, CSRF and rate limits off), each listing is asked --repeat times after --warmup (2)
+untimed ones, with its parameters varied (pages, words, windows, provinces): p50/p95/max in ms.
 
 Probed, not required: an ``after`` cursor in the API's answer (any string field named like a
 cursor) is then followed from around page 500; extra count fields (``total_estimated`` and the
@@ -285,15 +285,16 @@ def percentile(values: list[float], share: float) -> float:
 
 
 class Timer:
-    def __init__(self, repeat: int):
+    def __init__(self, repeat: int, warmup: int):
         self.repeat = repeat
+        self.warmup = warmup
         self.results: list[dict[str, Any]] = []
 
     def time(
         self, label: str, kind: str, request: Callable[[int], Any], *, expect: int = 200
     ) -> dict[str, Any]:
-        """Ask ``request(i)`` twice untimed, then ``repeat`` times timed."""
-        for i in range(2):
+        """Ask ``request(i)`` ``warmup`` times untimed, then ``repeat`` times timed."""
+        for i in range(self.warmup):
             request(-1 - i)
         times, statuses, counts, extras = [], set(), [], {}
         for i in range(self.repeat):
@@ -337,9 +338,9 @@ def find_cursor(body: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def time_listings(
-    app: Any, token: str, fact: dict[str, Any], posts: int, repeat: int, seed: int = 18
+    app: Any, token: str, fact: dict[str, Any], posts: int, repeat: int, warmup: int
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    rng = random.Random(seed)
+    rng = random.Random(18)
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
 
@@ -367,7 +368,7 @@ def time_listings(
         start = (ARCHIVE_START + dt.timedelta(days=rng.randint(0, days - 7))).date()
         return f"date_from={start}&date_to={start + dt.timedelta(days=6)}"
 
-    timer = Timer(repeat)
+    timer = Timer(repeat, warmup)
     t = timer.time
     t("API status=new, default order, page 1-5", "api",
       lambda i: api(f"page={rng.randint(1, 5)}"))  # fmt: skip
@@ -474,6 +475,7 @@ def one_run(args: argparse.Namespace, backend: str, posts: int, workdir: Path) -
         "code": code_version(),
         "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "repeat": args.repeat,
+        "warmup": args.warmup,
     }
     print(f"\n== {backend}, {posts:,} posts, code {report['code']}", flush=True)
     if args.skip_import:
@@ -501,7 +503,9 @@ def one_run(args: argparse.Namespace, backend: str, posts: int, workdir: Path) -
     print(f"facts: {fact['posts']:,} posts, candidates {fact['candidates']}; "
           f"database {report['sizes']['database_mb']} MB", flush=True)  # fmt: skip
     report["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
-    report["listings"], report["probe"] = time_listings(app, token, fact, posts, args.repeat)
+    report["listings"], report["probe"] = time_listings(
+        app, token, fact, posts, args.repeat, args.warmup
+    )
     report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     target = API_TARGET_MS[backend]
     for row in report["listings"]:
@@ -537,6 +541,7 @@ def main() -> None:
     parser.add_argument("--posts", default="600000,3000000", help="sizes, comma-separated")
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per listing")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed requests before those")
     parser.add_argument("--skip-import", action="store_true", help="reuse the last import")
     parser.add_argument(
         "--upgrade", action="store_true", help="with --skip-import: time `registry db upgrade`"
