@@ -534,6 +534,33 @@ def print_table(reports: list[dict[str, Any]]) -> None:
                   f"{row['target_p95_ms']:>8}  {'yes' if row['met'] else 'NO'}")  # fmt: skip
 
 
+def markdown(paths: list[str]) -> None:
+    """A Markdown table of earlier results side by side: p50 / p95 ms of each listing."""
+    reports = [json.loads(Path(p).read_text()) for p in paths]
+    heads = [
+        f"{r['backend']} {r['posts'] // 1000}k {r['code']['branch']}@{r['code']['commit']}"
+        for r in reports
+    ]
+    print("| listing | " + " | ".join(heads) + " |")
+    print("|---|" + "---:|" * len(reports))
+    labels = list(dict.fromkeys(row["what"] for r in reports for row in r["listings"]))
+    for label in labels:
+        cells = []
+        for r in reports:
+            row = next((x for x in r["listings"] if x["what"] == label), None)
+            cells.append(f"{row['p50_ms']:,} / {row['p95_ms']:,}" if row else "–")
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    facts = [
+        ("import, posts/s", lambda r: f"{r['import']['posts_per_s']:,}"),
+        ("candidates", lambda r: f"{sum(r['facts']['candidates'].values()):,}"),
+        ("database MB", lambda r: f"{r['sizes']['database_mb']:,}"),
+        ("load average (1 min) during the listings",
+         lambda r: f"{r['load_average_before'][0]}–{r['load_average_after'][0]}"),
+    ]  # fmt: skip
+    for label, cell in facts:
+        print(f"| {label} | " + " | ".join(cell(r) for r in reports) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -547,7 +574,13 @@ def main() -> None:
         "--upgrade", action="store_true", help="with --skip-import: time `registry db upgrade`"
     )
     parser.add_argument("--workdir", default="/tmp/bench-inbox", help="archives and instances")
+    parser.add_argument(
+        "--markdown", nargs="+", metavar="JSON", help="only print these results as a table"
+    )
     args = parser.parse_args()
+    if args.markdown:
+        markdown(args.markdown)
+        return
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     reports = []
