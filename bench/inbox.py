@@ -70,6 +70,9 @@ HTML_TARGET_MS = 200
 # --------------------------------------------------------------------------- the instance
 
 
+LABEL: list[str] = []  # --label: the name of the code under test in results
+
+
 def code_version() -> dict[str, Any]:
     def git(*args: str) -> str:
         done = subprocess.run(
@@ -79,7 +82,7 @@ def code_version() -> dict[str, Any]:
 
     return {
         "path": str(CODE),
-        "branch": git("rev-parse", "--abbrev-ref", "HEAD"),
+        "branch": LABEL[0] if LABEL else git("rev-parse", "--abbrev-ref", "HEAD"),
         "commit": git("rev-parse", "--short", "HEAD"),
         "uncommitted_registry_changes": bool(git("status", "--porcelain", "--", "registry")),
     }
@@ -577,7 +580,9 @@ def main() -> None:
     parser.add_argument(
         "--markdown", nargs="+", metavar="JSON", help="only print these results as a table"
     )
+    parser.add_argument("--label", default="", help="the code's name in results (its branch)")
     args = parser.parse_args()
+    LABEL.extend([args.label] if args.label else [])
     if args.markdown:
         markdown(args.markdown)
         return
