@@ -70,6 +70,7 @@ HTML_TARGET_MS = 200
 # --------------------------------------------------------------------------- the instance
 
 
+ONLY: list[str] = []  # --only: time only the listings whose label holds one of these
 LABEL: list[str] = []  # --label: the name of the code under test in results
 
 
@@ -297,6 +298,8 @@ class Timer:
         self, label: str, kind: str, request: Callable[[int], Any], *, expect: int = 200
     ) -> dict[str, Any]:
         """Ask ``request(i)`` ``warmup`` times untimed, then ``repeat`` times timed."""
+        if ONLY and not any(word in label for word in ONLY):
+            return {}
         for i in range(self.warmup):
             request(-1 - i)
         times, statuses, counts, extras = [], set(), [], {}
@@ -580,9 +583,13 @@ def main() -> None:
     parser.add_argument(
         "--markdown", nargs="+", metavar="JSON", help="only print these results as a table"
     )
+    parser.add_argument(
+        "--only", default="", help="time only the listings whose label holds one of these (a;b)"
+    )
     parser.add_argument("--label", default="", help="the code's name in results (its branch)")
     args = parser.parse_args()
     LABEL.extend([args.label] if args.label else [])
+    ONLY.extend(w for w in args.only.split(";") if w)
     if args.markdown:
         markdown(args.markdown)
         return
