@@ -33,6 +33,7 @@ import json
 import math
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -87,6 +88,11 @@ def code_version() -> dict[str, Any]:
         "commit": git("rev-parse", "--short", "HEAD"),
         "uncommitted_registry_changes": bool(git("status", "--porcelain", "--", "registry")),
     }
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 class Instance:
@@ -145,11 +151,17 @@ class Instance:
         self.wipe()
         init_seconds, _ = self.run("init")
         load_before = os.getloadavg()
+        cpu_before = children_cpu()
         seconds, out = self.run("harvest", "import", str(archive), "--format", "jsonl")
+        cpu = children_cpu() - cpu_before
         result = {
             "posts": posts,
             "seconds": round(seconds, 1),
             "posts_per_s": round(posts / seconds),
+            # the command's processes (importer and scorer; not PostgreSQL's): on a shared
+            # machine, posts per CPU-second tell more than the wall time
+            "cpu_seconds": round(cpu, 1),
+            "posts_per_cpu_s": round(posts / cpu),
             "init_seconds": round(init_seconds, 1),
             "load_average_before": [round(x, 2) for x in load_before],
             "load_average_after": [round(x, 2) for x in os.getloadavg()],
