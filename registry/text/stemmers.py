@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from .words import STOPWORDS, fold
+from .words import STOPWORDS, TOKEN_RE, fold
 
 __all__ = ["index_term", "stem", "stem_en", "stem_id"]
 
@@ -80,3 +80,8 @@ def index_term(token: str) -> str | None:
     if word in STOPWORDS:
         return None
     return stem(word)
+
+
+def index_terms(text: str) -> list[str]:
+    """The indexed terms of a text in order, stopwords dropped."""
+    return [t for t in map(index_term, TOKEN_RE.findall(text)) if t is not None]
