@@ -142,11 +142,13 @@ def index() -> Any:
             request.args,
             per_page_default=current_app.config["PER_PAGE_DEFAULT"],
             per_page_max=current_app.config["PER_PAGE_MAX"],
+            count_bound=current_app.config["INBOX_COUNT_BOUND"],
         )
+        page = curation.list_page(params)
     except Invalid as exc:
         problem = exc
         params = curation.InboxParams(per_page=current_app.config["PER_PAGE_DEFAULT"])
-    page = curation.list_page(params)
+        page = curation.list_page(params)
     matches = curation.innovations_by_id([c.matches_innovation_id for c in page.items])
     status = 400 if problem is not None else 200
     return render_template(
@@ -164,6 +166,12 @@ def index() -> Any:
         provinces=[(p.code, p.label(current_locale())) for p in taxonomy.provinces()],
         sources=harvesting.list_sources(),
         page_url=lambda n: url_for("inbox.index", **params.as_args(), page=n),
+        max_page_offset=curation.MAX_PAGE_OFFSET,
+        next_url=(
+            url_for("inbox.index", **params.as_args(), page=page.page + 1, after=page.next_after)
+            if page.next_after
+            else None
+        ),
         here=request.full_path.rstrip("?"),
         undo=_take_undo(),
         nav="inbox",
