@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
-
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,

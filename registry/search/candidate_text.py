@@ -8,7 +8,9 @@ AND/OR/NOT, +/-, broken syntax read as words, synonyms), over the same analyzer'
 
 from __future__ import annotations
 
-from sqlalchemy import false, func, literal_column, select, table, true
+from typing import Any
+
+from sqlalchemy import Select, false, func, literal_column, select, table, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..models import Candidate
@@ -44,7 +46,7 @@ def _condition(sql: SqlText, dialect: str) -> ColumnElement[bool]:
     return parts[0] if len(parts) == 1 else parts[0] & parts[1]
 
 
-def _fts_rows(match: str) -> object:
+def _fts_rows(match: str) -> Select[Any]:
     """The candidate ids whose terms match an FTS5 expression."""
     fts = table(FTS_TABLE)
     return (

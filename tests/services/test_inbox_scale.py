@@ -166,7 +166,9 @@ def test_uncertainty_follows_a_moved_threshold_without_rewriting_rows(crowd):
         assert [r.id for r in rows] == reference("uncertainty", "new", threshold)
         # a cursor taken under one threshold goes on under another, from the same candidate
         first = listing.ordered_rows("uncertainty", ["new"], None, threshold, limit=4)
-        after = listing.decode_cursor(listing.Position.of("uncertainty", first[-1]).encode(), "uncertainty")
+        after = listing.decode_cursor(
+            listing.Position.of("uncertainty", first[-1]).encode(), "uncertainty"
+        )
         rest = listing.ordered_rows("uncertainty", ["new"], None, threshold, after=after, limit=100)
         assert [r.id for r in first + rest] == reference("uncertainty", "new", threshold)
     assert db.session.scalar(select(func.max(Candidate.updated_at))) == updated
@@ -279,6 +281,7 @@ def test_the_text_index_keeps_step_with_edits_merges_and_takedowns(ctx):
     post = db.session.scalar(
         select(Post).where(Post.candidate_id == short.id, Post.text.contains("Wonosari"))
     )
+    assert post is not None
     takedown_post(post.platform, post.external_id, actor=curator)
     db.session.commit()
     fts_in_step()
@@ -290,16 +293,15 @@ def test_the_text_index_keeps_step_with_an_import(ctx, tmp_path: Path):
     result = runner("inline").import_file(write_archive(tmp_path / "a.jsonl", 1500), "jsonl")
     assert result.new == 1500
     fts_in_step()
-    assert db.session.scalar(select(func.count()).select_from(Candidate)) > 100
+    assert (db.session.scalar(select(func.count()).select_from(Candidate)) or 0) > 100
     # the import updates candidates whose representative text changes: still in step, and
     # every candidate holding "isolasi" is found by it
     wanted = sorted(
-        c.id
-        for c in db.session.scalars(select(Candidate))
-        if "isolasi" in (c.text or "").lower()
+        c.id for c in db.session.scalars(select(Candidate)) if "isolasi" in (c.text or "").lower()
     )
     assert sorted(walk("score", "all", 100, q="isolasi")) == wanted
-    assert curation.list_candidates(q="isolasi", status="all").total == len(wanted) > 20
+    assert curation.list_candidates(q="isolasi", status="all").total == len(wanted)
+    assert len(wanted) > 20
 
 
 # --------------------------------------------------------------------------- the migration
@@ -325,7 +327,12 @@ def test_migration_0012_backfills_the_new_columns_and_the_text_index(bare_app: F
                         " updated_at) VALUES (:id, 'new', 0.5, :body, :platforms, 1, '{}', '[]',"
                         " '', '', :seen, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
                     ),
-                    {"id": i, "body": body, "platforms": platforms, "seen": dt.datetime(2020, 5, i)},
+                    {
+                        "id": i,
+                        "body": body,
+                        "platforms": platforms,
+                        "seen": dt.datetime(2020, 5, i),
+                    },
                 )
         upgrade()
         rows = db.session.execute(

@@ -16,6 +16,7 @@ activates it.
 
 from __future__ import annotations
 
+from .counting import COUNT_BOUND
 from .decisions import (
     DECISIONS,
     MAX_ITEMS,
@@ -32,7 +33,6 @@ from .decisions import (
     reject,
     reopen,
 )
-from .counting import COUNT_BOUND
 from .drafts import draft_data
 from .inbox import (
     MAX_PAGE_OFFSET,

@@ -15,7 +15,6 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Select, and_, literal, or_, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
@@ -89,7 +88,7 @@ def sort_rows(rows: list[Row], sort: str, threshold: float) -> None:
 
 def _streams(
     sort: str, status: str | None, threshold: float, after: Position | None
-) -> list[Select[Any]]:
+) -> list[Select[int, float, dt.datetime | None]]:
     """One status's streams in the sort's order, each from an index."""
     score, ident, seen = Candidate.score, Candidate.id, Candidate.seen_at
     base = select(Candidate.id, Candidate.score, Candidate.seen_at)
