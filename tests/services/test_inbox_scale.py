@@ -197,11 +197,19 @@ def test_counts_stop_at_the_bound_and_say_they_are_estimated(ctx):
     assert estimated.total_estimated and estimated.count_bound == 5 and estimated.total > 5
     assert len(estimated.items) == 4 and estimated.next_after is not None
     assert walk("score", "new", 5) == reference("score", "new", 0.5)
-    with pytest.raises(Invalid) as deep:
-        curation.list_candidates(
-            count_bound=5, page=curation.MAX_PAGE_OFFSET // 20 + 2, per_page=20
+    # a page number deeper than page numbers reach: past the end, an empty page, exactly
+    # counted; short of it (more candidates than that), a 400 that points to the cursor
+    deep = curation.MAX_PAGE_OFFSET // 5 + 2
+    past = curation.list_candidates(count_bound=5, page=deep, per_page=5)
+    assert (past.items, past.total, past.total_estimated) == ([], 16, False)
+    for i in range(curation.MAX_PAGE_OFFSET // 1000 + 1):
+        db.session.add_all(
+            Candidate(id=200_000 + i * 1000 + j, text="x", score=0.3) for j in range(1000)
         )
-    assert deep.value.param == "page"
+    db.session.commit()
+    with pytest.raises(Invalid) as too_deep:
+        curation.list_candidates(count_bound=5, page=deep, per_page=5)
+    assert too_deep.value.param == "page"
 
 
 def test_a_bad_cursor_or_another_sorts_cursor_is_refused_naming_after(crowd):

@@ -43,6 +43,12 @@ def count(where: ColumnElement[bool] | None, bound: int = COUNT_BOUND) -> Count:
     return Count(max(bound + 1, estimate), True, bound)
 
 
+def exact(where: ColumnElement[bool] | None) -> int:
+    """Every candidate matching ``where``, counted (as costly as the table is large)."""
+    matching = select(func.count(Candidate.id))
+    return int(db.session.scalar(matching.where(where) if where is not None else matching) or 0)
+
+
 def _matches(where: ColumnElement[bool] | None, windows: list[tuple[int, int]]) -> int:
     """The candidates matching ``where`` among these id ranges, each read by id (SQLite is
     told not to prefer another index; PostgreSQL's planner sees the ranges are small)."""

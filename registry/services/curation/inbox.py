@@ -27,7 +27,7 @@ SORTS = ("score", "newest", "uncertainty")
 PLATFORMS = ("twitter", "mastodon", "bluesky", "rss", "file")
 MAX_QUERY_CHARS = 200
 # how deep page numbers reach when the total is estimated (beyond: the ``after`` cursor)
-MAX_PAGE_OFFSET = 10_000
+MAX_PAGE_OFFSET = 20_000
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
@@ -184,6 +184,11 @@ def list_candidates(
     if not counted.estimated and offset >= counted.total:
         return result  # past the end: nothing to read
     if counted.estimated and offset > MAX_PAGE_OFFSET:
+        # rare: one exact count tells a page past the end (empty) from one too deep to read
+        exact = counting.exact(and_(*every) if every else None)
+        if offset >= exact:
+            result.total, result.total_estimated = exact, False
+            return result
         raise Invalid(
             f"pages go {MAX_PAGE_OFFSET:,} candidates deep; follow next_after beyond",
             param="page",

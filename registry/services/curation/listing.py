@@ -30,9 +30,11 @@ EPSILON = 1e-9
 
 @dataclass(frozen=True)
 class Row:
+    """A listed candidate: its id and its sort value (score, or seen_at for newest): what the
+    sort's index holds, so that the streams read no table row."""
+
     id: int
-    score: float
-    seen_at: dt.datetime | None
+    value: Any
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,8 @@ class Position:
     @classmethod
     def of(cls, sort: str, row: Row) -> Position:
         if sort == "newest":
-            return cls(sort, row.seen_at or dt.datetime.min, row.id)
-        return cls(sort, float(row.score), row.id)
+            return cls(sort, row.value or dt.datetime.min, row.id)
+        return cls(sort, float(row.value), row.id)
 
     def encode(self) -> str:
         """The opaque ``after`` cursor."""
@@ -79,19 +81,19 @@ def decode_cursor(cursor: str, sort: str) -> Position:
 def sort_rows(rows: list[Row], sort: str, threshold: float) -> None:
     """Sort rows of several streams into the listing's order, in place."""
     if sort == "newest":
-        rows.sort(key=lambda r: (r.seen_at or dt.datetime.min, r.id), reverse=True)
+        rows.sort(key=lambda r: (r.value or dt.datetime.min, r.id), reverse=True)
     elif sort == "uncertainty":
-        rows.sort(key=lambda r: (abs(r.score - threshold), r.id))
+        rows.sort(key=lambda r: (abs(r.value - threshold), r.id))
     else:
-        rows.sort(key=lambda r: (-r.score, r.id))
+        rows.sort(key=lambda r: (-r.value, r.id))
 
 
 def _streams(
     sort: str, status: str | None, threshold: float, after: Position | None
-) -> list[Select[int, float, dt.datetime | None]]:
+) -> list[Select[int, Any]]:
     """One status's streams in the sort's order, each from an index."""
     score, ident, seen = Candidate.score, Candidate.id, Candidate.seen_at
-    base = select(Candidate.id, Candidate.score, Candidate.seen_at)
+    base = select(Candidate.id, seen if sort == "newest" else score)
     if status is not None:
         base = base.where(Candidate.status == status)
     if sort == "newest":
