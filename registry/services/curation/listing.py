@@ -15,6 +15,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, and_, literal, or_, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
