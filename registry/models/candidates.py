@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -101,14 +102,35 @@ class Candidate(Model):
 
 
 @event.listens_for(Candidate, "before_insert")
-@event.listens_for(Candidate, "before_update")
-def _keep_derived_columns(_mapper: object, _connection: object, candidate: Candidate) -> None:
+def _derive_on_insert(_mapper: object, _connection: object, candidate: Candidate) -> None:
     """The ORM's writes keep the derived columns in step (bulk writers set them themselves)."""
-    candidate.search_terms = search_terms(candidate.text)
-    candidate.platform_mask = platform_mask(candidate.platforms or ())
-    candidate.seen_at = candidate.last_seen or candidate.first_seen or candidate.created_at
-    if candidate.seen_at is None:
-        candidate.seen_at = candidate.created_at = utcnow()
+    _derive(candidate, text=True, platforms=True, seen=True)
+
+
+@event.listens_for(Candidate, "before_update")
+def _derive_on_update(_mapper: object, _connection: object, candidate: Candidate) -> None:
+    state = inspect(candidate)
+
+    def changed(*names: str) -> bool:
+        return any(state.attrs[n].history.has_changes() for n in names)
+
+    _derive(
+        candidate,
+        text=changed("text"),
+        platforms=changed("platforms"),
+        seen=changed("last_seen", "first_seen", "created_at"),
+    )
+
+
+def _derive(candidate: Candidate, *, text: bool, platforms: bool, seen: bool) -> None:
+    if text:
+        candidate.search_terms = search_terms(candidate.text)
+    if platforms:
+        candidate.platform_mask = platform_mask(candidate.platforms or ())
+    if seen:
+        candidate.seen_at = candidate.last_seen or candidate.first_seen or candidate.created_at
+        if candidate.seen_at is None:
+            candidate.seen_at = candidate.created_at = utcnow()
 
 
 class CandidateDecision(Model):
