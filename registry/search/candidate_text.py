@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, false, func, literal_column, select, table, true
+from sqlalchemy import Select, column, false, func, literal_column, select, table, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..models import Candidate
@@ -36,6 +36,8 @@ def _condition(sql: SqlText, dialect: str) -> ColumnElement[bool]:
         return vector.op("@@")(func.to_tsquery(literal_column(_SIMPLE), sql.tsquery))
     if sql.fts5 is None:
         return false()
+    # the matches as a set (SQLite reads them once per statement, in rowid order); asking the
+    # FTS5 table about one candidate at a time costs a full-text query per row
     parts: list[ColumnElement[bool]] = []
     if sql.fts5.match is not None:
         parts.append(Candidate.id.in_(_fts_rows(sql.fts5.match)))
@@ -48,9 +50,5 @@ def _condition(sql: SqlText, dialect: str) -> ColumnElement[bool]:
 
 def _fts_rows(match: str) -> Select[Any]:
     """The candidate ids whose terms match an FTS5 expression."""
-    fts = table(FTS_TABLE)
-    return (
-        select(literal_column("rowid"))
-        .select_from(fts)
-        .where(literal_column(FTS_TABLE).op("MATCH")(match))
-    )
+    fts = table(FTS_TABLE, column("rowid"))
+    return select(fts.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match))

@@ -254,6 +254,35 @@ def test_the_text_filter_finds_what_the_analyzer_stems(ctx):
     assert curation.list_candidates(q="yang dan di").total == 3  # only stopwords: no filter
 
 
+def test_an_estimated_text_count_marks_itself(ctx):
+    from registry.search.candidate_text import text_conditions
+    from registry.services.curation import counting
+
+    for i in range(30):
+        words = "posko relawan" if i % 3 else "posko dapur"
+        make_candidate(f"{words} nomor {i}", score=i / 40, status=("new", "rejected")[i % 2])
+    for i in range(6):  # ids far apart: the count above its bound samples windows of ids
+        db.session.add(Candidate(id=40_000 + i * 5_000, text=f"posko lumbung {i}", score=0.2))
+    db.session.commit()
+    dialect = db.session.get_bind().dialect.name
+    new = Candidate.status == "new"
+    for q, expected in (("posko", 36), ("posko -dapur", 26), ("relawan", 20), ("gudang", 0)):
+        (condition,) = text_conditions(q, dialect)[:1]
+        found = db.session.scalars(select(Candidate.id).where(condition)).all()
+        assert len(found) == expected, q
+        exact = counting.count(and_(new, condition), 100)
+        assert not exact.estimated
+        assert exact.total == counting.exact(and_(new, condition))
+        assert exact.total == len(
+            db.session.scalars(select(Candidate.id).where(new, condition)).all()
+        )
+        if exact.total > 3:
+            estimated = counting.count(and_(new, condition), 3)
+            assert estimated.estimated and estimated.total >= 4
+    page = curation.list_candidates(q="posko relawan", per_page=50)
+    assert len(page.items) == page.total == 10
+
+
 def fts_in_step() -> None:
     """Every candidate's terms are its text's, and the database's full-text index holds
     exactly them (SQLite checks its FTS5 table against the column)."""
