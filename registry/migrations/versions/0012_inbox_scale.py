@@ -110,6 +110,9 @@ def upgrade():
         for statement in FTS_SQLITE:
             op.execute(statement)
         op.execute("INSERT INTO candidate_fts(candidate_fts) VALUES ('rebuild')")
+        # statistics for the planner to tell a selective index from the status one
+        op.execute("PRAGMA analysis_limit = 1000")
+        op.execute("ANALYZE candidate")
         return
     with op.get_context().autocommit_block():
         _backfill(connection, dialect)
@@ -125,6 +128,7 @@ def upgrade():
         op.drop_index(
             "ix_candidate_status_score", table_name="candidate", postgresql_concurrently=True
         )
+        op.execute("ANALYZE candidate")
 
 
 def downgrade():
