@@ -20,6 +20,7 @@ from registry.models import Candidate, Post
 from registry.models.candidates import search_terms
 from registry.search.analysis import terms_of
 from registry.services import curation
+from registry.services.curation import listing
 from registry.services.errors import Invalid
 from registry.web import params as query_params
 from tests.curation_helpers import make_candidate
@@ -158,8 +159,6 @@ def test_every_sort_and_filter_lists_what_a_plain_order_by_lists(crowd, sort, st
 
 
 def test_uncertainty_follows_a_moved_threshold_without_rewriting_rows(crowd):
-    from registry.services.curation import listing
-
     updated = db.session.scalar(select(func.max(Candidate.updated_at)))
     for threshold in (0.2, 0.5, 0.77):
         rows = listing.ordered_rows("uncertainty", ["new"], None, threshold, limit=100)
@@ -172,6 +171,21 @@ def test_uncertainty_follows_a_moved_threshold_without_rewriting_rows(crowd):
         rest = listing.ordered_rows("uncertainty", ["new"], None, threshold, after=after, limit=100)
         assert [r.id for r in first + rest] == reference("uncertainty", "new", threshold)
     assert db.session.scalar(select(func.max(Candidate.updated_at))) == updated
+
+
+def test_a_source_filters_alike_as_a_set_or_asked_per_candidate(crowd):
+    from registry.services.curation.inbox import harvested_by
+
+    source = curation.source_id("berita-jabar")
+    as_set, per_candidate = harvested_by(source), harvested_by(source, small=0)
+    assert as_set.compare(per_candidate) is False  # two forms indeed
+    for sort in SORTS:
+        expected = reference(sort, "all", crowd["threshold"], source="berita-jabar")
+        for condition in (as_set, per_candidate):
+            rows = listing.ordered_rows(
+                sort, list(curation.STATUSES), condition, crowd["threshold"], limit=50
+            )
+            assert [r.id for r in rows] == expected
 
 
 def test_a_page_past_the_end_is_empty(crowd):

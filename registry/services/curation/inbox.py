@@ -26,6 +26,8 @@ STATUSES = ("new", "approved", "rejected", "merged")
 SORTS = ("score", "newest", "uncertainty")
 PLATFORMS = ("twitter", "mastodon", "bluesky", "rss", "file")
 MAX_QUERY_CHARS = 200
+# a harvest source with up to this many posts is filtered as a set of candidates
+SMALL_SOURCE = 200_000
 # how deep page numbers reach when the total is estimated (beyond: the ``after`` cursor)
 MAX_PAGE_OFFSET = 20_000
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -133,10 +135,19 @@ def _filters(
     if province:
         conditions.append(Candidate.province_code == province)
     if source:
-        conditions.append(
-            exists().where(Post.source_id == source_id(source), Post.candidate_id == Candidate.id)
-        )
+        conditions.append(harvested_by(source_id(source)))
     return conditions
+
+
+def harvested_by(source: int | None, small: int = SMALL_SOURCE) -> ColumnElement[bool]:
+    """Candidates with a post from this source: read from the (source_id, candidate_id) index
+    as a set when the source has few posts; else asked of each candidate listed (a large
+    source holds many of them: a page finds its rows within a few)."""
+    posts = select(Post.candidate_id).where(Post.source_id == source)
+    held = db.session.scalar(select(func.count()).select_from(posts.limit(small + 1).subquery()))
+    if (held or 0) <= small:
+        return Candidate.id.in_(posts)
+    return exists().where(Post.source_id == source, Post.candidate_id == Candidate.id)
 
 
 def list_candidates(
