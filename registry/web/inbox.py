@@ -32,6 +32,7 @@ from ..services import curation, harvesting
 from ..services.errors import Invalid
 from . import params as query_params
 from .curate import curator_required
+from .forms import localize
 from .public import current_locale
 from .wtforms_i18n import TranslatedForm as FlaskForm
 
@@ -156,6 +157,7 @@ def index() -> Any:
         page=page,
         params=params,
         problem=problem,
+        problem_text=localize(problem.message) if problem is not None else "",
         matches=matches,
         explain={c.id: _explain(c) for c in page.items},
         form=InboxDecisionForm().fill_choices(),

@@ -75,3 +75,16 @@ def test_the_page_says_an_estimated_count_in_words_and_links_on_by_cursor(
     flask_babel.refresh()
     exact = client.get("/curate/inbox/?per_page=5&lang=id").get_data(as_text=True)
     assert "perkiraan" not in exact and "Halaman 1 dari 5" in exact
+
+
+def test_a_stale_cursor_on_the_page_is_said_in_the_readers_language(ctx: Any, client):
+    make_user("kurator@example.org", "curator", org=None)
+    login(client, "kurator@example.org")
+    make_candidate("Posko relawan", score=0.5)
+    answer = client.get("/curate/inbox/?after=rusak")
+    body = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "Tautan halaman ini sudah tidak berlaku" in body
+    assert "not a cursor" not in body
+    flask_babel.refresh()
+    english = client.get("/curate/inbox/?after=rusak&lang=en").get_data(as_text=True)
+    assert "no longer applies" in english
