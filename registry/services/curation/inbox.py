@@ -179,14 +179,8 @@ def list_candidates(
     platforms = [platform] if isinstance(platform, str) else list(platform or [])
     conditions = _filters(min_score, platforms, date_from, date_to, province, source)
     status_condition = [Candidate.status == status] if status != "all" else []
-    dialect = db.session.get_bind().dialect.name
-    texts = candidate_text.text_conditions(q, dialect) if q else []
-    for i, text_condition in enumerate(texts or [None]):
-        where = [*conditions, *([text_condition] if text_condition is not None else [])]
-        every = [*status_condition, *where]
-        counted = counting.count(and_(*every) if every else None, count_bound)
-        if counted.total or i == len(texts) - 1:
-            break  # the words with AND found something, or the OR fallback is all there is
+    counted, where = _count_with_words(q, status_condition, conditions, count_bound)
+    every = [*status_condition, *where]
     threshold = model_threshold()
     result = CandidatePage(
         counted.total, page, per_page, [], threshold, counted.estimated, count_bound
@@ -217,12 +211,29 @@ def list_candidates(
     if len(rows) > per_page:
         rows = rows[:per_page]
         result.next_after = listing.Position.of(sort, rows[-1]).encode()
-    found = {
-        c.id: c
-        for c in db.session.scalars(select(Candidate).where(Candidate.id.in_([r.id for r in rows])))
-    }
-    result.items = [found[r.id] for r in rows if r.id in found]
+    if rows:
+        wanted = select(Candidate).where(Candidate.id.in_([r.id for r in rows]))
+        found = {c.id: c for c in db.session.scalars(wanted)}
+        result.items = [found[r.id] for r in rows if r.id in found]
     return result
+
+
+def _count_with_words(
+    q: str,
+    status_condition: list[ColumnElement[bool]],
+    conditions: list[ColumnElement[bool]],
+    count_bound: int,
+) -> tuple[counting.Count, list[ColumnElement[bool]]]:
+    """The count, and the conditions but status: with the words of ``q`` all together, or
+    (when that finds nothing) any of them, as the catalogue search falls back."""
+    texts = candidate_text.text_conditions(q, db.session.get_bind().dialect.name) if q else []
+    for i, text_condition in enumerate(texts or [None]):
+        where = [*conditions, *([text_condition] if text_condition is not None else [])]
+        every = [*status_condition, *where]
+        counted = counting.count(and_(*every) if every else None, count_bound)
+        if counted.total or i >= len(texts) - 1:
+            return counted, where
+    raise AssertionError("unreachable: the last try returns")
 
 
 def list_page(params: InboxParams) -> CandidatePage:
