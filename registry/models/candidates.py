@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..text import index_terms
+from ..text import index_terms, strip_links_and_mentions
 from .base import Model, utcnow
 
 if TYPE_CHECKING:
@@ -47,8 +47,10 @@ def platform_mask(platforms: Iterable[str]) -> int:
 
 
 def search_terms(text: str | None) -> str:
-    """A candidate's text as the analyzer's terms, space-joined (what its full-text index holds)."""
-    return " ".join(index_terms(text or ""))
+    """A candidate's text as the analyzer's terms, space-joined (what its full-text index
+    holds); links and @mentions left out (nobody searches for a t.co code, and each is a new
+    word the stemmer would work through)."""
+    return " ".join(index_terms(strip_links_and_mentions(text or "")))
 
 
 class Candidate(Model):

@@ -22,6 +22,7 @@ from registry.search.analysis import terms_of
 from registry.services import curation
 from registry.services.curation import listing
 from registry.services.errors import Invalid
+from registry.text import strip_links_and_mentions
 from registry.web import params as query_params
 from tests.curation_helpers import make_candidate
 from tests.harvest.test_scoring import runner, write_archive
@@ -266,6 +267,10 @@ def test_the_text_filter_finds_what_the_analyzer_stems(ctx):
         assert page.total == len(page.items)
     assert ids(curation.list_candidates(q='"dapur umum')) == [kitchen.id]
     assert curation.list_candidates(q="yang dan di").total == 3  # only stopwords: no filter
+    linked = make_candidate("Lumbung padi @pemdes https://t.co/Qx7Lumbung", score=0.1)
+    assert ids(curation.list_candidates(q="lumbung")) == [linked.id]
+    assert curation.list_candidates(q="qx7lumbung").total == 0  # links are not words
+    assert curation.list_candidates(q="pemdes").total == 0  # nor @mentions
 
 
 def test_an_estimated_text_count_marks_itself(ctx):
@@ -303,7 +308,8 @@ def fts_in_step() -> None:
     for cid, body, terms in db.session.execute(
         select(Candidate.id, Candidate.text, Candidate.search_terms)
     ):
-        assert terms == search_terms(body) == " ".join(terms_of(body or "")), cid
+        expected = " ".join(terms_of(strip_links_and_mentions(body or "")))
+        assert terms == search_terms(body) == expected, cid
     if db.session.get_bind().dialect.name == "sqlite":
         db.session.execute(
             text("INSERT INTO candidate_fts(candidate_fts, rank) VALUES ('integrity-check', 1)")
