@@ -43,6 +43,10 @@ def stem_id(word: str) -> str:
         return _STEM_OVERRIDES[word]
     if len(word) < 4 or word.isdigit():
         return word
+    if not word.isalpha():
+        # letters and digits ("covid19", a post's code "3dde"): Sastrawi's roots have no
+        # digit, so it gives the word back, after milliseconds of trying every affix
+        return word
     return str(_sastrawi_stemmer().stem(word)) or word
 
 
