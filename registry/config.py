@@ -73,6 +73,8 @@ def defaults(instance_dir: Path) -> dict[str, Any]:
         "SLA_DECISION_DAYS": 3,
         "PER_PAGE_DEFAULT": 20,
         "PER_PAGE_MAX": 100,
+        # the inbox counts its candidates exactly up to this many, and estimates above it
+        "INBOX_COUNT_BOUND": 10_000,
         "MAX_IMPORT_ROWS": 100_000,
         # the site's public address (scheme, host, optional path): every absolute URL in mails
         # and API answers is built on it, never on the request's Host header; required outside

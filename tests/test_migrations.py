@@ -7,13 +7,22 @@ from alembic.migration import MigrationContext
 from flask import Flask
 
 from registry.extensions import db
+from registry.models.candidates import FULL_TEXT_OBJECTS
+
+
+def modelled(name: str | None, type_: str, parent_names: object) -> bool:
+    """Whether the models describe this object: the full-text table and index of migration
+    0012 live in one database each, outside the models."""
+    return not (name or "").startswith(FULL_TEXT_OBJECTS)
 
 
 def test_models_and_migrations_agree(app: Flask) -> None:
     from registry.search.pg_schema import METADATA as SEARCH_TABLES
 
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": modelled}
+        )
         # the postgres search backend's tables exist on PostgreSQL only (migration 0011)
         on_postgres = conn.dialect.name == "postgresql"
         # (alembic reads a list of MetaData as its target_metadata; its stub says one)
@@ -74,9 +83,17 @@ def test_upgrades_and_downgrades_keep_the_rows_that_point_to_a_changed_table(
                 )
             )
             # tables 0006 leaves alone: their model's insert fills the defaults
-            from registry.models import Candidate, Post
+            from registry.models import Post
 
-            conn.execute(Candidate.__table__.insert().values(id=1, text="t"))
+            # the candidate as 0004 made it (later migrations add columns the model has)
+            conn.execute(
+                text(
+                    "INSERT INTO candidate (id, status, score, text, platforms, post_count,"
+                    " predicted, explain, model_version, reason, created_at, updated_at)"
+                    " VALUES (1, 'new', 0, 't', '[\"rss\"]', 1, '{}', '[]', '', '',"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
             conn.execute(
                 Post.__table__.insert().values(
                     platform="rss", external_id="x", text="t", candidate_id=1, source_id=1, run_id=1

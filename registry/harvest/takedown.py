@@ -22,6 +22,7 @@ from .dedup_keys import dedup_tokens, text_hash
 from .scoring import score_values
 
 log = logging.getLogger(__name__)
+BLANK_CANDIDATE = {"text": "", "search_terms": ""}
 
 
 def refresh_candidate(candidate: Candidate) -> None:
@@ -173,8 +174,10 @@ def _blank_copies(text: str) -> None:
     wanted = text_hash(dedup_tokens(text))
     for model in (Candidate, CandidateDecision):
         column = model.text
+        # a Core UPDATE passes the ORM by: the candidate's full-text terms are blanked with it
+        blank: dict[str, str] = {"text": ""} if model is CandidateDecision else BLANK_CANDIDATE
         db.session.execute(
-            update(model).where(column.in_(forms)).values(text=""),
+            update(model).where(column.in_(forms)).values(**blank),
             execution_options={"synchronize_session": False},
         )
         if not wanted:
@@ -190,7 +193,7 @@ def _blank_copies(text: str) -> None:
         stale = [r.id for r in rows if text_hash(dedup_tokens(r.text)) == wanted]
         if stale:
             db.session.execute(
-                update(model).where(model.id.in_(stale)).values(text=""),
+                update(model).where(model.id.in_(stale)).values(**blank),
                 execution_options={"synchronize_session": False},
             )
 

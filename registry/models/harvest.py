@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -97,7 +98,11 @@ class Post(Model):
     """A harvested post as received (provenance) and as normalized."""
 
     __tablename__ = "post"
-    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_post_platform_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_post_platform_id"),
+        # the inbox's source filter: a source's candidates without reading their posts
+        Index("ix_post_source_candidate", "source_id", "candidate_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))

@@ -21,7 +21,7 @@ from .posts import (
     strip_repost_prefix,
     strip_urls,
 )
-from .stemmers import index_term, stem, stem_en, stem_id
+from .stemmers import index_term, index_terms, stem, stem_en, stem_id
 from .words import (
     STOPWORDS,
     STOPWORDS_EN,
@@ -42,6 +42,7 @@ __all__ = [
     "TOKEN_RE",
     "fold",
     "index_term",
+    "index_terms",
     "is_rt_text",
     "is_stopword",
     "load_wordlist",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from .words import STOPWORDS, fold
+from .words import STOPWORDS, TOKEN_RE, fold
 
 __all__ = ["index_term", "stem", "stem_en", "stem_id"]
 
@@ -42,6 +42,10 @@ def stem_id(word: str) -> str:
     if word in _STEM_OVERRIDES:
         return _STEM_OVERRIDES[word]
     if len(word) < 4 or word.isdigit():
+        return word
+    if not word.isalpha():
+        # letters and digits ("covid19", a post's code "3dde"): Sastrawi's roots have no
+        # digit, so it gives the word back, after milliseconds of trying every affix
         return word
     return str(_sastrawi_stemmer().stem(word)) or word
 
@@ -80,3 +84,8 @@ def index_term(token: str) -> str | None:
     if word in STOPWORDS:
         return None
     return stem(word)
+
+
+def index_terms(text: str) -> list[str]:
+    """The indexed terms of a text in order, stopwords dropped."""
+    return [t for t in map(index_term, TOKEN_RE.findall(text)) if t is not None]

@@ -298,13 +298,17 @@ def candidates() -> Any:
         request.args,
         per_page_default=current_app.config["PER_PAGE_DEFAULT"],
         per_page_max=current_app.config["PER_PAGE_MAX"],
+        count_bound=current_app.config["INBOX_COUNT_BOUND"],
     )
     page = curation.list_page(params)
     matches = curation.innovations_by_id([c.matches_innovation_id for c in page.items])
     body = {
         "total": page.total,
+        "total_estimated": page.total_estimated,
+        "count_bound": page.count_bound,
         "page": page.page,
         "per_page": page.per_page,
+        "next_after": page.next_after,
         "results": [
             curation.candidate_record(c, locale=_locale(), matches=matches, url_for_innovation=_url)
             for c in page.items

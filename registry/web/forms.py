@@ -291,6 +291,19 @@ def decision_choices() -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- messages
 
 _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
+    # the inbox's paging (services/curation)
+    (
+        re.compile(r"^not a cursor this list gave|^the cursor belongs to sort"),
+        lambda m: gettext("Tautan halaman ini sudah tidak berlaku: mulai lagi dari halaman 1."),
+    ),
+    (
+        re.compile(r"^pages go ([\d,]+) candidates deep"),
+        lambda m: gettext(
+            "Nomor halaman hanya menjangkau %(n)s kandidat pertama: lanjutkan dengan tautan "
+            "Berikutnya.",
+            n=m[1],
+        ),
+    ),
     # harvest sources, campaigns and invitations (the admin pages)
     (re.compile(r"is not a duration"), lambda m: gettext("Misalnya 30s, 15m, 2h atau 1d.")),
     (

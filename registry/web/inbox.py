@@ -32,6 +32,7 @@ from ..services import curation, harvesting
 from ..services.errors import Invalid
 from . import params as query_params
 from .curate import curator_required
+from .forms import localize
 from .public import current_locale
 from .wtforms_i18n import TranslatedForm as FlaskForm
 
@@ -142,11 +143,13 @@ def index() -> Any:
             request.args,
             per_page_default=current_app.config["PER_PAGE_DEFAULT"],
             per_page_max=current_app.config["PER_PAGE_MAX"],
+            count_bound=current_app.config["INBOX_COUNT_BOUND"],
         )
+        page = curation.list_page(params)
     except Invalid as exc:
         problem = exc
         params = curation.InboxParams(per_page=current_app.config["PER_PAGE_DEFAULT"])
-    page = curation.list_page(params)
+        page = curation.list_page(params)
     matches = curation.innovations_by_id([c.matches_innovation_id for c in page.items])
     status = 400 if problem is not None else 200
     return render_template(
@@ -154,6 +157,7 @@ def index() -> Any:
         page=page,
         params=params,
         problem=problem,
+        problem_text=localize(problem.message) if problem is not None else "",
         matches=matches,
         explain={c.id: _explain(c) for c in page.items},
         form=InboxDecisionForm().fill_choices(),
@@ -164,6 +168,12 @@ def index() -> Any:
         provinces=[(p.code, p.label(current_locale())) for p in taxonomy.provinces()],
         sources=harvesting.list_sources(),
         page_url=lambda n: url_for("inbox.index", **params.as_args(), page=n),
+        max_page_offset=curation.MAX_PAGE_OFFSET,
+        next_url=(
+            url_for("inbox.index", **params.as_args(), page=page.page + 1, after=page.next_after)
+            if page.next_after
+            else None
+        ),
         here=request.full_path.rstrip("?"),
         undo=_take_undo(),
         nav="inbox",

@@ -326,11 +326,24 @@ def _candidate_paths() -> dict[str, Any]:
                         {"type": "string", "enum": list(curation.SORTS)},
                         "score (default), newest, or uncertainty (most useful to label next)",
                     ),
-                    query("page", {"type": "integer", "minimum": 1}, "page number"),
+                    query(
+                        "page",
+                        {"type": "integer", "minimum": 1},
+                        "page number (when the total is estimated, pages reach "
+                        f"{curation.MAX_PAGE_OFFSET:,} candidates deep: follow next_after "
+                        "beyond)",
+                    ),
                     query(
                         "per_page",
                         {"type": "integer", "minimum": 1, "maximum": 100},
                         "results per page",
+                    ),
+                    query(
+                        "after",
+                        {"type": "string"},
+                        "the next_after of the page before: the page that follows it, read "
+                        "without counting the pages before (the filters and sort must be the "
+                        "same)",
                     ),
                 ],
                 "responses": {
@@ -342,8 +355,22 @@ def _candidate_paths() -> dict[str, Any]:
                                 "required": ["total", "page", "per_page", "results"],
                                 "properties": {
                                     "total": {"type": "integer"},
+                                    "total_estimated": {
+                                        "type": "boolean",
+                                        "description": "true when more than count_bound "
+                                        "candidates match: total is then an estimate",
+                                    },
+                                    "count_bound": {
+                                        "type": "integer",
+                                        "description": "up to this many, total is exact",
+                                    },
                                     "page": {"type": "integer"},
                                     "per_page": {"type": "integer"},
+                                    "next_after": {
+                                        "type": ["string", "null"],
+                                        "description": "the cursor of the next page (the "
+                                        "after parameter); null on the last page",
+                                    },
                                     "results": {"type": "array", "items": candidate},
                                 },
                             }

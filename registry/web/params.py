@@ -99,7 +99,16 @@ def search(
 # --------------------------------------------------------------------------- the inbox
 
 
-def inbox(args: Any, *, per_page_default: int = 20, per_page_max: int = 100) -> InboxParams:
+MAX_CURSOR_CHARS = 200
+
+
+def inbox(
+    args: Any,
+    *,
+    per_page_default: int = 20,
+    per_page_max: int = 100,
+    count_bound: int = curation.COUNT_BOUND,
+) -> InboxParams:
     """Inbox filters from query arguments."""
     status = one_of(args, "status", "new", (*curation.STATUSES, "all"))
     q = text(args, "q")
@@ -139,6 +148,11 @@ def inbox(args: Any, *, per_page_default: int = 20, per_page_max: int = 100) -> 
     if source is not None and curation.source_id(source) is None:
         raise Invalid(f"unknown harvest source {source!r}", param="source")
     sort = one_of(args, "sort", "score", curation.SORTS)
+    after = text(args, "after") or None
+    if after is not None:
+        if len(after) > MAX_CURSOR_CHARS:
+            raise Invalid("not a cursor this list gave", param="after")
+        curation.decode_cursor(after, sort)
     return InboxParams(
         status=status,
         q=q,
@@ -151,6 +165,8 @@ def inbox(args: Any, *, per_page_default: int = 20, per_page_max: int = 100) -> 
         sort=sort,
         page=whole_number(args, "page", 1, 1, 1_000_000),
         per_page=whole_number(args, "per_page", per_page_default, 1, per_page_max),
+        after=after,
+        count_bound=count_bound,
     )
 
 

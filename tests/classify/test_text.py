@@ -335,3 +335,17 @@ def test_closer_to_formal_text_on_real_tweets() -> None:
     after = _agreement([(stemmed(normalize_post(n).split()), f.split()) for n, f in rows])
     assert after > before + 0.03
     assert after >= 0.88
+
+
+def test_words_with_digits_skip_sastrawi_and_stem_as_it_would() -> None:
+    from registry.text.stemmers import _sastrawi_stemmer, stem_id
+
+    sastrawi = _sastrawi_stemmer()
+    affixed = [
+        f"{p}{core}{s}"
+        for p in ("", "di", "me", "ber", "pe", "ke")
+        for core in ("covid19", "3dde", "g20", "h1n1", "p3k", "5ccd", "a1b2c3")
+        for s in ("", "kan", "an", "nya", "i")
+    ]
+    for word in affixed:
+        assert stem_id(word) == (str(sastrawi.stem(word)) or word), word

@@ -51,7 +51,15 @@ def test_shape(client, tokens, innovation_data):
     response = get(client, tokens["curator"])
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"total", "page", "per_page", "results"}
+    assert set(body) == {
+        "total",
+        "total_estimated",
+        "count_bound",
+        "page",
+        "per_page",
+        "next_after",
+        "results",
+    }
     assert (body["total"], body["page"], body["per_page"]) == (2, 1, 20)
     first, second = body["results"]
     assert set(first) >= RESULT_KEYS

@@ -16,7 +16,8 @@ from .values import EncodedJSON, encoded_params
 
 # the columns of a candidate whose text is new (written by update_candidate_texts)
 TEXT_COLUMNS = (
-    "text", "lang", "score", "predicted", "explain", "model_version", "province_code"
+    "text", "search_terms", "lang", "score", "predicted", "explain", "model_version",
+    "province_code",
 )  # fmt: skip
 
 
@@ -45,7 +46,7 @@ class BulkWriter:
     def update_candidate_texts(self, texts: list[dict[str, Any]]) -> None:
         """Set :data:`TEXT_COLUMNS` of candidates: ``b_id`` and ``b_<column>`` per candidate."""
         table = Candidate.__table__
-        names = ("text", "lang", "score", "predicted", "explain", "model_version")
+        names = ("text", "search_terms", "lang", "score", "predicted", "explain", "model_version")
         values = {n: bindparam(f"b_{n}", type_=table.c[n].type) for n in names}
         for n in ("predicted", "explain"):
             values[n] = bindparam(f"b_{n}", type_=EncodedJSON())

@@ -57,8 +57,8 @@ class PostgresWriter(BulkWriter):
         self.session.execute(
             text(
                 "CREATE TEMPORARY TABLE IF NOT EXISTS harvest_candidate_text "
-                "(id integer, text text, lang text, score float8, predicted text, "
-                "explain text, model_version text, province_code text) "
+                "(id integer, text text, search_terms text, lang text, score float8, "
+                "predicted text, explain text, model_version text, province_code text) "
                 "ON COMMIT DELETE ROWS"
             )
         )
@@ -68,7 +68,8 @@ class PostgresWriter(BulkWriter):
         )
         self.session.execute(
             text(
-                "UPDATE candidate AS c SET text = v.text, lang = v.lang, score = v.score, "
+                "UPDATE candidate AS c SET text = v.text, search_terms = v.search_terms, "
+                "lang = v.lang, score = v.score, "
                 "predicted = CAST(v.predicted AS json), explain = CAST(v.explain AS json), "
                 "model_version = v.model_version, province_code = v.province_code "
                 "FROM harvest_candidate_text AS v WHERE c.id = v.id"

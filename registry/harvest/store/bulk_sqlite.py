@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.types import DateTime
 
 from .bulk_core import BulkWriter
@@ -16,6 +17,11 @@ from .values import chunks
 
 # parameters per statement
 SQLITE_MAX_PARAMETERS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+# ANALYZE reads about this many rows of each index (statistics good enough to plan by, in
+# milliseconds at any size); refreshed as PostgreSQL's writer does (bulk_postgres)
+ANALYSIS_LIMIT = 1000
+ANALYZE_MIN_ROWS = 5000
+ANALYZE_GROWTH = 3
 
 
 def sqlite_datetime(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -31,6 +37,33 @@ def sqlite_datetime(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 class SQLiteWriter(BulkWriter):
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        self._analyzed_rows: int | None = None  # post rows when statistics were last taken
+        self._stored_since_analyze = 0
+
+    def keep_statistics(self, stored: int) -> None:
+        """Without statistics SQLite's planner takes every index for as selective as the next,
+        and reads a rare province's candidates through the status index (every new
+        candidate). Take them when this run has grown the tables a few times over."""
+        if self._analyzed_rows is None:
+            has_stats = self.session.execute(
+                text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            ).scalar_one()
+            self._analyzed_rows = (
+                int(self.session.execute(text("SELECT max(id) FROM post")).scalar_one() or 0)
+                if has_stats
+                else 0
+            )
+        self._stored_since_analyze += stored
+        grown = self._stored_since_analyze
+        if grown >= ANALYZE_MIN_ROWS and grown > ANALYZE_GROWTH * self._analyzed_rows:
+            self.session.execute(text(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}"))
+            self.session.execute(text("ANALYZE candidate"))
+            self.session.execute(text("ANALYZE post"))
+            self._analyzed_rows += grown
+            self._stored_since_analyze = 0
+
     def insert(self, table: Any, rows: list[dict[str, Any]], encoded: Sequence[str]) -> None:
         """One executemany through the driver."""
         if not rows:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, literal, select, union_all, update
 
 from ...models import Candidate, HarvestError, HarvestTombstone, Post, utcnow
+from ...models.candidates import platform_mask, search_terms
 from ..base import HarvestedPost, ItemError, Page
 from ..dedup import (
     CandidateIndex,
@@ -324,6 +325,7 @@ class PageStore:
         rep = fresh[group.rep] if group.rep is not None else None
         return {
             "text": group.text,
+            "search_terms": search_terms(group.text),
             "lang": clean(scored.get("lang") or (rep.lang if rep else None), 8) or None,
             "score": scored.get("score", 0.0),
             "predicted": json_text(scored.get("predicted", {})),
@@ -358,9 +360,11 @@ class PageStore:
                     {
                         "status": "new",
                         "platforms": encode_json(sorted(platforms)),
+                        "platform_mask": platform_mask(platforms),
                         "post_count": len(posts),
                         "first_seen": min(seen),
                         "last_seen": max(seen),
+                        "seen_at": max(seen),
                         "matches_innovation_id": group.matches,
                         "reason": "",
                         "created_at": now,
@@ -371,11 +375,13 @@ class PageStore:
                 continue
             row = group.row
             ids[group.key] = group.key
+            every_platform = platforms | set(row.platforms or [])
             counts.append(
                 {
                     "b_id": group.key,
                     "b_n": len(posts),
-                    "b_platforms": encode_json(sorted(platforms | set(row.platforms or []))),
+                    "b_platforms": encode_json(sorted(every_platform)),
+                    "b_mask": platform_mask(every_platform),
                     "b_first": min([*seen, row.first_seen] if row.first_seen else seen),
                     "b_last": max([*seen, row.last_seen] if row.last_seen else seen),
                     "b_now": now,
@@ -403,8 +409,10 @@ class PageStore:
                 .values(
                     post_count=table.c.post_count + bindparam("b_n"),
                     platforms=bindparam("b_platforms", type_=EncodedJSON()),
+                    platform_mask=bindparam("b_mask"),
                     first_seen=bindparam("b_first"),
                     last_seen=bindparam("b_last"),
+                    seen_at=bindparam("b_last"),
                     updated_at=bindparam("b_now"),
                 ),
                 counts,

@@ -6,7 +6,8 @@ labels since the last training, the edge calls :func:`maybe_retrain` after its c
 job ``classify.retrain`` trains a new model on the seed set plus :func:`training_rows` and
 activates it.
 
-- :mod:`.inbox`: the list (filters, sorts) and a candidate as the API shows it;
+- :mod:`.inbox`: the list (filters, sorts) and a candidate as the API shows it; its order read
+  from indexes as keyset streams in :mod:`.listing`, its count bounded in :mod:`.counting`;
 - :mod:`.decisions`: approve, reject, merge, reopen, and bulk :func:`decide`;
 - :mod:`.drafts`: the draft innovation an approval prefills;
 - :mod:`.training`: training rows, the retraining state and the ``classify.retrain`` job (on a
@@ -15,6 +16,7 @@ activates it.
 
 from __future__ import annotations
 
+from .counting import COUNT_BOUND
 from .decisions import (
     DECISIONS,
     MAX_ITEMS,
@@ -33,6 +35,7 @@ from .decisions import (
 )
 from .drafts import draft_data
 from .inbox import (
+    MAX_PAGE_OFFSET,
     MAX_QUERY_CHARS,
     PLATFORMS,
     SORTS,
@@ -47,6 +50,7 @@ from .inbox import (
     predicted_region,
     source_id,
 )
+from .listing import decode_cursor
 from .training import (
     maybe_retrain,
     new_labels_since_training,
@@ -57,9 +61,11 @@ from .training import (
 )
 
 __all__ = [
+    "COUNT_BOUND",
     "DECISIONS",
     "MAX_ITEMS",
     "MAX_NOTE",
+    "MAX_PAGE_OFFSET",
     "MAX_QUERY_CHARS",
     "MERGEABLE_INNOVATION_STATUSES",
     "PLATFORMS",
@@ -74,6 +80,7 @@ __all__ = [
     "approve",
     "candidate_record",
     "decide",
+    "decode_cursor",
     "draft_data",
     "explain_terms",
     "innovations_by_id",

@@ -14,13 +14,22 @@ from sqlalchemy.sql.elements import ColumnElement
 from ... import taxonomy
 from ...extensions import db
 from ...models import Candidate, HarvestSource, Innovation, Post
+from ...models.candidates import PLATFORM_BITS, platform_mask
+from ...search import candidate_text
 from .. import catalogue
 from ..errors import Invalid
+from . import counting, listing
+from .counting import COUNT_BOUND
+from .listing import decode_cursor
 
 STATUSES = ("new", "approved", "rejected", "merged")
 SORTS = ("score", "newest", "uncertainty")
 PLATFORMS = ("twitter", "mastodon", "bluesky", "rss", "file")
 MAX_QUERY_CHARS = 200
+# a harvest source with up to this many posts is filtered as a set of candidates
+SMALL_SOURCE = 200_000
+# how deep page numbers reach when the total is estimated (beyond: the ``after`` cursor)
+MAX_PAGE_OFFSET = 20_000
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
@@ -42,9 +51,12 @@ class InboxParams:
     sort: str = "score"
     page: int = 1
     per_page: int = 20
+    after: str | None = None  # the cursor of the page before (keyset paging)
+    count_bound: int = COUNT_BOUND
 
     def as_args(self) -> dict[str, Any]:
-        """The non-default values as query arguments (for links that keep the filters)."""
+        """The non-default filters as query arguments (for links that keep them; the page
+        and its cursor are left out)."""
         out: dict[str, Any] = {}
         if self.status != "new":
             out["status"] = self.status
@@ -74,15 +86,14 @@ class CandidatePage:
     per_page: int
     items: list[Candidate]
     threshold: float
+    total_estimated: bool = False  # more than count_bound: total is an estimate
+    count_bound: int = COUNT_BOUND
+    next_after: str | None = None  # the cursor of the next page; None on the last
 
 
 def source_id(name: str) -> int | None:
     """The id of the harvest source with this name, or None."""
     return db.session.scalar(select(HarvestSource.id).where(HarvestSource.name == name))
-
-
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def model_threshold() -> float:
@@ -97,6 +108,48 @@ def _jakarta_midnight_utc(day: dt.date) -> dt.datetime:
     return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def masks_with(platforms: Sequence[str]) -> list[int]:
+    """Every platform_mask value holding one of these platforms (an IN list an index serves)."""
+    wanted = platform_mask(platforms)
+    return [m for m in range(1 << len(PLATFORM_BITS)) if m & wanted]
+
+
+def _filters(
+    min_score: float | None,
+    platforms: Sequence[str],
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    province: str | None,
+    source: str | None,
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if min_score is not None:
+        conditions.append(Candidate.score >= min_score)
+    if platforms:
+        conditions.append(Candidate.platform_mask.in_(masks_with(platforms)))
+    if date_from is not None:
+        conditions.append(Candidate.seen_at >= _jakarta_midnight_utc(date_from))
+    if date_to is not None:
+        first = func.coalesce(Candidate.first_seen, Candidate.last_seen, Candidate.created_at)
+        conditions.append(first < _jakarta_midnight_utc(date_to + dt.timedelta(days=1)))
+    if province:
+        conditions.append(Candidate.province_code == province)
+    if source:
+        conditions.append(harvested_by(source_id(source)))
+    return conditions
+
+
+def harvested_by(source: int | None, small: int = SMALL_SOURCE) -> ColumnElement[bool]:
+    """Candidates with a post from this source: read from the (source_id, candidate_id) index
+    as a set when the source has few posts; else asked of each candidate listed (a large
+    source holds many of them: a page finds its rows within a few)."""
+    posts = select(Post.candidate_id).where(Post.source_id == source)
+    held = db.session.scalar(select(func.count()).select_from(posts.limit(small + 1).subquery()))
+    if (held or 0) <= small:
+        return Candidate.id.in_(posts)
+    return exists().where(Post.source_id == source, Post.candidate_id == Candidate.id)
+
+
 def list_candidates(
     status: str = "new",
     q: str = "",
@@ -109,54 +162,78 @@ def list_candidates(
     sort: str = "score",
     page: int = 1,
     per_page: int = 20,
+    after: str | None = None,
+    count_bound: int = COUNT_BOUND,
 ) -> CandidatePage:
     """A page of candidates. ``status`` "all" lists every status; ``platform`` (one or several:
     OR) keeps candidates with a post from it; the date range keeps candidates seen within it;
-    ``source`` (a harvest source's name) keeps candidates with a post it harvested;
-    ``sort`` is score (highest first), newest (last seen) or uncertainty (closest to the
-    model's threshold first: the most useful to label next)."""
+    ``source`` (a harvest source's name) keeps candidates with a post it harvested; ``q``
+    searches their text (the catalogue search's query language); ``sort`` is score (highest
+    first), newest (last seen) or uncertainty (closest to the model's threshold first: the
+    most useful to label next). ``after`` (a page's ``next_after``) starts after that page's
+    last candidate; without it ``page`` counts pages (as deep as ``MAX_PAGE_OFFSET`` rows
+    when the total is estimated)."""
     if sort not in SORTS:
         raise Invalid(f"unknown sort {sort!r}", param="sort")
-    conditions: list[ColumnElement[bool]] = []
-    if status != "all":
-        conditions.append(Candidate.status == status)
-    if q:
-        conditions.append(Candidate.text.ilike(f"%{escape_like(q)}%", escape="\\"))
-    if min_score is not None:
-        conditions.append(Candidate.score >= min_score)
+    position = decode_cursor(after, sort) if after else None
     platforms = [platform] if isinstance(platform, str) else list(platform or [])
-    if platforms:
-        conditions.append(
-            exists().where(Post.candidate_id == Candidate.id, Post.platform.in_(platforms))
-        )
-    first = func.coalesce(Candidate.first_seen, Candidate.last_seen, Candidate.created_at)
-    last = func.coalesce(Candidate.last_seen, Candidate.first_seen, Candidate.created_at)
-    if date_from is not None:
-        conditions.append(last >= _jakarta_midnight_utc(date_from))
-    if date_to is not None:
-        conditions.append(first < _jakarta_midnight_utc(date_to + dt.timedelta(days=1)))
-    if province:
-        conditions.append(Candidate.province_code == province)
-    if source:
-        conditions.append(
-            exists().where(Post.candidate_id == Candidate.id, Post.source_id == source_id(source))
-        )
-    where = and_(*conditions) if conditions else None
-
-    count = select(func.count(Candidate.id))
-    query = select(Candidate)
-    if where is not None:
-        count, query = count.where(where), query.where(where)
+    conditions = _filters(min_score, platforms, date_from, date_to, province, source)
+    status_condition = [Candidate.status == status] if status != "all" else []
+    counted, where = _count_with_words(q, status_condition, conditions, count_bound)
+    every = [*status_condition, *where]
     threshold = model_threshold()
-    if sort == "newest":
-        query = query.order_by(last.desc(), Candidate.id.desc())
-    elif sort == "uncertainty":
-        query = query.order_by(func.abs(Candidate.score - threshold), Candidate.id)
-    else:
-        query = query.order_by(Candidate.score.desc(), Candidate.id)
-    total = db.session.scalar(count) or 0
-    items = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
-    return CandidatePage(total, page, per_page, items, threshold)
+    result = CandidatePage(
+        counted.total, page, per_page, [], threshold, counted.estimated, count_bound
+    )
+    offset = 0 if position is not None else (page - 1) * per_page
+    if not counted.estimated and offset >= counted.total:
+        return result  # past the end: nothing to read
+    if counted.estimated and offset > MAX_PAGE_OFFSET:
+        # rare: one exact count tells a page past the end (empty) from one too deep to read
+        exact = counting.exact(and_(*every) if every else None)
+        if offset >= exact:
+            result.total, result.total_estimated = exact, False
+            return result
+        raise Invalid(
+            f"pages go {MAX_PAGE_OFFSET:,} candidates deep; follow next_after beyond",
+            param="page",
+        )
+    statuses: list[str | None] = list(STATUSES) if status == "all" else [status]
+    rows = listing.ordered_rows(
+        sort,
+        statuses,
+        and_(*where) if where else None,
+        threshold,
+        after=position,
+        offset=offset,
+        limit=per_page + 1,
+    )
+    if len(rows) > per_page:
+        rows = rows[:per_page]
+        result.next_after = listing.Position.of(sort, rows[-1]).encode()
+    if rows:
+        wanted = select(Candidate).where(Candidate.id.in_([r.id for r in rows]))
+        found = {c.id: c for c in db.session.scalars(wanted)}
+        result.items = [found[r.id] for r in rows if r.id in found]
+    return result
+
+
+def _count_with_words(
+    q: str,
+    status_condition: list[ColumnElement[bool]],
+    conditions: list[ColumnElement[bool]],
+    count_bound: int,
+) -> tuple[counting.Count, list[ColumnElement[bool]]]:
+    """The count, and the conditions but status: with the words of ``q`` all together, or
+    (when that finds nothing) any of them, as the catalogue search falls back."""
+    texts = candidate_text.text_conditions(q, db.session.get_bind().dialect.name) if q else []
+    for i, text_condition in enumerate(texts or [None]):
+        where = [*conditions, *([text_condition] if text_condition is not None else [])]
+        every = [*status_condition, *where]
+        counted = counting.count(and_(*every) if every else None, count_bound)
+        if counted.total or i >= len(texts) - 1:
+            return counted, where
+    raise AssertionError("unreachable: the last try returns")
 
 
 def list_page(params: InboxParams) -> CandidatePage:
@@ -172,6 +249,8 @@ def list_page(params: InboxParams) -> CandidatePage:
         sort=params.sort,
         page=params.page,
         per_page=params.per_page,
+        after=params.after,
+        count_bound=params.count_bound,
     )
 
 
