@@ -5,6 +5,7 @@ the one who made or runs the initiative, not the one who posted it, not the bene
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from ...text import word_set
@@ -22,6 +23,7 @@ __all__ = [
 ]
 
 _ONE_PERSON: Final = frozenset({"seorang", "a", "an", "sang", "si", "one"})
+_REGION_WORD: Final = re.compile(r"[a-z0-9]+")
 
 
 def near(a: list[int] | None, b: list[int] | None, window: int = 6) -> bool:
@@ -53,7 +55,9 @@ def actor_mentions(analysis: Analysis) -> list[tuple[int, int, str]]:
             continue
         if kind in _GOV_ACTORS:
             positions = [p for p in positions if tokens[p] in _GOV_HEADS or _gov_near(analysis, p)]
-        found.extend((p, rank, kind) for p in positions)
+        for p in positions:
+            local = _task_force_level(analysis, p) if tokens[p] in _TASK_FORCES else None
+            found.append((p, rank, kind) if local is None else (p, -1, local))
     if ROLE_ID in groups:
         found.extend(
             (p, len(ACTOR_TYPES), "perorangan")
@@ -71,6 +75,40 @@ def actor_cue(analysis: Analysis) -> str | None:
     return mentions[0][2] if mentions else None
 
 
+# the rubric's "national task force" is a ministry's; a task force named with a city, a
+# regency, a district or a province ("Satgas Covid-19 Kota Makassar", "Satgas Covid 19
+# Kecamatan Kunduran", "Satgas Detektor Covid Makassar") is that local government's
+_TASK_FORCES: Final = frozenset({"satgas", "gugus"})
+_TASK_FORCE_SPAN: Final = 4
+_LOCAL_LEVEL: Final = {
+    "kota": "pemkot", "city": "pemkot", "kabupaten": "pemkab", "kab": "pemkab",
+    "regency": "pemkab", "kecamatan": "pemkab", "desa": "pemkab", "provinsi": "pemprov",
+    "prov": "pemprov", "province": "pemprov", "provincial": "pemprov",
+}  # fmt: skip
+
+
+def _task_force_level(analysis: Analysis, position: int) -> str | None:
+    """The local government a task force at ``position`` belongs to: the level written
+    within a few words after it, or the level of the place the text names there."""
+    after = analysis.tokens[position + 1 : position + 1 + _TASK_FORCE_SPAN]
+    for token in after:
+        if token in _LOCAL_LEVEL:
+            level = _LOCAL_LEVEL[token]
+            region = analysis.region
+            if token == "kecamatan" and region is not None and region.regency is not None:
+                return "pemkot" if region.regency.kind == "kota" else "pemkab"
+            return level
+    region = analysis.region
+    if region is None or region.source != "text":
+        return None
+    words = _REGION_WORD.findall(region.matched.lower())
+    if not words or words[-1] not in after:
+        return None
+    if region.regency is not None and region.regency.kind in ("kota", "kabupaten"):
+        return "pemkot" if region.regency.kind == "kota" else "pemkab"
+    return "pemprov"
+
+
 def _gov_near(analysis: Analysis, position: int) -> bool:
     tokens = analysis.tokens
     lo, hi = max(0, position - 3), min(len(tokens), position + 4)
@@ -86,6 +124,12 @@ def _gov_near(analysis: Analysis, position: int) -> bool:
 # served ('nelayan', 'warga isoman') are not the actor".
 _BENEFICIARY_MARKS: Final = word_set(
     "untuk bagi kepada ke pada buat terhadap sasar menyasar sasaran khusus for to"
+)
+# "bagi para mahasiswa", "untuk seluruh warga": a beneficiary two words after the mark; in
+# "untuk warga, Pemprov DKI siapkan ..." (the comma is gone from the tokens) the second actor
+# is the subject, not a second beneficiary
+_QUANTIFIERS: Final = word_set(
+    "para seluruh semua segenap setiap tiap sejumlah puluhan ratusan ribuan all every the our"
 )
 _TRIAL_WORDS: Final = word_set("uji klinis klinik trial trials penelitian riset")
 _SUBJECT_WORDS: Final = word_set("relawan volunteer volunteers warga residents")
@@ -243,7 +287,11 @@ def structural_actor(analysis: Analysis) -> str | None:
     for position, _, kind in found:
         if position and (
             tokens[position - 1] in _BENEFICIARY_MARKS
-            or (position > 1 and tokens[position - 2] in _BENEFICIARY_MARKS)
+            or (
+                position > 1
+                and tokens[position - 2] in _BENEFICIARY_MARKS
+                and tokens[position - 1] in _QUANTIFIERS
+            )
         ):
             continue  # who is served, not who serves
         if tokens[position] in _SUBJECT_WORDS:
