@@ -87,10 +87,22 @@ _LOCAL_LEVEL: Final = {
 }  # fmt: skip
 
 
+# the words a task force's own name is made of, between "Satgas" and its place
+_TASK_FORCE_NAME: Final = word_set(
+    "tugas covid 19 covid-19 corona penanganan pencegahan percepatan pengendalian pemulihan"
+)
+
+
 def _task_force_level(analysis: Analysis, position: int) -> str | None:
     """The local government a task force at ``position`` belongs to: the level written
-    within a few words after it, or the level of the place the text names there."""
-    after = analysis.tokens[position + 1 : position + 1 + _TASK_FORCE_SPAN]
+    after its name ("Satgas Covid-19 Kota ..."), or the place the text names there ("Satgas
+    Covid Sleman"); None for the national one and for a unit placed somewhere ("Satgas TNI di
+    Nabire")."""
+    after: list[str] = []
+    for token in analysis.tokens[position + 1 : position + 1 + _TASK_FORCE_SPAN]:
+        after.append(token)
+        if token not in _TASK_FORCE_NAME:
+            break
     for token in after:
         if token in _LOCAL_LEVEL:
             level = _LOCAL_LEVEL[token]
@@ -124,12 +136,6 @@ def _gov_near(analysis: Analysis, position: int) -> bool:
 # served ('nelayan', 'warga isoman') are not the actor".
 _BENEFICIARY_MARKS: Final = word_set(
     "untuk bagi kepada ke pada buat terhadap sasar menyasar sasaran khusus for to"
-)
-# "bagi para mahasiswa", "untuk seluruh warga": a beneficiary two words after the mark; in
-# "untuk warga, Pemprov DKI siapkan ..." (the comma is gone from the tokens) the second actor
-# is the subject, not a second beneficiary
-_QUANTIFIERS: Final = word_set(
-    "para seluruh semua segenap setiap tiap sejumlah puluhan ratusan ribuan all every the our"
 )
 _TRIAL_WORDS: Final = word_set("uji klinis klinik trial trials penelitian riset")
 _SUBJECT_WORDS: Final = word_set("relawan volunteer volunteers warga residents")
@@ -283,6 +289,10 @@ def structural_actor(analysis: Analysis) -> str | None:
     if not found:
         return owner or _place_as_subject(analysis)
     found.sort()
+    # "bagi para mahasiswa", "untuk pelaku usaha": a beneficiary two words after the mark;
+    # in "untuk warga, Pemprov DKI siapkan ..." (the comma is not a token) the word between is
+    # itself the beneficiary, and the actor after it the subject
+    named = {p for p, _, _ in found}
     trial: bool | None = None
     for position, _, kind in found:
         if position and (
@@ -290,7 +300,7 @@ def structural_actor(analysis: Analysis) -> str | None:
             or (
                 position > 1
                 and tokens[position - 2] in _BENEFICIARY_MARKS
-                and tokens[position - 1] in _QUANTIFIERS
+                and position - 1 not in named
             )
         ):
             continue  # who is served, not who serves
