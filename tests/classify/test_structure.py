@@ -224,6 +224,16 @@ def test_odd_text_has_no_shape() -> None:
         ("RSUD Pringsewu punya ruang isolasi dari kontainer", "pemkab"),
         # every Kemen... is a ministry
         ("Kemenkop UKM buka pelatihan jualan online gratis", "kementerian-lembaga"),
+        # only the national task force is a national agency; a local one is its government's
+        ("satgas covid 19 kota kendari buka posko isoman", "pemkot"),
+        ("Satgas Covid-19 Kecamatan Cangkringan jemput lansia ke sentra vaksin", "pemkab"),
+        ("satgas covid sleman antar obat ke rumah warga isoman", "pemkab"),
+        ("Gugus Tugas Provinsi Bali siapkan karantina terpusat", "pemprov"),
+        ("Satgas Penanganan Covid-19 luncurkan aplikasi pelacakan", "kementerian-lembaga"),
+        # past a quantifier the beneficiary sits two words after "untuk"; without one, the
+        # second actor is the subject (the comma is not a token)
+        ("vaksin keliling untuk warga, pemprov jateng siapkan 20 mobil", "pemprov"),
+        ("bagi para mahasiswa, Kemendikbud bagikan kuota gratis", "kementerian-lembaga"),
         ("Komunitas ojol bikin dapur umum buat sesama driver", "masyarakat-sipil"),
     ],
 )

@@ -5,6 +5,7 @@ the one who made or runs the initiative, not the one who posted it, not the bene
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from ...text import word_set
@@ -22,6 +23,7 @@ __all__ = [
 ]
 
 _ONE_PERSON: Final = frozenset({"seorang", "a", "an", "sang", "si", "one"})
+_REGION_WORD: Final = re.compile(r"[a-z0-9]+")
 
 
 def near(a: list[int] | None, b: list[int] | None, window: int = 6) -> bool:
@@ -53,7 +55,9 @@ def actor_mentions(analysis: Analysis) -> list[tuple[int, int, str]]:
             continue
         if kind in _GOV_ACTORS:
             positions = [p for p in positions if tokens[p] in _GOV_HEADS or _gov_near(analysis, p)]
-        found.extend((p, rank, kind) for p in positions)
+        for p in positions:
+            local = _task_force_level(analysis, p) if tokens[p] in _TASK_FORCES else None
+            found.append((p, rank, kind) if local is None else (p, -1, local))
     if ROLE_ID in groups:
         found.extend(
             (p, len(ACTOR_TYPES), "perorangan")
@@ -69,6 +73,52 @@ def actor_cue(analysis: Analysis) -> str | None:
     """The innovator type the text names first (ties broken by the vocabulary's order)."""
     mentions = actor_mentions(analysis)
     return mentions[0][2] if mentions else None
+
+
+# the rubric's "national task force" is a ministry's; a task force named with a city, a
+# regency, a district or a province ("Satgas Covid-19 Kota Makassar", "Satgas Covid 19
+# Kecamatan Kunduran", "Satgas Detektor Covid Makassar") is that local government's
+_TASK_FORCES: Final = frozenset({"satgas", "gugus"})
+_TASK_FORCE_SPAN: Final = 4
+_LOCAL_LEVEL: Final = {
+    "kota": "pemkot", "city": "pemkot", "kabupaten": "pemkab", "kab": "pemkab",
+    "regency": "pemkab", "kecamatan": "pemkab", "desa": "pemkab", "provinsi": "pemprov",
+    "prov": "pemprov", "province": "pemprov", "provincial": "pemprov",
+}  # fmt: skip
+
+
+# the words a task force's own name is made of, between "Satgas" and its place
+_TASK_FORCE_NAME: Final = word_set(
+    "tugas covid 19 covid-19 corona penanganan pencegahan percepatan pengendalian pemulihan"
+)
+
+
+def _task_force_level(analysis: Analysis, position: int) -> str | None:
+    """The local government a task force at ``position`` belongs to: the level written
+    after its name ("Satgas Covid-19 Kota ..."), or the place the text names there ("Satgas
+    Covid Sleman"); None for the national one and for a unit placed somewhere ("Satgas TNI di
+    Nabire")."""
+    after: list[str] = []
+    for token in analysis.tokens[position + 1 : position + 1 + _TASK_FORCE_SPAN]:
+        after.append(token)
+        if token not in _TASK_FORCE_NAME:
+            break
+    for token in after:
+        if token in _LOCAL_LEVEL:
+            level = _LOCAL_LEVEL[token]
+            region = analysis.region
+            if token == "kecamatan" and region is not None and region.regency is not None:
+                return "pemkot" if region.regency.kind == "kota" else "pemkab"
+            return level
+    region = analysis.region
+    if region is None or region.source != "text":
+        return None
+    words = _REGION_WORD.findall(region.matched.lower())
+    if not words or words[-1] not in after:
+        return None
+    if region.regency is not None and region.regency.kind in ("kota", "kabupaten"):
+        return "pemkot" if region.regency.kind == "kota" else "pemkab"
+    return "pemprov"
 
 
 def _gov_near(analysis: Analysis, position: int) -> bool:
@@ -239,11 +289,19 @@ def structural_actor(analysis: Analysis) -> str | None:
     if not found:
         return owner or _place_as_subject(analysis)
     found.sort()
+    # "bagi para mahasiswa", "untuk pelaku usaha": a beneficiary two words after the mark;
+    # in "untuk warga, Pemprov DKI siapkan ..." (the comma is not a token) the word between is
+    # itself the beneficiary, and the actor after it the subject
+    named = {p for p, _, _ in found}
     trial: bool | None = None
     for position, _, kind in found:
         if position and (
             tokens[position - 1] in _BENEFICIARY_MARKS
-            or (position > 1 and tokens[position - 2] in _BENEFICIARY_MARKS)
+            or (
+                position > 1
+                and tokens[position - 2] in _BENEFICIARY_MARKS
+                and position - 1 not in named
+            )
         ):
             continue  # who is served, not who serves
         if tokens[position] in _SUBJECT_WORDS:
