@@ -36,7 +36,7 @@ from .sql_text import SqlText, queries_for
 
 #: ts_rank's weights for D, C, B, A: the body 1, names 1.5, summary 2, title 4 (as Whoosh's)
 RANK_WEIGHTS = "{0.25,0.375,0.5,1.0}"
-#: a result this large is ranked on its title, summary and names terms (search_text.head, in
+#: a result this large is ranked on its title, summary and names terms (search_head, in
 #: the row) instead of every term (out of line: reading 27,000 of them took ~300 ms)
 RANK_EXACT = 1000
 
@@ -281,7 +281,7 @@ class PostgresSearchIndex:
             rows = conn.execute(
                 text(
                     "SELECT id, ts_rank(CAST(:weights AS real[]), head, CAST(:q AS tsquery), 1) "
-                    "FROM search_text WHERE head @@ CAST(:q AS tsquery)"
+                    "FROM search_head WHERE head @@ CAST(:q AS tsquery)"
                 ),
                 params,
             ).all()
