@@ -394,7 +394,8 @@ def postgres_search_size_mib(app: Any) -> float:
         size = db.session.execute(
             text(
                 "SELECT sum(pg_total_relation_size(c)) FROM unnest(ARRAY"
-                "['search_document', 'search_vocabulary', 'search_state']) AS c"
+                "['search_document', 'search_text', 'search_head', 'search_vocabulary', "
+                "'search_state']) AS c"
             )
         ).scalar()
     return round(int(size or 0) / 2**20, 1)

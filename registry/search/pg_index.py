@@ -11,6 +11,7 @@ with a ``statement_timeout``: a database that cannot answer in time is SearchUna
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -35,8 +36,10 @@ from .schema import SCHEMA_VERSION
 from .sql_text import SqlText, queries_for
 
 #: ts_rank's weights for D, C, B, A: the body 1, names 1.5, summary 2, title 4 (as Whoosh's)
+log = logging.getLogger(__name__)
+
 RANK_WEIGHTS = "{0.25,0.375,0.5,1.0}"
-#: a result this large is ranked on its title, summary and names terms (search_text.head, in
+#: a result this large is ranked on its title, summary and names terms (search_head, in
 #: the row) instead of every term (out of line: reading 27,000 of them took ~300 ms)
 RANK_EXACT = 1000
 
@@ -182,7 +185,15 @@ class PostgresSearchIndex:
         """Replace every document in one transaction (searches see the old ones until it
         commits; writers wait). Returns the number of documents."""
         with self._writing() as conn:
-            return rebuild(conn, records)
+            count = rebuild(conn, records)
+        # a rebuild leaves every old row dead: reclaim them now, or searches read twice the
+        # pages until autovacuum comes round (and the planner's statistics are fresh)
+        try:
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM (ANALYZE) search_document, search_head, search_text"))
+        except DBAPIError as exc:  # pragma: no cover - the rebuild itself is committed
+            log.warning("search tables not vacuumed after the rebuild: %s", exc)
+        return count
 
     def stamps(self) -> dict[int, str]:
         with self._reading() as (conn, _):
@@ -281,7 +292,7 @@ class PostgresSearchIndex:
             rows = conn.execute(
                 text(
                     "SELECT id, ts_rank(CAST(:weights AS real[]), head, CAST(:q AS tsquery), 1) "
-                    "FROM search_text WHERE head @@ CAST(:q AS tsquery)"
+                    "FROM search_head WHERE head @@ CAST(:q AS tsquery)"
                 ),
                 params,
             ).all()

@@ -6,8 +6,8 @@ published innovation: our analyzer's terms as a tsvector (GIN index), the facet 
 the listing order. Its rows are kept narrow (:data:`NARROW`: the tsvector always goes out of
 line), so that the rows a common word matches fit in few pages. ``search_text`` holds what
 is read for the shown page or one document only: the stored texts (highlights, "similar
-innovations"), the spelling words, and ``head``, the title, summary and names terms, kept in
-line (:data:`NARROW`) for ranking a large result cheaply.
+innovations") and the spelling words; ``search_head`` the title, summary and names terms,
+for ranking a large result cheaply.
 ``search_vocabulary`` holds the spelling words of titles and summaries with the number of
 documents that have each (trigram index: "did you mean"). ``search_state`` is one row: the
 analysis version the documents were built with and a generation that every write raises.
@@ -60,18 +60,24 @@ TEXT = Table(
     "search_text",
     METADATA,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("head", TSVECTOR, nullable=False),
     Column("texts", ARRAY(Text), nullable=False),
     Column("spell", ARRAY(Text), nullable=False),
-    Index("ix_search_text_head", "head", postgresql_using="gin"),
 )
 
-#: Storage settings the migration applies (metadata cannot say them): both tables move long
-#: values out of line from 128 bytes up, except ``head``, which stays in the row.
+HEAD = Table(
+    "search_head",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("head", TSVECTOR, nullable=False),
+    Index("ix_search_head_head", "head", postgresql_using="gin"),
+)
+
+#: Storage settings the migration applies (metadata cannot say them): the full terms are
+#: stored out of line uncompressed (a row over 2 kB moves them out, and reading them needs
+#: no decompression), the ranking terms always in line.
 NARROW = (
-    "ALTER TABLE search_document SET (toast_tuple_target = 128)",
-    "ALTER TABLE search_text SET (toast_tuple_target = 128)",
-    "ALTER TABLE search_text ALTER COLUMN head SET STORAGE PLAIN",
+    "ALTER TABLE search_document ALTER COLUMN terms SET STORAGE EXTERNAL",
+    "ALTER TABLE search_head ALTER COLUMN head SET STORAGE PLAIN",
 )
 
 VOCABULARY = Table(

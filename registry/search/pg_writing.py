@@ -22,7 +22,8 @@ from .sql_text import tsvector_literal
 
 #: the columns of search_document and search_text as written (tsvectors as literals)
 COLUMNS = ("id", "terms", "published", "updated_at", *FACET_COLUMNS)
-TEXT_COLUMNS = ("id", "head", "texts", "spell")
+TEXT_COLUMNS = ("id", "texts", "spell")
+HEAD_COLUMNS = ("id", "head")
 _TSVECTORS = ("terms", "head")
 _COPY_BATCH = 2000
 
@@ -38,6 +39,12 @@ def _upsert_sql(table: str, columns: tuple[str, ...]) -> Any:
 
 _UPSERT = _upsert_sql("search_document", COLUMNS)
 _UPSERT_TEXT = _upsert_sql("search_text", TEXT_COLUMNS)
+_UPSERT_HEAD = _upsert_sql("search_head", HEAD_COLUMNS)
+_TABLES = (
+    ("search_document", COLUMNS),
+    ("search_text", TEXT_COLUMNS),
+    ("search_head", HEAD_COLUMNS),
+)
 _VOCABULARY_ADD = text(
     "INSERT INTO search_vocabulary (word, documents) VALUES (:word, :n) "
     "ON CONFLICT (word) DO UPDATE SET documents = search_vocabulary.documents + EXCLUDED.documents"
@@ -103,6 +110,7 @@ class PgBatch:
             delta.update(row["spell"])
         self.conn.execute(_UPSERT, [{c: rows[i][c] for c in COLUMNS} for i in ids])
         self.conn.execute(_UPSERT_TEXT, [{c: rows[i][c] for c in TEXT_COLUMNS} for i in ids])
+        self.conn.execute(_UPSERT_HEAD, [{c: rows[i][c] for c in HEAD_COLUMNS} for i in ids])
         self._vocabulary(delta)
         self.upserted += len(rows)
         self.conn.execute(_BUMP)
@@ -119,6 +127,12 @@ class PgBatch:
             ),
             {"ids": keys},
         ).all()
+        self.conn.execute(
+            text("DELETE FROM search_head WHERE id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": keys},
+        )
         spelled = self.conn.execute(
             text("DELETE FROM search_text WHERE id IN :ids RETURNING spell").bindparams(
                 bindparam("ids", expanding=True)
@@ -143,7 +157,7 @@ class PgBatch:
 def rebuild(conn: Connection, records: Iterable[Mapping[str, Any]]) -> int:
     """Replace every document by those of ``records`` (the first of an id wins), in the
     caller's transaction: readers see the old documents until it commits."""
-    for table in ("search_document", "search_text", "search_vocabulary"):
+    for table in ("search_document", "search_text", "search_head", "search_vocabulary"):
         conn.execute(text(f"DELETE FROM {table}"))
     seen: set[int] = set()
     raw = conn.connection.driver_connection
@@ -157,7 +171,7 @@ def rebuild(conn: Connection, records: Iterable[Mapping[str, Any]]) -> int:
                 if row["id"] not in seen:
                     seen.add(row["id"])
                     rows.append(row)
-            for table, columns in (("search_document", COLUMNS), ("search_text", TEXT_COLUMNS)):
+            for table, columns in _TABLES:
                 with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row([row[c] for c in columns])

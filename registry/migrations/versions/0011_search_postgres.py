@@ -59,17 +59,21 @@ def upgrade():
     op.create_table(
         "search_text",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("head", postgresql.TSVECTOR(), nullable=False),
         sa.Column("texts", postgresql.ARRAY(sa.Text()), nullable=False),
         sa.Column("spell", postgresql.ARRAY(sa.Text()), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_search_text_head", "search_text", ["head"], postgresql_using="gin")
-    # narrow rows: long values out of line from 128 bytes up, except the ranking terms
+    op.create_table(
+        "search_head",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("head", postgresql.TSVECTOR(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_search_head_head", "search_head", ["head"], postgresql_using="gin")
+    # narrow rows: the full terms out of line, the ranking terms in line
     # (registry/search/pg_schema.py, NARROW)
-    op.execute("ALTER TABLE search_document SET (toast_tuple_target = 128)")
-    op.execute("ALTER TABLE search_text SET (toast_tuple_target = 128)")
-    op.execute("ALTER TABLE search_text ALTER COLUMN head SET STORAGE PLAIN")
+    op.execute("ALTER TABLE search_document ALTER COLUMN terms SET STORAGE EXTERNAL")
+    op.execute("ALTER TABLE search_head ALTER COLUMN head SET STORAGE PLAIN")
     op.create_table(
         "search_vocabulary",
         sa.Column("word", sa.Text(), nullable=False),
@@ -101,7 +105,8 @@ def downgrade():
     op.drop_table("search_state")
     op.drop_index("ix_search_vocabulary_trgm", table_name="search_vocabulary")
     op.drop_table("search_vocabulary")
-    op.drop_index("ix_search_text_head", table_name="search_text")
+    op.drop_index("ix_search_head_head", table_name="search_head")
+    op.drop_table("search_head")
     op.drop_table("search_text")
     op.drop_index("ix_search_document_newest", table_name="search_document")
     op.drop_index("ix_search_document_terms", table_name="search_document")
