@@ -9,10 +9,12 @@ CONCURRENTLY (outside a transaction), so the site keeps reading and harvesting m
 SQLite everything runs in the migration's transaction (a writer holds the file anyway).
 """
 
+import json
+
 from alembic import op
 import sqlalchemy as sa
 
-from registry.models.candidates import PLATFORM_BITS, search_terms
+from registry.models.candidates import platform_mask, search_terms
 
 
 # revision identifiers, used by Alembic.
@@ -47,48 +49,54 @@ FTS_SQLITE = (
 )
 
 
-def _mask_sql(dialect: str) -> str:
-    cases = " ".join(f"WHEN '{name}' THEN {bit}" for name, bit in PLATFORM_BITS.items())
-    if dialect == "postgresql":
-        elements = "json_array_elements_text(candidate.platforms) AS p(value)"
-    else:
-        elements = "json_each(candidate.platforms) AS p"
-    return (
-        "UPDATE candidate SET seen_at = coalesce(last_seen, first_seen, created_at), "
-        f"platform_mask = (SELECT coalesce(sum(CASE p.value {cases} "
-        f"ELSE 0 END), 0) FROM {elements}) WHERE id > :low AND id <= :high"
-    )
-
-
 def _backfill(connection, dialect: str) -> None:
-    """seen_at, platform_mask and search_terms of every candidate, BATCH rows at a time (on PostgreSQL
-    in autocommit: each statement its own short transaction)."""
-    mask = sa.text(_mask_sql(dialect))
+    """seen_at, platform_mask and search_terms of every candidate, BATCH rows at a time, each
+    row updated once (on PostgreSQL in autocommit: each statement its own short transaction)."""
+    seen = "seen_at = coalesce(last_seen, first_seen, created_at)"
     if dialect == "postgresql":
-        terms = sa.text(
-            "UPDATE candidate AS c SET search_terms = v.terms FROM unnest(CAST(:ids AS integer[]),"
-            " CAST(:terms AS text[])) AS v(id, terms) WHERE c.id = v.id"
+        update = sa.text(
+            f"UPDATE candidate AS c SET {seen}, search_terms = v.terms, platform_mask = v.mask"
+            " FROM unnest(CAST(:ids AS integer[]), CAST(:terms AS text[]),"
+            " CAST(:masks AS integer[])) AS v(id, terms, mask) WHERE c.id = v.id"
         )
     else:
-        terms = sa.text("UPDATE candidate SET search_terms = :terms WHERE id = :id")
+        update = sa.text(
+            f"UPDATE candidate SET {seen}, search_terms = :terms, platform_mask = :mask"
+            " WHERE id = :id"
+        )
     low = 0
     while True:
         rows = connection.execute(
-            sa.text("SELECT id, text FROM candidate WHERE id > :low ORDER BY id LIMIT :n"),
+            sa.text(
+                "SELECT id, text, platforms FROM candidate WHERE id > :low ORDER BY id LIMIT :n"
+            ),
             {"low": low, "n": BATCH},
         ).all()
         if not rows:
             break
-        high = rows[-1][0]
-        connection.execute(mask, {"low": low, "high": high})
-        values = [(i, search_terms(t)) for i, t in rows]
+        values = [
+            (i, search_terms(body), platform_mask(_platforms(platforms)))
+            for i, body, platforms in rows
+        ]
         if dialect == "postgresql":
             connection.execute(
-                terms, {"ids": [i for i, _ in values], "terms": [t for _, t in values]}
+                update,
+                {
+                    "ids": [v[0] for v in values],
+                    "terms": [v[1] for v in values],
+                    "masks": [v[2] for v in values],
+                },
             )
         else:
-            connection.execute(terms, [{"id": i, "terms": t} for i, t in values])
-        low = high
+            connection.execute(update, [{"id": i, "terms": t, "mask": m} for i, t, m in values])
+        low = rows[-1][0]
+
+
+def _platforms(value) -> list:
+    """A candidate's platforms as the driver gives the JSON column: decoded or as text."""
+    if isinstance(value, str):
+        value = json.loads(value or "[]")
+    return [p for p in value or [] if isinstance(p, str)]
 
 
 def upgrade():
