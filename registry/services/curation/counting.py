@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, literal, literal_column, select, union_all
+from sqlalchemy import Select, case, func, literal, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...extensions import db
@@ -58,11 +58,11 @@ def exact(where: ColumnElement[bool] | None) -> int:
 
 def _matches(where: ColumnElement[bool] | None, windows: list[tuple[int, int]]) -> int:
     """The candidates matching ``where`` among these id ranges, each read by id: on SQLite
-    ``where`` is wrapped in likelihood() (a no-op its planner cannot use an index for, so that
-    it does not prefer, say, the status index over the id range); PostgreSQL's planner sees the
-    ranges are small."""
+    ``where`` is wrapped in a CASE (which its planner cannot read an index for, so that it does
+    not prefer, say, the status and score index over the id range: likelihood() does not hide
+    it); PostgreSQL's planner sees the ranges are small."""
     if where is not None and db.session.get_bind().dialect.name == "sqlite":
-        where = func.likelihood(where, literal_column("0.5"))
+        where = case((where, 1), else_=0) == 1
     parts = [
         _matching(select(func.count().label("n")), where)
         .select_from(Candidate)
