@@ -340,7 +340,7 @@ class Timer:
         self.results.append(result)
         print(
             f"  {label:<58} p50 {result['p50_ms']:>8} p95 {result['p95_ms']:>8} "
-            f"max {result['max_ms']:>8}  {sorted(statuses)} {result['results_per_answer'][:4]}",
+            f"max {result['max_ms']:>8}  {sorted(statuses)} {sorted(set(counts))[:4]}",
             flush=True,
         )
         return result
@@ -391,8 +391,11 @@ def time_listings(
     t("API status=new, default order, page 1-5", "api",
       lambda i: api(f"page={rng.randint(1, 5)}"))  # fmt: skip
     for sort in SORTS:
-        t(f"API sort={sort}, page 1-5", "api",
-          lambda i, s=sort: api(f"sort={s}&page={rng.randint(1, 5)}"))  # fmt: skip
+
+        def sorted_pages(i: int, sort: str = sort) -> Any:
+            return api(f"sort={sort}&page={rng.randint(1, 5)}")
+
+        t(f"API sort={sort}, page 1-5", "api", sorted_pages)
     t("API q=<word> (15 words)", "api", lambda i: api(f"q={rng.choice(WORDS)}"))
     t("API q=<word>&sort=newest", "api", lambda i: api(f"q={rng.choice(WORDS)}&sort=newest"))
     t("API platform=file&min_score=0.5 (every candidate)", "api",
@@ -531,9 +534,9 @@ def one_run(args: argparse.Namespace, backend: str, posts: int, workdir: Path) -
         row["met"] = row["p95_ms"] <= row["target_p95_ms"]
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = RESULTS / f"inbox-{backend}-{posts}-{report['code']['branch']}-{stamp}.json"
-    out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    print(f"written {out}", flush=True)
+    path = RESULTS / f"inbox-{backend}-{posts}-{report['code']['branch']}-{stamp}.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print(f"written {path}", flush=True)
     return report
 
 
