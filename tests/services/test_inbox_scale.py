@@ -4,6 +4,7 @@ full-text index and that index stays in step with every writer."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
 from pathlib import Path
@@ -227,6 +228,23 @@ def test_counts_stop_at_the_bound_and_say_they_are_estimated(ctx):
     assert too_deep.value.param == "page"
 
 
+# an id past 64 bits (it overflowed SQLite's driver: a 500), a negative one, and the floats
+# json.loads accepts but no score is (they listed silently empty pages)
+FORGED_CURSORS = (
+    '["score",0.5,1000000000000000000000000000000]',
+    '["score",0.5,9223372036854775808]',
+    '["score",0.5,-1]',
+    '["score",NaN,1]',
+    '["score",Infinity,1]',
+    '["score",-Infinity,1]',
+    '["score",1e400,1]',
+)
+
+
+def forged(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
 def test_a_bad_cursor_or_another_sorts_cursor_is_refused_naming_after(crowd):
     cursor = curation.list_candidates(per_page=2).next_after
     assert cursor is not None
@@ -236,6 +254,7 @@ def test_a_bad_cursor_or_another_sorts_cursor_is_refused_naming_after(crowd):
         {"after": cursor, "sort": "newest"},
         {"after": "x" * 300},
         {"after": "WyJzY29yZSIsInRpbmdnaSIsMV0"},  # ["score","tinggi",1]: not a score
+        *({"after": forged(raw)} for raw in FORGED_CURSORS),
     ):
         with pytest.raises(Invalid) as bad:
             query_params.inbox(args)

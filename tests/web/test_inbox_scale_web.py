@@ -14,6 +14,8 @@ from registry.extensions import db
 from registry.models import Candidate
 from tests.accounts_helpers import bearer, login, make_user, token_for
 from tests.curation_helpers import make_candidate
+from tests.services.test_inbox_scale import FORGED_CURSORS
+from tests.services.test_inbox_scale import forged as forged_cursor
 
 
 def spread_candidates(n: int) -> list[int]:
@@ -49,7 +51,8 @@ def test_the_api_pages_by_cursor_and_marks_an_estimated_count(app: Flask, ctx: A
     assert (exact["total"], exact["total_estimated"], exact["count_bound"]) == (24, False, 100)
     past = get("?page=9&per_page=5").get_json()
     assert past["results"] == [] and past["next_after"] is None and past["total"] == 24
-    for query in ("?after=rusak", f"?after={first['next_after']}&sort=score"):
+    forged = [f"?after={forged_cursor(raw)}" for raw in FORGED_CURSORS]
+    for query in ("?after=rusak", f"?after={first['next_after']}&sort=score", *forged):
         bad = get(query)
         assert bad.status_code == 400 and bad.get_json()["param"] == "after"
     assert get("?q=%22posko").status_code == 200  # broken syntax: answered, as search does
@@ -85,6 +88,10 @@ def test_a_stale_cursor_on_the_page_is_said_in_the_readers_language(ctx: Any, cl
     body = answer.get_data(as_text=True)
     assert answer.status_code == 400 and "Tautan halaman ini sudah tidak berlaku" in body
     assert "not a cursor" not in body
+    for raw in FORGED_CURSORS:
+        forged = client.get(f"/curate/inbox/?after={forged_cursor(raw)}")
+        assert forged.status_code == 400, raw
+        assert "Tautan halaman ini sudah tidak berlaku" in forged.get_data(as_text=True)
     flask_babel.refresh()
     english = client.get("/curate/inbox/?after=rusak&lang=en").get_data(as_text=True)
     assert "no longer applies" in english
