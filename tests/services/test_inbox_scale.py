@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import and_, exists, func, select, text
+from sqlalchemy import and_, exists, func, insert, select, text
 
 from registry.classify.predict import get_predictor
 from registry.extensions import db
@@ -226,6 +226,26 @@ def test_counts_stop_at_the_bound_and_say_they_are_estimated(ctx):
     with pytest.raises(Invalid) as too_deep:
         curation.list_candidates(count_bound=5, page=deep, per_page=5)
     assert too_deep.value.param == "page"
+
+
+def test_the_estimate_samples_the_newest_ids_too(ctx):
+    # 4,000 candidates, ids 10 apart; the newest 300 (a filter that follows id order, as a
+    # recent harvest does) score high. The old windows all started within each tenth of the
+    # id range and never read its last tenth: they estimated 101, the bound's floor.
+    db.session.execute(
+        insert(Candidate),
+        [
+            {"id": i * 10, "text": "x", "status": "new", "score": 0.9 if i > 3_700 else 0.2}
+            for i in range(1, 4_001)
+        ],
+    )
+    db.session.commit()
+    page = curation.list_candidates(min_score=0.8, count_bound=100)
+    assert page.total_estimated
+    assert 300 / 1.5 <= page.total <= 300 * 1.5  # the truth is 300: within a factor of 1.5
+    assert curation.list_candidates(min_score=0.1, count_bound=100).total == pytest.approx(
+        4_000, rel=0.1
+    )
 
 
 # an id past 64 bits (it overflowed SQLite's driver: a 500), a negative one, and the floats
