@@ -59,11 +59,6 @@ def _matching(statement: Select[Any], where: ColumnElement[bool] | None) -> Sele
     return statement.where(where) if where is not None else statement
 
 
-def exact(where: ColumnElement[bool] | None) -> int:
-    """Every candidate matching ``where``, counted (as costly as the table is large)."""
-    return int(db.session.scalar(_matching(select(func.count(Candidate.id)), where)) or 0)
-
-
 def _matches(where: ColumnElement[bool] | None, windows: list[tuple[int, int]]) -> int:
     """The candidates matching ``where`` among these id ranges, each read by id: on SQLite
     ``where`` is wrapped in a CASE (which its planner cannot read an index for, so that it does
