@@ -9,6 +9,7 @@ from typing import Any
 
 import flask_babel
 from flask import Flask
+from sqlalchemy import insert
 
 from registry.extensions import db
 from registry.models import Candidate
@@ -95,3 +96,40 @@ def test_a_stale_cursor_on_the_page_is_said_in_the_readers_language(ctx: Any, cl
     flask_babel.refresh()
     english = client.get("/curate/inbox/?after=rusak&lang=en").get_data(as_text=True)
     assert "no longer applies" in english
+
+
+def test_the_page_names_a_bad_parameter_by_its_label_and_writes_numbers_in_the_readers_way(
+    app: Flask, ctx: Any, client
+):
+    make_user("kurator@example.org", "curator", org=None)
+    login(client, "kurator@example.org")
+    db.session.execute(
+        insert(Candidate),
+        [{"id": i, "text": "x", "status": "new", "score": 0.5} for i in range(1, 21_001)],
+    )
+    db.session.commit()
+    app.config["INBOX_COUNT_BOUND"] = 1_000
+    # more candidates than page numbers reach: a deep page number is refused naming the page
+    deep = "?per_page=100&page=202"
+    cases = {
+        "id": (
+            "Sekitar 21.000 kandidat",
+            "Lebih dari 1.000 kandidat",
+            "Saringan tidak valid (Halaman): Nomor halaman hanya menjangkau 20.000 kandidat",
+            "Saringan tidak valid (Skor minimal (0–1))",
+        ),
+        "en": (
+            "About 21,000 candidates",
+            "More than 1,000 candidates",
+            "Invalid filter (Page): Page numbers reach the first 20,000 candidates",
+            "Invalid filter (Minimum score (0–1))",
+        ),
+    }
+    for lang, (about, more, too_deep, bad_score) in cases.items():
+        flask_babel.refresh()
+        body = client.get(f"/curate/inbox/?per_page=5&lang={lang}").get_data(as_text=True)
+        assert about in body and more in body
+        answer = client.get(f"/curate/inbox/{deep}&lang={lang}")
+        assert answer.status_code == 400 and too_deep in answer.get_data(as_text=True)
+        score = client.get(f"/curate/inbox/?min_score=abc&lang={lang}").get_data(as_text=True)
+        assert bad_score in score and "(min_score)" not in score
