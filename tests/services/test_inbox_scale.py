@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import and_, exists, func, insert, select, text
+from sqlalchemy import and_, exists, func, insert, inspect, select, text
 
 from registry.classify.predict import get_predictor
 from registry.extensions import db
@@ -444,6 +444,22 @@ def test_migration_0012_backfills_the_new_columns_and_the_text_index(bare_app: F
         assert ids(curation.list_candidates(q="vaksinasi")) == [1]
         assert ids(curation.list_candidates(platform="rss")) == [1]
         fts_in_step()
+        # seen_at is never empty (a NULL would sort first on PostgreSQL, where the cursor never
+        # reaches it): NOT NULL, and a row written by code older than 0012 gets a default
+        columns = {c["name"]: c for c in inspect(db.engine).get_columns("candidate")}
+        assert columns["seen_at"]["nullable"] is False
+        db.session.execute(
+            text(
+                "INSERT INTO candidate (id, status, score, text, platforms, post_count,"
+                " predicted, explain, model_version, reason, created_at, updated_at)"
+                " VALUES (3, 'new', 0.5, 'Lumbung', '[]', 1, '{}', '[]', '', '',"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        written = db.session.get(Candidate, 3)
+        assert written is not None and written.seen_at is not None
+        db.session.execute(text("DELETE FROM candidate WHERE id = 3"))
+        db.session.commit()
         db.session.remove()
         downgrade(revision="0010_replication")
         upgrade()

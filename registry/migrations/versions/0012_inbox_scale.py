@@ -24,6 +24,7 @@ branch_labels = None
 depends_on = None
 
 BATCH = 5000
+SEEN_DEFAULT = sa.text("CURRENT_TIMESTAMP")
 
 # (name, table, columns): the b-tree indexes, in both databases
 INDEXES = (
@@ -92,6 +93,18 @@ def _backfill(connection, dialect: str) -> None:
         low = rows[-1][0]
 
 
+def _seen_at_not_null() -> None:
+    """NOT NULL on PostgreSQL without a long exclusive lock: a CHECK validated while writes go
+    on lets SET NOT NULL skip its scan of the table."""
+    op.execute(
+        "ALTER TABLE candidate ADD CONSTRAINT candidate_seen_at_not_null"
+        " CHECK (seen_at IS NOT NULL) NOT VALID"
+    )
+    op.execute("ALTER TABLE candidate VALIDATE CONSTRAINT candidate_seen_at_not_null")
+    op.execute("ALTER TABLE candidate ALTER COLUMN seen_at SET NOT NULL")
+    op.execute("ALTER TABLE candidate DROP CONSTRAINT candidate_seen_at_not_null")
+
+
 def _platforms(value) -> list:
     """A candidate's platforms as the driver gives the JSON column: decoded or as text."""
     if isinstance(value, str):
@@ -105,13 +118,31 @@ def upgrade():
     op.add_column(
         "candidate", sa.Column("search_terms", sa.Text(), nullable=False, server_default="")
     )
-    op.add_column("candidate", sa.Column("seen_at", sa.DateTime(), nullable=True))
+    # a default for rows that code older than this migration writes meanwhile (a new
+    # candidate is seen now); SQLite cannot add a column with one: its batch below sets it
+    op.add_column(
+        "candidate",
+        sa.Column(
+            "seen_at",
+            sa.DateTime(),
+            nullable=True,
+            server_default=SEEN_DEFAULT if dialect == "postgresql" else None,
+        ),
+    )
     op.add_column(
         "candidate",
         sa.Column("platform_mask", sa.SmallInteger(), nullable=False, server_default="0"),
     )
     if dialect != "postgresql":
         _backfill(connection, dialect)
+        # before the new indexes and the FTS triggers, so that the copy carries neither
+        with op.batch_alter_table("candidate") as batch:
+            batch.alter_column(
+                "seen_at",
+                existing_type=sa.DateTime(),
+                nullable=False,
+                server_default=SEEN_DEFAULT,
+            )
         for name, table, columns in INDEXES:
             op.create_index(name, table, columns)
         op.drop_index("ix_candidate_status_score", table_name="candidate")
@@ -124,6 +155,7 @@ def upgrade():
         return
     with op.get_context().autocommit_block():
         _backfill(connection, dialect)
+        _seen_at_not_null()
         for name, table, columns in INDEXES:
             op.create_index(name, table, columns, postgresql_concurrently=True)
         op.create_index(
