@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import importlib.util
 import itertools
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import and_, exists, func, insert, inspect, select, text
 
+import registry
 from registry.classify.predict import get_predictor
 from registry.extensions import db
 from registry.harvest.takedown import takedown_post
@@ -464,3 +466,49 @@ def test_migration_0012_backfills_the_new_columns_and_the_text_index(bare_app: F
         downgrade(revision="0010_replication")
         upgrade()
         assert ids(curation.list_candidates(q="relawan")) == [2]
+
+
+def test_migration_0012_catches_up_rows_older_code_wrote_during_its_backfill(ctx) -> None:
+    # what code older than 0012 writes while PostgreSQL's backfill runs in autocommit batches:
+    # a new candidate without the derived columns, a grown one whose last_seen moved on
+    path = Path(registry.__file__).parent / "migrations" / "versions" / "0012_inbox_scale.py"
+    spec = importlib.util.spec_from_file_location("migration_0012", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    db.session.execute(
+        text(
+            "INSERT INTO candidate (id, status, score, text, platforms, post_count, predicted,"
+            " explain, model_version, reason, last_seen, seen_at, created_at, updated_at)"
+            " VALUES (:id, 'new', 0.5, :body, :platforms, 1, '{}', '[]', '', '', :last,"
+            " :seen, :seen, :seen)"
+        ),
+        [
+            {
+                "id": 1,
+                "body": "Warga divaksin di posko keliling",
+                "platforms": '["twitter", "rss"]',
+                "last": dt.datetime(2020, 5, 1),
+                "seen": dt.datetime(2020, 5, 1),
+            },
+            {
+                "id": 2,
+                "body": "Dapur umum relawan",
+                "platforms": '["mastodon"]',
+                "last": dt.datetime(2020, 6, 9),
+                "seen": dt.datetime(2020, 5, 2),
+            },
+        ],
+    )
+    db.session.commit()
+    migration.catch_up(db.session.connection(), db.session.get_bind().dialect.name)
+    db.session.commit()
+    rows = db.session.execute(
+        select(
+            Candidate.id, Candidate.platform_mask, Candidate.seen_at, Candidate.search_terms
+        ).order_by(Candidate.id)
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        (1, 1 | 8, dt.datetime(2020, 5, 1), "warga vaksin posko kelil"),
+        (2, 2, dt.datetime(2020, 6, 9), "dapur umum relawan"),
+    ]

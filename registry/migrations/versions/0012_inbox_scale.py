@@ -50,9 +50,10 @@ FTS_SQLITE = (
 )
 
 
-def _backfill(connection, dialect: str) -> None:
-    """seen_at, platform_mask and search_terms of every candidate, BATCH rows at a time, each
-    row updated once (on PostgreSQL in autocommit: each statement its own short transaction)."""
+def _backfill(connection, dialect: str, only: str = "TRUE") -> None:
+    """seen_at, platform_mask and search_terms of every candidate (or those matching the SQL
+    condition ``only``), BATCH rows at a time, each row updated once (on PostgreSQL in
+    autocommit: each statement its own short transaction)."""
     seen = "seen_at = coalesce(last_seen, first_seen, created_at)"
     if dialect == "postgresql":
         update = sa.text(
@@ -69,7 +70,8 @@ def _backfill(connection, dialect: str) -> None:
     while True:
         rows = connection.execute(
             sa.text(
-                "SELECT id, text, platforms FROM candidate WHERE id > :low ORDER BY id LIMIT :n"
+                "SELECT id, text, platforms FROM candidate WHERE id > :low"
+                f" AND ({only}) ORDER BY id LIMIT :n"
             ),
             {"low": low, "n": BATCH},
         ).all()
@@ -91,6 +93,24 @@ def _backfill(connection, dialect: str) -> None:
         else:
             connection.execute(update, [{"id": i, "terms": t, "mask": m} for i, t, m in values])
         low = rows[-1][0]
+
+
+def catch_up(connection, dialect: str) -> None:
+    """The rows that code older than this migration wrote after their batch (PostgreSQL's
+    backfill does not stop the site): a new candidate's derived columns empty, a grown one's
+    seen_at behind its last_seen. One pass over the table; a candidate whose text has no
+    searchable word is read again, harmlessly."""
+    _backfill(
+        connection,
+        dialect,
+        only="(search_terms = '' AND text <> '')"
+        " OR (platform_mask = 0 AND CAST(platforms AS TEXT) NOT IN ('[]', 'null', ''))",
+    )
+    differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    seen = "coalesce(last_seen, first_seen, created_at)"
+    connection.execute(
+        sa.text(f"UPDATE candidate SET seen_at = {seen} WHERE seen_at {differs} {seen}")
+    )
 
 
 def _seen_at_not_null() -> None:
@@ -155,6 +175,7 @@ def upgrade():
         return
     with op.get_context().autocommit_block():
         _backfill(connection, dialect)
+        catch_up(connection, dialect)
         _seen_at_not_null()
         for name, table, columns in INDEXES:
             op.create_index(name, table, columns, postgresql_concurrently=True)
