@@ -376,6 +376,9 @@ def test_the_text_index_keeps_step_with_edits_merges_and_takedowns(ctx):
     db.session.commit()
     fts_in_step()
     assert ids(curation.list_candidates(q="wonosari")) == [short.id]
+    # its posts went with it: the platform filter lists the target, not the merged one
+    listed = ids(curation.list_candidates(platform="twitter", status="all", per_page=50))
+    assert short.id in listed and longer.id not in listed
     # a takedown of the post that gave the text: the text (and its terms) follow the rest
     post = db.session.scalar(
         select(Post).where(Post.candidate_id == short.id, Post.text.contains("Wonosari"))
@@ -433,6 +436,16 @@ def test_migration_0012_backfills_the_new_columns_and_the_text_index(bare_app: F
                         "seen": dt.datetime(2020, 5, i),
                     },
                 )
+            # merged into candidate 2: its posts went there, its platforms stay as a record
+            conn.execute(
+                text(
+                    "INSERT INTO candidate (id, status, score, text, platforms, post_count,"
+                    " predicted, explain, model_version, reason, last_seen, merged_into_id,"
+                    " created_at, updated_at) VALUES (4, 'merged', 0.5, 'Relawan', '[\"rss\"]',"
+                    " 0, '{}', '[]', '', '', :seen, 2, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"seen": dt.datetime(2020, 5, 4)},
+            )
         upgrade()
         rows = db.session.execute(
             select(
@@ -442,9 +455,10 @@ def test_migration_0012_backfills_the_new_columns_and_the_text_index(bare_app: F
         assert [tuple(r) for r in rows] == [
             (1, 1 | 8, dt.datetime(2020, 5, 1), "warga vaksin posko kelil"),
             (2, 2, dt.datetime(2020, 5, 2), "dapur umum relawan"),
+            (4, 0, dt.datetime(2020, 5, 4), "relawan"),
         ]
         assert ids(curation.list_candidates(q="vaksinasi")) == [1]
-        assert ids(curation.list_candidates(platform="rss")) == [1]
+        assert ids(curation.list_candidates(platform="rss", status="all")) == [1]
         fts_in_step()
         # seen_at is never empty (a NULL would sort first on PostgreSQL, where the cursor never
         # reaches it): NOT NULL, and a row written by code older than 0012 gets a default

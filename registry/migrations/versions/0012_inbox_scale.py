@@ -70,16 +70,17 @@ def _backfill(connection, dialect: str, only: str = "TRUE") -> None:
     while True:
         rows = connection.execute(
             sa.text(
-                "SELECT id, text, platforms FROM candidate WHERE id > :low"
+                "SELECT id, text, platforms, merged_into_id FROM candidate WHERE id > :low"
                 f" AND ({only}) ORDER BY id LIMIT :n"
             ),
             {"low": low, "n": BATCH},
         ).all()
         if not rows:
             break
+        # a candidate merged into another has no posts left: no platform to filter it by
         values = [
-            (i, search_terms(body), platform_mask(_platforms(platforms)))
-            for i, body, platforms in rows
+            (i, search_terms(body), 0 if merged else platform_mask(_platforms(platforms)))
+            for i, body, platforms, merged in rows
         ]
         if dialect == "postgresql":
             connection.execute(
@@ -104,7 +105,8 @@ def catch_up(connection, dialect: str) -> None:
         connection,
         dialect,
         only="(search_terms = '' AND text <> '')"
-        " OR (platform_mask = 0 AND CAST(platforms AS TEXT) NOT IN ('[]', 'null', ''))",
+        " OR (platform_mask = 0 AND merged_into_id IS NULL"
+        " AND CAST(platforms AS TEXT) NOT IN ('[]', 'null', ''))",
     )
     differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
     seen = "coalesce(last_seen, first_seen, created_at)"
