@@ -20,6 +20,7 @@ from sqlalchemy import (
     event,
     inspect,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..text import index_terms, strip_links_and_mentions
@@ -79,7 +80,9 @@ class Candidate(Model):
     first_seen: Mapped[dt.datetime | None] = mapped_column(DateTime)
     last_seen: Mapped[dt.datetime | None] = mapped_column(DateTime, index=True)
     # the inbox's "newest" key: last_seen, else first_seen, else created_at (never empty)
-    seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    seen_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=utcnow, server_default=sql_text("CURRENT_TIMESTAMP")
+    )
     # classifier output: {"sectors", "focus", "innovator_type", "province", "regency"}
     predicted: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     explain: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -30,6 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .. import taxonomy
 from ..services.attachments import ACCEPT
 from ..services.validation import FIELDS, MAX_TITLE
+from .formatting import number
 from .wtforms_i18n import TranslatedForm as FlaskForm
 
 
@@ -301,7 +302,7 @@ _MESSAGES: list[tuple[re.Pattern[str], Any]] = [
         lambda m: gettext(
             "Nomor halaman hanya menjangkau %(n)s kandidat pertama: lanjutkan dengan tautan "
             "Berikutnya.",
-            n=m[1],
+            n=number(int(m[1].replace(",", ""))),
         ),
     ),
     # harvest sources, campaigns and invitations (the admin pages)

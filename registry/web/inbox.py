@@ -134,6 +134,27 @@ def _explain(candidate: Candidate) -> dict[str, list[tuple[str, float]]]:
     return {"up": up, "down": down}
 
 
+# the inbox's query parameters as its filter form names them (a raw name never reaches the page)
+PARAM_LABELS = {
+    "q": _l("Kata dalam teks"),
+    "status": _l("Status"),
+    "sort": _l("Urutkan"),
+    "min_score": _l("Skor minimal (0–1)"),
+    "platform": _l("Platform"),
+    "province": _l("Provinsi (prediksi)"),
+    "source": _l("Sumber panen (kueri)"),
+    "date_from": _l("Terlihat sejak"),
+    "date_to": _l("Terlihat sampai"),
+    "page": _l("Halaman"),
+    "per_page": _l("Jumlah per halaman"),
+    "after": _l("Tautan halaman"),
+}
+
+
+def param_label(name: str | None) -> str:
+    return str(PARAM_LABELS.get(name or "", _l("Saring")))
+
+
 @bp.get("/")
 @curator_required
 def index() -> Any:
@@ -158,6 +179,7 @@ def index() -> Any:
         params=params,
         problem=problem,
         problem_text=localize(problem.message) if problem is not None else "",
+        problem_label=param_label(problem.param) if problem is not None else "",
         matches=matches,
         explain={c.id: _explain(c) for c in page.items},
         form=InboxDecisionForm().fill_choices(),

@@ -9,11 +9,14 @@ from typing import Any
 
 import flask_babel
 from flask import Flask
+from sqlalchemy import insert
 
 from registry.extensions import db
 from registry.models import Candidate
 from tests.accounts_helpers import bearer, login, make_user, token_for
 from tests.curation_helpers import make_candidate
+from tests.services.test_inbox_scale import FORGED_CURSORS
+from tests.services.test_inbox_scale import forged as forged_cursor
 
 
 def spread_candidates(n: int) -> list[int]:
@@ -49,7 +52,8 @@ def test_the_api_pages_by_cursor_and_marks_an_estimated_count(app: Flask, ctx: A
     assert (exact["total"], exact["total_estimated"], exact["count_bound"]) == (24, False, 100)
     past = get("?page=9&per_page=5").get_json()
     assert past["results"] == [] and past["next_after"] is None and past["total"] == 24
-    for query in ("?after=rusak", f"?after={first['next_after']}&sort=score"):
+    forged = [f"?after={forged_cursor(raw)}" for raw in FORGED_CURSORS]
+    for query in ("?after=rusak", f"?after={first['next_after']}&sort=score", *forged):
         bad = get(query)
         assert bad.status_code == 400 and bad.get_json()["param"] == "after"
     assert get("?q=%22posko").status_code == 200  # broken syntax: answered, as search does
@@ -85,6 +89,47 @@ def test_a_stale_cursor_on_the_page_is_said_in_the_readers_language(ctx: Any, cl
     body = answer.get_data(as_text=True)
     assert answer.status_code == 400 and "Tautan halaman ini sudah tidak berlaku" in body
     assert "not a cursor" not in body
+    for raw in FORGED_CURSORS:
+        forged = client.get(f"/curate/inbox/?after={forged_cursor(raw)}")
+        assert forged.status_code == 400, raw
+        assert "Tautan halaman ini sudah tidak berlaku" in forged.get_data(as_text=True)
     flask_babel.refresh()
     english = client.get("/curate/inbox/?after=rusak&lang=en").get_data(as_text=True)
     assert "no longer applies" in english
+
+
+def test_the_page_names_a_bad_parameter_by_its_label_and_writes_numbers_in_the_readers_way(
+    app: Flask, ctx: Any, client
+):
+    make_user("kurator@example.org", "curator", org=None)
+    login(client, "kurator@example.org")
+    db.session.execute(
+        insert(Candidate),
+        [{"id": i, "text": "x", "status": "new", "score": 0.5} for i in range(1, 21_001)],
+    )
+    db.session.commit()
+    app.config["INBOX_COUNT_BOUND"] = 1_000
+    # more candidates than page numbers reach: a deep page number is refused naming the page
+    deep = "?per_page=100&page=202"
+    cases = {
+        "id": (
+            "Sekitar 21.000 kandidat",
+            "Lebih dari 1.000 kandidat",
+            "Saringan tidak valid (Halaman): Nomor halaman hanya menjangkau 20.000 kandidat",
+            "Saringan tidak valid (Skor minimal (0–1))",
+        ),
+        "en": (
+            "About 21,000 candidates",
+            "More than 1,000 candidates",
+            "Invalid filter (Page): Page numbers reach the first 20,000 candidates",
+            "Invalid filter (Minimum score (0–1))",
+        ),
+    }
+    for lang, (about, more, too_deep, bad_score) in cases.items():
+        flask_babel.refresh()
+        body = client.get(f"/curate/inbox/?per_page=5&lang={lang}").get_data(as_text=True)
+        assert about in body and more in body
+        answer = client.get(f"/curate/inbox/{deep}&lang={lang}")
+        assert answer.status_code == 400 and too_deep in answer.get_data(as_text=True)
+        score = client.get(f"/curate/inbox/?min_score=abc&lang={lang}").get_data(as_text=True)
+        assert bad_score in score and "(min_score)" not in score

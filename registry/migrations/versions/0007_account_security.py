@@ -21,9 +21,7 @@ depends_on = None
 
 
 def upgrade():
-    session_token = sa.Column(
-        "session_token", sa.String(length=64), nullable=False, server_default=""
-    )
+    session_token = sa.Column("session_token", sa.String(length=64), nullable=False, server_default="")
     if op.get_bind().dialect.name == "sqlite":
         # AUTOINCREMENT only comes with a new table: the batch copy keeps every row and id
         # (env.py turns foreign keys off, so the tables pointing at "user" keep their rows)

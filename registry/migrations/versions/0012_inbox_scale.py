@@ -24,6 +24,7 @@ branch_labels = None
 depends_on = None
 
 BATCH = 5000
+SEEN_DEFAULT = sa.text("CURRENT_TIMESTAMP")
 
 # (name, table, columns): the b-tree indexes, in both databases
 INDEXES = (
@@ -49,9 +50,10 @@ FTS_SQLITE = (
 )
 
 
-def _backfill(connection, dialect: str) -> None:
-    """seen_at, platform_mask and search_terms of every candidate, BATCH rows at a time, each
-    row updated once (on PostgreSQL in autocommit: each statement its own short transaction)."""
+def _backfill(connection, dialect: str, only: str = "TRUE") -> None:
+    """seen_at, platform_mask and search_terms of every candidate (or those matching the SQL
+    condition ``only``), BATCH rows at a time, each row updated once (on PostgreSQL in
+    autocommit: each statement its own short transaction)."""
     seen = "seen_at = coalesce(last_seen, first_seen, created_at)"
     if dialect == "postgresql":
         update = sa.text(
@@ -68,15 +70,17 @@ def _backfill(connection, dialect: str) -> None:
     while True:
         rows = connection.execute(
             sa.text(
-                "SELECT id, text, platforms FROM candidate WHERE id > :low ORDER BY id LIMIT :n"
+                "SELECT id, text, platforms, merged_into_id FROM candidate WHERE id > :low"
+                f" AND ({only}) ORDER BY id LIMIT :n"
             ),
             {"low": low, "n": BATCH},
         ).all()
         if not rows:
             break
+        # a candidate merged into another has no posts left: no platform to filter it by
         values = [
-            (i, search_terms(body), platform_mask(_platforms(platforms)))
-            for i, body, platforms in rows
+            (i, search_terms(body), 0 if merged else platform_mask(_platforms(platforms)))
+            for i, body, platforms, merged in rows
         ]
         if dialect == "postgresql":
             connection.execute(
@@ -92,6 +96,37 @@ def _backfill(connection, dialect: str) -> None:
         low = rows[-1][0]
 
 
+def catch_up(connection, dialect: str) -> None:
+    """The rows that code older than this migration wrote after their batch (PostgreSQL's
+    backfill does not stop the site): a new candidate's derived columns empty, a grown one's
+    seen_at behind its last_seen. One pass over the table; a candidate whose text has no
+    searchable word is read again, harmlessly."""
+    _backfill(
+        connection,
+        dialect,
+        only="(search_terms = '' AND text <> '')"
+        " OR (platform_mask = 0 AND merged_into_id IS NULL"
+        " AND CAST(platforms AS TEXT) NOT IN ('[]', 'null', ''))",
+    )
+    differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    seen = "coalesce(last_seen, first_seen, created_at)"
+    connection.execute(
+        sa.text(f"UPDATE candidate SET seen_at = {seen} WHERE seen_at {differs} {seen}")
+    )
+
+
+def _seen_at_not_null() -> None:
+    """NOT NULL on PostgreSQL without a long exclusive lock: a CHECK validated while writes go
+    on lets SET NOT NULL skip its scan of the table."""
+    op.execute(
+        "ALTER TABLE candidate ADD CONSTRAINT candidate_seen_at_not_null"
+        " CHECK (seen_at IS NOT NULL) NOT VALID"
+    )
+    op.execute("ALTER TABLE candidate VALIDATE CONSTRAINT candidate_seen_at_not_null")
+    op.execute("ALTER TABLE candidate ALTER COLUMN seen_at SET NOT NULL")
+    op.execute("ALTER TABLE candidate DROP CONSTRAINT candidate_seen_at_not_null")
+
+
 def _platforms(value) -> list:
     """A candidate's platforms as the driver gives the JSON column: decoded or as text."""
     if isinstance(value, str):
@@ -105,13 +140,31 @@ def upgrade():
     op.add_column(
         "candidate", sa.Column("search_terms", sa.Text(), nullable=False, server_default="")
     )
-    op.add_column("candidate", sa.Column("seen_at", sa.DateTime(), nullable=True))
+    # a default for rows that code older than this migration writes meanwhile (a new
+    # candidate is seen now); SQLite cannot add a column with one: its batch below sets it
+    op.add_column(
+        "candidate",
+        sa.Column(
+            "seen_at",
+            sa.DateTime(),
+            nullable=True,
+            server_default=SEEN_DEFAULT if dialect == "postgresql" else None,
+        ),
+    )
     op.add_column(
         "candidate",
         sa.Column("platform_mask", sa.SmallInteger(), nullable=False, server_default="0"),
     )
     if dialect != "postgresql":
         _backfill(connection, dialect)
+        # before the new indexes and the FTS triggers, so that the copy carries neither
+        with op.batch_alter_table("candidate") as batch:
+            batch.alter_column(
+                "seen_at",
+                existing_type=sa.DateTime(),
+                nullable=False,
+                server_default=SEEN_DEFAULT,
+            )
         for name, table, columns in INDEXES:
             op.create_index(name, table, columns)
         op.drop_index("ix_candidate_status_score", table_name="candidate")
@@ -124,6 +177,8 @@ def upgrade():
         return
     with op.get_context().autocommit_block():
         _backfill(connection, dialect)
+        catch_up(connection, dialect)
+        _seen_at_not_null()
         for name, table, columns in INDEXES:
             op.create_index(name, table, columns, postgresql_concurrently=True)
         op.create_index(

@@ -181,6 +181,7 @@ def merge_into_candidate(
     candidate.merged_into_id = target.id
     candidate.reason = reason
     candidate.post_count = 0  # its text and platforms stay, as the record of what it was
+    candidate.platform_mask = 0  # but its posts are gone: the platform filter passes it by
     if target.matches_innovation_id is None:
         target.matches_innovation_id = candidate.matches_innovation_id
     db.session.flush()

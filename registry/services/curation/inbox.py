@@ -180,20 +180,16 @@ def list_candidates(
     conditions = _filters(min_score, platforms, date_from, date_to, province, source)
     status_condition = [Candidate.status == status] if status != "all" else []
     counted, where = _count_with_words(q, status_condition, conditions, count_bound)
-    every = [*status_condition, *where]
     threshold = model_threshold()
     result = CandidatePage(
         counted.total, page, per_page, [], threshold, counted.estimated, count_bound
     )
     offset = 0 if position is not None else (page - 1) * per_page
-    if not counted.estimated and offset >= counted.total:
-        return result  # past the end: nothing to read
+    if offset >= counted.total:
+        # past the end (or the estimated end: no exact count, which reads every match): an
+        # empty page, as cheap as any
+        return result
     if counted.estimated and offset > MAX_PAGE_OFFSET:
-        # rare: one exact count tells a page past the end (empty) from one too deep to read
-        exact = counting.exact(and_(*every) if every else None)
-        if offset >= exact:
-            result.total, result.total_estimated = exact, False
-            return result
         raise Invalid(
             f"pages go {MAX_PAGE_OFFSET:,} candidates deep; follow next_after beyond",
             param="page",

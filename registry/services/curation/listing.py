@@ -13,6 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,8 @@ from ..errors import Invalid
 # below the threshold's floating-point neighbourhood: the index range starts a hair early and
 # the exact distance test (the same arithmetic as the sort's) keeps what is really after
 EPSILON = 1e-9
+# an id the databases' 64-bit integer holds: a forged larger one overflows SQLite's driver
+MAX_ID = 2**63
 
 
 @dataclass(frozen=True)
@@ -66,16 +69,18 @@ def decode_cursor(cursor: str, sort: str) -> Position:
         kind, value, last_id = json.loads(raw)
         if kind != sort:
             raise Invalid(f"the cursor belongs to sort {kind!r}, not {sort!r}", param="after")
-        if not isinstance(last_id, int) or isinstance(last_id, bool):
+        if not isinstance(last_id, int) or isinstance(last_id, bool) or not 0 <= last_id < MAX_ID:
             raise ValueError(last_id)
         if sort == "newest":
             return Position(sort, dt.datetime.fromisoformat(value), last_id)
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise ValueError(value)
+        if not math.isfinite(float(value)):  # json.loads reads NaN and Infinity
+            raise ValueError(value)
         return Position(sort, float(value), last_id)
     except Invalid:
         raise
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise Invalid("not a cursor this list gave", param="after") from None
 
 
