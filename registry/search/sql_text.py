@@ -37,6 +37,12 @@ SECTION_LETTERS = ("A", "B", "C", "D")
 #: PostgreSQL's tsvector limits: the highest position, positions kept per lexeme.
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_TERM = 256
+#: PostgreSQL's longest lexeme, in bytes (a longer term is left out of the tsvector).
+MAX_LEXEME_BYTES = 2046
+#: The most a document's tsvector may hold, in bytes as stored (lexemes, entries, positions):
+#: far below tsvector's 1 MB of lexemes, so no single document (a 100,000-character body has
+#: ~300 kB) can fail a write; the terms past it are left out, as Whoosh leaves nothing out.
+MAX_TSVECTOR_BYTES = 512 * 1024
 #: Phrases with a slop ("a b"~3) are written as every distance up to this one.
 MAX_SLOP = 3
 _MAX_PHRASE_VARIANTS = 64
@@ -54,20 +60,35 @@ def record_sections(record: Mapping[str, Any]) -> list[str]:
     return section_texts(document_for(record)["text"])
 
 
-def tsvector_literal(sections: Sequence[str]) -> str:
+def tsvector_literal(sections: Sequence[str], max_bytes: int = MAX_TSVECTOR_BYTES) -> str:
     """A tsvector value of the sections' terms (positions, weights A B C D by section).
 
     Positions close up over stopwords, as the analyzer's do, and jump by SECTION_GAP between
-    sections, so a phrase never spans two; beyond PostgreSQL's limits positions are clamped
-    to MAX_POSITION and a term keeps its first MAX_POSITIONS_PER_TERM.
+    sections, so a phrase never spans two. Within PostgreSQL's limits only: a term keeps its
+    first MAX_POSITIONS_PER_TERM positions and none past MAX_POSITION (it stays, without
+    them: it still matches, but not in a phrase); a term over MAX_LEXEME_BYTES is left out,
+    and so is every term and position past ``max_bytes`` of the stored value.
     """
     places: dict[str, list[str]] = {}
+    size = 0
     position = 1
     for text, letter in zip(sections, SECTION_LETTERS, strict=False):
         for term in terms_of(text):
-            found = places.setdefault(term, [])
-            if len(found) < MAX_POSITIONS_PER_TERM and position <= MAX_POSITION:
+            found = places.get(term)
+            if found is None:
+                cost = 8 + len(term.encode("utf-8"))  # its entry, its text, its count
+                if size + cost > max_bytes or cost > MAX_LEXEME_BYTES + 8:
+                    position += 1
+                    continue
+                size += cost
+                found = places[term] = []
+            if (
+                len(found) < MAX_POSITIONS_PER_TERM
+                and position <= MAX_POSITION
+                and size + 2 <= max_bytes
+            ):
                 found.append(f"{position}{letter}")
+                size += 2
             position += 1
         position += SECTION_GAP
     return " ".join(

@@ -73,7 +73,7 @@ def upgrade():
     # narrow rows: the full terms out of line, the ranking terms in line
     # (registry/search/pg_schema.py, NARROW)
     op.execute("ALTER TABLE search_document ALTER COLUMN terms SET STORAGE EXTERNAL")
-    op.execute("ALTER TABLE search_head ALTER COLUMN head SET STORAGE PLAIN")
+    op.execute("ALTER TABLE search_head ALTER COLUMN head SET STORAGE MAIN")
     op.create_table(
         "search_vocabulary",
         sa.Column("word", sa.Text(), nullable=False),
