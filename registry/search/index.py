@@ -189,6 +189,9 @@ class SearchIndex:
         self._searcher, self._ident = searcher, ident
         return searcher, self._view
 
+    def check_prerequisites(self) -> None:
+        """Nothing to check ahead: a missing or locked index is reported by each search."""
+
     def close(self) -> None:
         with self._lock:
             if self._searcher is not None:

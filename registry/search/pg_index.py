@@ -149,6 +149,33 @@ class PostgresSearchIndex:
         with self._reading() as (_, state):
             return (self._ready(state),)
 
+    def check_prerequisites(self) -> None:
+        """SearchUnavailable, in one line, when the database lacks what this backend needs
+        (the tables of migration 0011, the pg_trgm extension): `registry serve` refuses to
+        start then."""
+        try:
+            with self.engine.connect() as conn:
+                tables, trigrams = conn.execute(
+                    text(
+                        "SELECT to_regclass('search_state') IS NOT NULL, "
+                        "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')"
+                    )
+                ).one()
+        except DBAPIError as exc:
+            raise SearchUnavailable(
+                f"the search database did not answer ({type(exc.orig).__name__})"
+            ) from exc
+        if not tables:
+            raise SearchUnavailable(
+                "the postgres search backend's tables are missing: run `registry init`"
+            )
+        if not trigrams:
+            raise SearchUnavailable(
+                "the postgres search backend needs PostgreSQL's pg_trgm extension: run "
+                "`CREATE EXTENSION pg_trgm` on this database as a superuser (Debian/Ubuntu: "
+                "package postgresql-contrib), then `registry index rebuild`"
+            )
+
     def close(self) -> None:
         """Nothing is held open (the app's engine owns the connections)."""
 

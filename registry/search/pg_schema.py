@@ -94,6 +94,12 @@ VOCABULARY = Table(
     ),
 )
 
+#: the vocabulary's trigram index as migration 0011 makes it (when pg_trgm is there)
+TRIGRAM_INDEX = (
+    "CREATE INDEX IF NOT EXISTS ix_search_vocabulary_trgm ON search_vocabulary "
+    "USING gin (word gin_trgm_ops)"
+)
+
 STATE = Table(
     "search_state",
     METADATA,

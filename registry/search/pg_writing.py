@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, text
 
 from .analysis import spelling_of
 from .documents import decode_meta, document_for, section_texts
-from .pg_schema import FACET_COLUMNS
+from .pg_schema import FACET_COLUMNS, TRIGRAM_INDEX
 from .schema import SCHEMA_VERSION
 from .sql_text import tsvector_literal
 
@@ -179,6 +179,9 @@ def rebuild(conn: Connection, records: Iterable[Mapping[str, Any]]) -> int:
                     for row in rows:
                         copy.write_row([row[c] for c in columns])
             count += len(rows)
+    has_trigrams = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"))
+    if has_trigrams.scalar():  # migration 0011 skipped it when pg_trgm came later
+        conn.execute(text(TRIGRAM_INDEX))
     conn.execute(
         text(
             "INSERT INTO search_vocabulary (word, documents) "
