@@ -35,9 +35,9 @@ from .pg_writing import PgBatch, lock_writers_out, rebuild
 from .schema import SCHEMA_VERSION
 from .sql_text import SqlText, queries_for
 
-#: ts_rank's weights for D, C, B, A: the body 1, names 1.5, summary 2, title 4 (as Whoosh's)
 log = logging.getLogger(__name__)
 
+#: ts_rank's weights for D, C, B, A: the body 1, names 1.5, summary 2, title 4 (as Whoosh's)
 RANK_WEIGHTS = "{0.25,0.375,0.5,1.0}"
 #: a result this large is ranked on its title, summary and names terms (search_head, in
 #: the row) instead of every term (out of line: reading 27,000 of them took ~300 ms)
