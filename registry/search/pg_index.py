@@ -26,6 +26,7 @@ from .contract import (
     Hit,
     SearchResult,
     SearchUnavailable,
+    WritesInBatches,
     check_search_arguments,
 )
 from .highlights import highlight, snippet_sources
@@ -44,7 +45,7 @@ RANK_WEIGHTS = "{0.25,0.375,0.5,1.0}"
 RANK_EXACT = 1000
 
 
-class PostgresSearchIndex:
+class PostgresSearchIndex(WritesInBatches):
     """Search over the search_document table, with the interface of ``SearchIndex``.
 
     ``engine`` is called for the engine to use (the app's, looked up per call, so one
@@ -196,17 +197,6 @@ class PostgresSearchIndex:
         (so what the caller reads next is not overtaken by a concurrent write)."""
         with self._writing() as conn:
             yield PgBatch(conn)
-
-    def upsert(self, records: Iterable[Mapping[str, Any]]) -> int:
-        with self.batch() as batch:
-            return batch.upsert(records)
-
-    def remove(self, ids: Iterable[int]) -> int:
-        with self.batch() as batch:
-            return batch.remove(ids)
-
-    def create(self) -> None:
-        self.rebuild(())
 
     def rebuild(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Replace every document in one transaction (searches see the old ones until it
