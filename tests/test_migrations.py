@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, make_url, text
 
+from registry.app import create_app
+from registry.cli.main import register_commands
 from registry.extensions import db
 from registry.models.candidates import FULL_TEXT_OBJECTS
 
@@ -114,3 +121,45 @@ def test_upgrades_and_downgrades_keep_the_rows_that_point_to_a_changed_table(
         assert counts() == (1, 1, 1, 1)
         upgrade()
         assert counts() == (1, 1, 1, 1)
+
+
+def test_a_site_without_pg_trgm_privileges_upgrades_and_the_postgres_backend_refuses_to_serve(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A role that may not create extensions (no CREATE on the database) runs every
+    migration; `registry serve` with the postgres backend then refuses in one line."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("pg_trgm is PostgreSQL's")
+    owner = create_engine(database_url)
+    with owner.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))  # pg_trgm with it
+        conn.execute(
+            text(
+                "DO $$ BEGIN CREATE ROLE registry_no_create LOGIN; "
+                "EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+            )
+        )
+        conn.execute(text("CREATE SCHEMA public AUTHORIZATION registry_no_create"))
+    owner.dispose()
+    url = make_url(database_url).set(username="registry_no_create").render_as_string(False)
+    settings = {"INSTANCE_DIR": str(tmp_path / "instance"), "INDEX_DIR": str(tmp_path / "index")}
+    site = create_app({**settings, "DATABASE_URL": url, "SECRET_KEY": "t", "TESTING": True})
+    with site.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM search_state")).scalar() == 1
+            trigrams = conn.execute(
+                text("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'")
+            )
+            assert trigrams.scalar() == 0
+        db.engine.dispose()
+    serving = create_app(
+        {**settings, "DATABASE_URL": url, "SECRET_KEY": "t", "SEARCH_BACKEND": "postgres"}
+    )
+    register_commands(serving)
+    result = serving.test_cli_runner().invoke(args=["serve", "--port", "0"])
+    with serving.app_context():
+        db.engine.dispose()
+    assert result.exit_code == 1
+    assert "CREATE EXTENSION pg_trgm" in result.output
+    assert "Traceback" not in result.output

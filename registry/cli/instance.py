@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from ..database import require_initialized
 from ..services import demo as demo_loader
+from ..services import indexing
 from ..services.setup import initialize
 from .errors import Command
 
@@ -52,7 +53,6 @@ def demo(then_serve: bool, host: str, port: int) -> None:
 
 
 def _serve(app: Flask, host: str, port: int) -> None:
-    from ..services import indexing
     from ..serving import make_server
 
     server = make_server(app, host, port)
@@ -73,4 +73,5 @@ def _serve(app: Flask, host: str, port: int) -> None:
 def serve(host: str, port: int) -> None:
     """Serve the site with a production WSGI server (waitress)."""
     require_initialized()
+    indexing.check_search_backend()
     _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]

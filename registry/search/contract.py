@@ -6,7 +6,11 @@ Backend-neutral (no Whoosh here): the web layer, the services and a second backe
 
 from __future__ import annotations
 
+import abc
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 
 # regency after the first six: added for the map (a regency links to its search)
 FACETS = (
@@ -53,3 +57,32 @@ def check_search_arguments(sort: str, page: int, per_page: int) -> None:
         raise ValueError("page must be 1 or more")
     if per_page < 1:
         raise ValueError("per_page must be 1 or more")
+
+
+class WritesInBatches(abc.ABC):
+    """A backend's single writes, each one batch (``batch``) of its own; ``create`` is an
+    empty ``rebuild``."""
+
+    @abc.abstractmethod
+    def batch(self) -> AbstractContextManager[Any]:
+        """Several changes written together when the block ends."""
+
+    @abc.abstractmethod
+    def rebuild(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Replace every document by those of ``records``; returns how many."""
+
+    def upsert(self, records: Iterable[Mapping[str, Any]]) -> int:
+        """Add or replace documents by id; returns how many were written."""
+        with self.batch() as batch:
+            written: int = batch.upsert(records)
+            return written
+
+    def remove(self, ids: Iterable[int]) -> int:
+        """Delete documents by id; returns how many were removed."""
+        with self.batch() as batch:
+            removed: int = batch.remove(ids)
+            return removed
+
+    def create(self) -> None:
+        """An empty index, replacing what was there."""
+        self.rebuild(())

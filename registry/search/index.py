@@ -37,6 +37,7 @@ from .contract import (
     Hit,
     SearchResult,
     SearchUnavailable,
+    WritesInBatches,
     check_search_arguments,
 )
 from .documents import document_for
@@ -84,7 +85,7 @@ class IndexBatch:
         return removed
 
 
-class SearchIndex:
+class SearchIndex(WritesInBatches):
     """The on-disk Whoosh index of published innovations.
 
     One searcher is kept open and refreshed when the index changes (by this process
@@ -189,6 +190,9 @@ class SearchIndex:
         self._searcher, self._ident = searcher, ident
         return searcher, self._view
 
+    def check_prerequisites(self) -> None:
+        """Nothing to check ahead: a missing or locked index is reported by each search."""
+
     def close(self) -> None:
         with self._lock:
             if self._searcher is not None:
@@ -243,20 +247,6 @@ class SearchIndex:
             self._refresh()
         else:
             writer.cancel()
-
-    def upsert(self, records: Iterable[Mapping[str, Any]]) -> int:
-        """Add or replace documents by id; returns how many were written."""
-        with self.batch() as batch:
-            return batch.upsert(records)
-
-    def remove(self, ids: Iterable[int]) -> int:
-        """Delete documents by id; returns how many were removed."""
-        with self.batch() as batch:
-            return batch.remove(ids)
-
-    def create(self) -> None:
-        """Create an empty index (and its directory), replacing any index already there."""
-        self.rebuild(())
 
     def rebuild(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Index ``records`` into a sibling directory, then swap it in for the index.

@@ -26,6 +26,7 @@ from .contract import (
     Hit,
     SearchResult,
     SearchUnavailable,
+    WritesInBatches,
     check_search_arguments,
 )
 from .highlights import highlight, snippet_sources
@@ -35,16 +36,16 @@ from .pg_writing import PgBatch, lock_writers_out, rebuild
 from .schema import SCHEMA_VERSION
 from .sql_text import SqlText, queries_for
 
-#: ts_rank's weights for D, C, B, A: the body 1, names 1.5, summary 2, title 4 (as Whoosh's)
 log = logging.getLogger(__name__)
 
+#: ts_rank's weights for D, C, B, A: the body 1, names 1.5, summary 2, title 4 (as Whoosh's)
 RANK_WEIGHTS = "{0.25,0.375,0.5,1.0}"
 #: a result this large is ranked on its title, summary and names terms (search_head, in
 #: the row) instead of every term (out of line: reading 27,000 of them took ~300 ms)
 RANK_EXACT = 1000
 
 
-class PostgresSearchIndex:
+class PostgresSearchIndex(WritesInBatches):
     """Search over the search_document table, with the interface of ``SearchIndex``.
 
     ``engine`` is called for the engine to use (the app's, looked up per call, so one
@@ -149,6 +150,33 @@ class PostgresSearchIndex:
         with self._reading() as (_, state):
             return (self._ready(state),)
 
+    def check_prerequisites(self) -> None:
+        """SearchUnavailable, in one line, when the database lacks what this backend needs
+        (the tables of migration 0011, the pg_trgm extension): `registry serve` refuses to
+        start then."""
+        try:
+            with self.engine.connect() as conn:
+                tables, trigrams = conn.execute(
+                    text(
+                        "SELECT to_regclass('search_state') IS NOT NULL, "
+                        "EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm')"
+                    )
+                ).one()
+        except DBAPIError as exc:
+            raise SearchUnavailable(
+                f"the search database did not answer ({type(exc.orig).__name__})"
+            ) from exc
+        if not tables:
+            raise SearchUnavailable(
+                "the postgres search backend's tables are missing: run `registry init`"
+            )
+        if not trigrams:
+            raise SearchUnavailable(
+                "the postgres search backend needs PostgreSQL's pg_trgm extension: run "
+                "`CREATE EXTENSION pg_trgm` on this database as a superuser (Debian/Ubuntu: "
+                "package postgresql-contrib), then `registry index rebuild`"
+            )
+
     def close(self) -> None:
         """Nothing is held open (the app's engine owns the connections)."""
 
@@ -169,17 +197,6 @@ class PostgresSearchIndex:
         (so what the caller reads next is not overtaken by a concurrent write)."""
         with self._writing() as conn:
             yield PgBatch(conn)
-
-    def upsert(self, records: Iterable[Mapping[str, Any]]) -> int:
-        with self.batch() as batch:
-            return batch.upsert(records)
-
-    def remove(self, ids: Iterable[int]) -> int:
-        with self.batch() as batch:
-            return batch.remove(ids)
-
-    def create(self) -> None:
-        self.rebuild(())
 
     def rebuild(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Replace every document in one transaction (searches see the old ones until it

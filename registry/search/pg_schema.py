@@ -74,10 +74,11 @@ HEAD = Table(
 
 #: Storage settings the migration applies (metadata cannot say them): the full terms are
 #: stored out of line uncompressed (a row over 2 kB moves them out, and reading them needs
-#: no decompression), the ranking terms always in line.
+#: no decompression), the ranking terms in line (compressed when large; capped by
+#: pg_writing.HEAD_BYTES, so a row never outgrows its page).
 NARROW = (
     "ALTER TABLE search_document ALTER COLUMN terms SET STORAGE EXTERNAL",
-    "ALTER TABLE search_head ALTER COLUMN head SET STORAGE PLAIN",
+    "ALTER TABLE search_head ALTER COLUMN head SET STORAGE MAIN",
 )
 
 VOCABULARY = Table(
@@ -91,6 +92,12 @@ VOCABULARY = Table(
         postgresql_using="gin",
         postgresql_ops={"word": "gin_trgm_ops"},
     ),
+)
+
+#: the vocabulary's trigram index as migration 0011 makes it (when pg_trgm is there)
+TRIGRAM_INDEX = (
+    "CREATE INDEX IF NOT EXISTS ix_search_vocabulary_trgm ON search_vocabulary "
+    "USING gin (word gin_trgm_ops)"
 )
 
 STATE = Table(

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, text
 
 from .analysis import spelling_of
 from .documents import decode_meta, document_for, section_texts
-from .pg_schema import FACET_COLUMNS
+from .pg_schema import FACET_COLUMNS, TRIGRAM_INDEX
 from .schema import SCHEMA_VERSION
 from .sql_text import tsvector_literal
 
@@ -26,6 +26,9 @@ TEXT_COLUMNS = ("id", "texts", "spell")
 HEAD_COLUMNS = ("id", "head")
 _TSVECTORS = ("terms", "head")
 _COPY_BATCH = 2000
+#: the most a document's ranking terms hold (search_head, kept in the row): ample for a
+#: title, summary and names (a 400-word summary has ~4 kB), and a row always fits a page
+HEAD_BYTES = 6000
 
 
 def _upsert_sql(table: str, columns: tuple[str, ...]) -> Any:
@@ -63,7 +66,7 @@ def row_for(record: Mapping[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {
         "id": meta.id,
         "terms": tsvector_literal(sections),
-        "head": tsvector_literal(sections[:3]),  # title, summary, names
+        "head": tsvector_literal(sections[:3], HEAD_BYTES),  # title, summary, names
         "texts": list(doc["texts"]),
         "spell": sorted(spelling_of(doc["spell"])),
         "published": meta.published,
@@ -176,6 +179,9 @@ def rebuild(conn: Connection, records: Iterable[Mapping[str, Any]]) -> int:
                     for row in rows:
                         copy.write_row([row[c] for c in columns])
             count += len(rows)
+    has_trigrams = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"))
+    if has_trigrams.scalar():  # migration 0011 skipped it when pg_trgm came later
+        conn.execute(text(TRIGRAM_INDEX))
     conn.execute(
         text(
             "INSERT INTO search_vocabulary (word, documents) "

@@ -8,9 +8,9 @@ stems), never the database's stemming, so that every backend matches alike:
   :attr:`SqlText.tsquery` a ``tsquery`` over the same terms. Cast it (``CAST(:q AS tsquery)``,
   the terms as given) or pass it to ``to_tsquery('simple', :q)`` (the same, since our terms
   are lowercase letters and digits).
-* SQLite FTS5: :func:`plain_terms` / :func:`fts5_sections` are the terms as space-joined
-  text for a table tokenized with ``unicode61 remove_diacritics 0`` (:data:`FTS5_TOKENIZE`),
-  and :attr:`SqlText.fts5` a MATCH expression of quoted terms. FTS5 has no unary NOT: what
+* SQLite FTS5: :attr:`SqlText.fts5` a MATCH expression of quoted terms, over a table of our
+  terms as space-joined text tokenized with ``unicode61 remove_diacritics 0`` (as
+  tests/search/test_sql_text.py builds one). FTS5 has no unary NOT: what
   a query excludes is :attr:`Fts5Query.exclude`, to be matched and left out by the caller
   (``rowid NOT IN (SELECT rowid FROM t WHERE t MATCH :exclude)``).
 
@@ -20,7 +20,7 @@ backend does: the words with AND, then (when that finds nothing) with OR.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ from whoosh import query
 from . import synonyms
 from .analysis import terms_of
 from .contract import MAX_QUERY_CHARS
-from .documents import SECTION_GAP, WEIGHTS, document_for, section_texts
+from .documents import SECTION_GAP, WEIGHTS
 from .parsing import Parsed, parse_query, positive_terms
 
 #: The tsvector weight of each section of SECTION_WEIGHTS (title, summary, names, body).
@@ -37,11 +37,15 @@ SECTION_LETTERS = ("A", "B", "C", "D")
 #: PostgreSQL's tsvector limits: the highest position, positions kept per lexeme.
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_TERM = 256
+#: PostgreSQL's longest lexeme, in bytes (a longer term is left out of the tsvector).
+MAX_LEXEME_BYTES = 2046
+#: The most a document's tsvector may hold, in bytes as stored (lexemes, entries, positions):
+#: far below tsvector's 1 MB of lexemes, so no single document (a 100,000-character body has
+#: ~300 kB) can fail a write; the terms past it are left out, as Whoosh leaves nothing out.
+MAX_TSVECTOR_BYTES = 512 * 1024
 #: Phrases with a slop ("a b"~3) are written as every distance up to this one.
 MAX_SLOP = 3
 _MAX_PHRASE_VARIANTS = 64
-#: The tokenizer an FTS5 table of :func:`plain_terms` text should declare.
-FTS5_TOKENIZE = "unicode61 remove_diacritics 0"
 
 assert len(SECTION_LETTERS) == len(WEIGHTS)
 
@@ -49,47 +53,41 @@ assert len(SECTION_LETTERS) == len(WEIGHTS)
 # -- documents ---------------------------------------------------------------------------------
 
 
-def record_sections(record: Mapping[str, Any]) -> list[str]:
-    """A catalogue record's section texts (title, summary, names, body), as indexed."""
-    return section_texts(document_for(record)["text"])
-
-
-def tsvector_literal(sections: Sequence[str]) -> str:
+def tsvector_literal(sections: Sequence[str], max_bytes: int = MAX_TSVECTOR_BYTES) -> str:
     """A tsvector value of the sections' terms (positions, weights A B C D by section).
 
     Positions close up over stopwords, as the analyzer's do, and jump by SECTION_GAP between
-    sections, so a phrase never spans two; beyond PostgreSQL's limits positions are clamped
-    to MAX_POSITION and a term keeps its first MAX_POSITIONS_PER_TERM.
+    sections, so a phrase never spans two. Within PostgreSQL's limits only: a term keeps its
+    first MAX_POSITIONS_PER_TERM positions and none past MAX_POSITION (it stays, without
+    them: it still matches, but not in a phrase); a term over MAX_LEXEME_BYTES is left out,
+    and so is every term and position past ``max_bytes`` of the stored value.
     """
     places: dict[str, list[str]] = {}
+    size = 0
     position = 1
     for text, letter in zip(sections, SECTION_LETTERS, strict=False):
         for term in terms_of(text):
-            found = places.setdefault(term, [])
-            if len(found) < MAX_POSITIONS_PER_TERM and position <= MAX_POSITION:
+            found = places.get(term)
+            if found is None:
+                cost = 8 + len(term.encode("utf-8"))  # its entry, its text, its count
+                if size + cost > max_bytes or cost > MAX_LEXEME_BYTES + 8:
+                    position += 1
+                    continue
+                size += cost
+                found = places[term] = []
+            if (
+                len(found) < MAX_POSITIONS_PER_TERM
+                and position <= MAX_POSITION
+                and size + 2 <= max_bytes
+            ):
                 found.append(f"{position}{letter}")
+                size += 2
             position += 1
         position += SECTION_GAP
     return " ".join(
         f"{_quoted_lexeme(term)}:{','.join(found)}" if found else _quoted_lexeme(term)
         for term, found in sorted(places.items())
     )
-
-
-def record_tsvector(record: Mapping[str, Any]) -> str:
-    """:func:`tsvector_literal` of a catalogue record."""
-    return tsvector_literal(record_sections(record))
-
-
-def plain_terms(text: str) -> str:
-    """The analyzed terms of a text, space-joined (for an FTS5 column)."""
-    return " ".join(terms_of(text))
-
-
-def fts5_sections(record: Mapping[str, Any]) -> list[str]:
-    """:func:`plain_terms` of each section of a record (one FTS5 column each, so a phrase
-    never spans two and ``bm25()`` can weigh them)."""
-    return [plain_terms(text) for text in record_sections(record)]
 
 
 def _quoted_lexeme(term: str) -> str:

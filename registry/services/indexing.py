@@ -47,6 +47,11 @@ def get_index() -> AnyIndex:
     return index
 
 
+def check_search_backend() -> None:
+    """SearchUnavailable when the database lacks what the configured backend needs."""
+    get_index().check_prerequisites()
+
+
 def _remember(session: Session, flush_context: Any) -> None:
     # after_flush still lists what was flushed, and new rows have their ids by now
     pending: set[int] = session.info.setdefault(PENDING_KEY, set())

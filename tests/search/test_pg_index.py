@@ -127,3 +127,24 @@ def test_a_large_result_is_ranked_on_its_title_summary_and_names_first(engine: E
     assert [hit.id for hit in found.hits] == [2, 1, 4, 3] and found.total == 4
     assert [hit.id for hit in index.search("masker", page=2, per_page=3).hits] == [3]
     assert "<mark>Masker</mark>" in found.hits[2].highlight  # from its body
+
+
+def test_the_backend_names_what_the_database_lacks(engine: Engine) -> None:
+    index = PostgresSearchIndex(engine)
+    index.check_prerequisites()
+    with engine.begin() as conn:
+        conn.execute(text("DROP EXTENSION pg_trgm CASCADE"))  # and the vocabulary's index
+    with pytest.raises(SearchUnavailable, match="CREATE EXTENSION pg_trgm"):
+        index.check_prerequisites()
+    assert index.rebuild(CATALOGUE) == len(CATALOGUE)  # a rebuild works without it
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION pg_trgm"))
+    index.rebuild(CATALOGUE)  # makes the trigram index migration 0011 could not
+    index.check_prerequisites()
+    with engine.connect() as conn:
+        made = conn.execute(text("SELECT to_regclass('ix_search_vocabulary_trgm')")).scalar()
+        assert made is not None
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE search_state"))
+    with pytest.raises(SearchUnavailable, match="registry init"):
+        index.check_prerequisites()

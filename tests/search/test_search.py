@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import random
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -426,6 +427,26 @@ def test_remove_removes(ix: AnyIndex) -> None:
     assert 1 not in ix.stamps()
     assert ix.remove([1]) == 0
     assert ix.search("", {"province": ["32"]}).facets["province"] == {"32": 1}
+
+
+def _odd_words(count: int, length: int, seed: int) -> list[str]:
+    """Distinct made-up words of ``length`` letters (each its own term)."""
+    rng = random.Random(seed)
+    return [
+        "".join(rng.choice("bcdfghjklmnpqrstvwxyz") for _ in range(length)) for _ in range(count)
+    ]
+
+
+def test_an_odd_summary_and_a_huge_body_are_indexed(ix: AnyIndex) -> None:
+    summary = ",".join(_odd_words(150, 170, 1))  # 150 comma-joined "words", ~26,000 characters
+    body = " ".join(_odd_words(9000, 10, 2))  # ~100,000 characters of distinct words
+    odd = record(9, "Xilofon kata", summary, background=body)
+    assert ix.upsert([odd]) == 1
+    assert ids(ix.search(summary.split(",")[3])) == [9]
+    assert ids(ix.search(body.split()[7])) == [9]
+    assert ix.rebuild([*CATALOGUE, odd]) == len(CATALOGUE) + 1
+    assert ids(ix.search(summary.split(",")[0])) == [9]
+    assert ids(ix.search("xilofon")) == [9]
 
 
 def test_stamps_map_ids_to_updated_at(ix: AnyIndex) -> None:

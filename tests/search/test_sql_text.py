@@ -17,16 +17,14 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from registry.search import SearchIndex
+from registry.search.analysis import terms_of
+from registry.search.documents import document_for, section_texts
 from registry.search.parsing import parse_query
 from registry.search.sql_text import (
-    FTS5_TOKENIZE,
     Fts5Query,
     SqlText,
     fts5_query,
-    fts5_sections,
-    plain_terms,
     queries_for,
-    record_tsvector,
     tsquery_text,
     tsvector_literal,
 )
@@ -34,6 +32,28 @@ from tests import parallel
 from tests.search.test_search import CATALOGUE, record
 
 PG_URL = os.environ.get("REGISTRY_TEST_DATABASE_URL", "")
+#: The tokenizer of an FTS5 table of plain_terms text (our terms, nothing folded again).
+FTS5_TOKENIZE = "unicode61 remove_diacritics 0"
+
+
+def record_sections(rec: dict[str, Any]) -> list[str]:
+    """A catalogue record's section texts (title, summary, names, body), as indexed."""
+    return section_texts(document_for(rec)["text"])
+
+
+def record_tsvector(rec: dict[str, Any]) -> str:
+    return tsvector_literal(record_sections(rec))
+
+
+def plain_terms(text: str) -> str:
+    """The analyzed terms of a text, space-joined (for an FTS5 column)."""
+    return " ".join(terms_of(text))
+
+
+def fts5_sections(rec: dict[str, Any]) -> list[str]:
+    """plain_terms of each section (one FTS5 column each, so a phrase never spans two)."""
+    return [plain_terms(text) for text in record_sections(rec)]
+
 
 QUERIES = [
     "vaksinasi lansia",

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 
 import pytest
 
 from registry.extensions import db
 from registry.services import catalogue
+
+BODY_FIELDS = ("background", "innovation", "implementation", "results", "sustainability")
 
 
 @pytest.fixture
@@ -164,3 +167,26 @@ def test_missing_index_is_503_not_500(app, client, catalogue_rows, tmp_path):
 def test_openapi_lists_paths(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert {"/api/v1/innovations", "/api/v1/innovations/{id}", "/api/v1/stats"} <= set(doc["paths"])
+
+
+def test_an_odd_summary_and_a_huge_body_are_published_and_found(app, client, innovation_data):
+    """150 comma-joined long "words" (26,000 characters) and 100,000 characters of body."""
+    rng = random.Random(3)
+
+    def words(count, length):
+        return [
+            "".join(rng.choice("bcdfghjklmnpqrstvwxyz") for _ in range(length))
+            for _ in range(count)
+        ]
+
+    summary = words(150, 170)
+    body = {name: " ".join(words(1800, 10)) for name in BODY_FIELDS}  # 19,799 characters each
+    with app.app_context():
+        row = catalogue.create(
+            innovation_data(summary=",".join(summary), **body), actor="t", status="published"
+        )
+        db.session.commit()
+        new_id = row.id
+    for q in (summary[5], body["background"].split()[11], body["sustainability"].split()[-1]):
+        found = client.get("/api/v1/innovations", query_string={"q": q}).get_json()
+        assert [hit["id"] for hit in found["results"]] == [new_id]

@@ -18,19 +18,39 @@ branch_labels = None
 depends_on = None
 
 
+TRIGRAM_INDEX = (
+    "CREATE INDEX IF NOT EXISTS ix_search_vocabulary_trgm ON search_vocabulary "
+    "USING gin (word gin_trgm_ops)"
+)
+
+
+def _create_pg_trgm(bind) -> bool:
+    """Create pg_trgm when the server has it and we may; whether it is there afterwards.
+
+    Only the postgres search backend needs it (and refuses to start without it): a site that
+    keeps Whoosh upgrades without it, or without the privilege to create it.
+    """
+    available = bind.execute(
+        sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
+    ).scalar()
+    if available:
+        savepoint = bind.begin_nested()
+        try:
+            bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        except sa.exc.DBAPIError:  # no CREATE privilege on the database
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+    return bool(
+        bind.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).scalar()
+    )
+
+
 def upgrade():
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return  # the postgres search backend is refused on SQLite
-    available = bind.execute(
-        sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
-    ).scalar()
-    if not available:
-        raise RuntimeError(
-            "PostgreSQL's pg_trgm extension is not installed on the database server "
-            "(Debian/Ubuntu: the postgresql-contrib package); the search backend needs it"
-        )
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    trigrams = _create_pg_trgm(bind)
     op.create_table(
         "search_document",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
@@ -73,20 +93,15 @@ def upgrade():
     # narrow rows: the full terms out of line, the ranking terms in line
     # (registry/search/pg_schema.py, NARROW)
     op.execute("ALTER TABLE search_document ALTER COLUMN terms SET STORAGE EXTERNAL")
-    op.execute("ALTER TABLE search_head ALTER COLUMN head SET STORAGE PLAIN")
+    op.execute("ALTER TABLE search_head ALTER COLUMN head SET STORAGE MAIN")
     op.create_table(
         "search_vocabulary",
         sa.Column("word", sa.Text(), nullable=False),
         sa.Column("documents", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("word"),
     )
-    op.create_index(
-        "ix_search_vocabulary_trgm",
-        "search_vocabulary",
-        ["word"],
-        postgresql_using="gin",
-        postgresql_ops={"word": "gin_trgm_ops"},
-    )
+    if trigrams:  # else `registry index rebuild` makes it once pg_trgm is there
+        op.execute(TRIGRAM_INDEX)
     op.create_table(
         "search_state",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
@@ -103,7 +118,7 @@ def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
     op.drop_table("search_state")
-    op.drop_index("ix_search_vocabulary_trgm", table_name="search_vocabulary")
+    op.execute("DROP INDEX IF EXISTS ix_search_vocabulary_trgm")
     op.drop_table("search_vocabulary")
     op.drop_index("ix_search_head_head", table_name="search_head")
     op.drop_table("search_head")
