@@ -415,7 +415,7 @@ def time_listings(
     t(f"API page past the end (>{past_end - 1})", "api",
       lambda i: api(f"page={past_end + rng.randint(0, 50)}&sort={SORTS[i % 3]}"))  # fmt: skip
     if cursor:
-        # the answer's next_<x> field goes back as the query parameter <x> (h18: next_after -> after)
+        # the answer's next_<x> field goes back as the query parameter <x> (next_after: after)
         name = cursor[0].removeprefix("next_")
         cursors: list[tuple[str, str]] = []
         for page in range(495, 505):
