@@ -33,6 +33,8 @@ def test_the_error_summary_takes_the_focus_and_links_to_fields(
     page.goto(f"{base}/signup?lang={lang}")
     page.click("form.form button[type=submit]")
     page.wait_for_selector("#error-summary")
+    # the browser runs autofocus at its next rendering step, after the element exists
+    page.wait_for_function("() => document.activeElement.id === 'error-summary'", timeout=5000)
     assert page.evaluate(ACTIVE) == "error-summary"
     summary = page.inner_text("#error-summary")
     assert title in summary and required in summary
