@@ -114,6 +114,17 @@ def run_with_retry(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+@contextlib.contextmanager
+def writing_first() -> Iterator[None]:
+    """SQLite transactions begun inside take the write lock first (BEGIN IMMEDIATE, waiting
+    busy_timeout for it), so a retried unit of work cannot fail again on a stale snapshot."""
+    token = _write_first.set(True)
+    try:
+        yield
+    finally:
+        _write_first.reset(token)
+
+
 def retrying(fn: F) -> F:
     """fn run through ``run_with_retry`` (a view, a command's unit of work)."""
 

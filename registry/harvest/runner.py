@@ -24,6 +24,7 @@ fetched = new + duplicates.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import logging
@@ -36,10 +37,10 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .. import config
-from ..database import exclusive
+from ..database import exclusive, is_conflict, writing_first
 from ..extensions import db
 from ..models import HarvestRun, HarvestSource, utcnow
 from . import policy
@@ -62,6 +63,8 @@ from .scoring import ScoringProcess
 from .store import CatalogueMatcher, PageResult, PageStore, encode_json, prepare_page
 
 log = logging.getLogger(__name__)
+# tries of one page: a post stored by another import meanwhile, or a lock conflict on SQLite
+PAGE_ATTEMPTS = 4
 
 _RUN_KEYS = ("resume", "pending")  # kept in HarvestSource.state beside the incremental state
 # an archive at least this large is scored in a second process ("auto"): below it the fork and
@@ -490,29 +493,34 @@ class Runner:
         meanwhile: Callable[[], None] | None = None,
     ) -> None:
         """Store a page, its counts and the checkpoint in one transaction."""
-        for attempt in (1, 2):
+        for attempt in range(1, PAGE_ATTEMPTS + 1):
             store.index.begin()
             try:
-                result = store.store(
-                    page.posts,
-                    page.errors,
-                    meanwhile=meanwhile,
-                    prepared=getattr(page, "prepared", None),
-                )
-                run.pages += 1
-                run.fetched += result.new + result.duplicates
-                run.new += result.new
-                run.duplicates += result.duplicates
-                run.errors += result.errors
-                keep(page, page.resume is None or bool(page.state.get("stopped")))
-                db.session.commit()
-            except IntegrityError:
-                # another worker stored one of these posts meanwhile: once more, from the top
+                # a retry takes SQLite's write lock first, so its reads cannot go stale
+                with writing_first() if attempt > 1 else contextlib.nullcontext():
+                    result = store.store(
+                        page.posts,
+                        page.errors,
+                        meanwhile=meanwhile,
+                        prepared=getattr(page, "prepared", None),
+                    )
+                    run.pages += 1
+                    run.fetched += result.new + result.duplicates
+                    run.new += result.new
+                    run.duplicates += result.duplicates
+                    run.errors += result.errors
+                    keep(page, page.resume is None or bool(page.state.get("stopped")))
+                    db.session.commit()
+            except DBAPIError as exc:
+                # another worker stored one of these posts meanwhile (IntegrityError), or its
+                # write made this transaction's snapshot stale (a lock conflict): once more,
+                # from the top
                 db.session.rollback()
                 store.index.rollback()
-                db.session.refresh(run)
-                if attempt == 2:
+                retry = isinstance(exc, IntegrityError) or is_conflict(exc)
+                if not retry or attempt == PAGE_ATTEMPTS:
                     raise
+                db.session.refresh(run)
                 continue
             except BaseException:
                 store.index.rollback()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import traceback
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -34,22 +35,22 @@ def archive(path: Path, prefix: str, link: str) -> Path:
 def test_concurrent_imports_both_finish_and_group_near_copies(app, tmp_path):
     paths = [archive(tmp_path / "a.jsonl", "a", "xx"), archive(tmp_path / "b.jsonl", "b", "yy")]
     barrier = threading.Barrier(len(paths))
-    errors: list[BaseException] = []
+    errors: list[str] = []
 
     def work(path: Path) -> None:
         with app.app_context():
             barrier.wait()
             try:
                 import_archive(str(path), "jsonl")
-            except BaseException as exc:
-                errors.append(exc)
+            except BaseException:
+                errors.append(traceback.format_exc())
 
     threads = [threading.Thread(target=work, args=(p,)) for p in paths]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(120)
-    assert not errors, errors
+    assert not errors, "\n".join(errors)
     with app.app_context():
         statuses = db.session.scalars(select(HarvestRun.status)).all()
         assert statuses == ["done", "done"]
